@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need (scripts/setup.sh), checks formatting,
+# lints (clippy -D warnings, cfn-lint on template.yaml), runs every Rust test (unit and
+# integration, against real moto/nginx/dnsmasq on loopback), then drives the real
+# binary as a Lambda under `cargo lambda watch` with a malformed and a good event.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+
+echo "==> cargo fmt --check"
+cargo fmt --check
+echo "==> cfn-lint template.yaml"
+cfn-lint template.yaml
+echo "==> cargo clippy -D warnings"
+cargo clippy --release --all-targets --quiet -- -D warnings
+echo "==> cargo test"
+cargo test --release
+echo "==> lambda runtime end to end"
+bash scripts/lambda-e2e.sh

@@ -1,0 +1,140 @@
+//! `alb_host_not_covered` — a hostname routed to a load balancer that none of its
+//! listener certificates covers.
+//!
+//! **Detects** a hostname that reaches an ALB/NLB TLS listener (a Route 53 alias or
+//! CNAME, or an ALB host-header rule) but is in the SANs of neither the default nor any
+//! SNI certificate (one-label wildcards; the subject CN is ignored, as browsers do).
+//! With no matching SNI certificate the listener serves its default certificate.
+//! **Browser** shows `NET::ERR_CERT_COMMON_NAME_INVALID` / `SSL_ERROR_BAD_CERT_DOMAIN`.
+//! **Fix**: add a certificate that covers the name to the listener's SNI list.
+
+use super::*;
+use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
+use crate::hostname::covered_by;
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: "A hostname routed to an ALB/NLB TLS listener (Route 53 record or host-header rule) that no attached certificate covers — SAN entries only, a wildcard covers exactly one label. The listener then serves its default certificate.",
+    browser: "NET::ERR_CERT_COMMON_NAME_INVALID (Chrome, Edge) / SSL_ERROR_BAD_CERT_DOMAIN (Firefox).",
+    fix: "Request an ACM certificate that includes the hostname and add it to the listener's certificate list (SNI), or correct the DNS record that sends the name there.",
+};
+
+declare_check!(AlbHostNotCovered, "alb_host_not_covered", Cause::NameMismatch);
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let inv = ctx.inventory;
+    let mut out = Vec::new();
+    for lb in &inv.load_balancers {
+        let hosts = inv.load_balancer_hostnames(lb);
+        if hosts.is_empty() {
+            continue;
+        }
+        for l in lb.https_listeners() {
+            if l.certificates.is_empty() {
+                continue;
+            }
+            // A certificate we could not read (IAM server certificate, another account)
+            // has unknown names: do not guess.
+            let certs: Option<Vec<&crate::inventory::Certificate>> =
+                l.certificates.iter().map(|lc| inv.certificate(&lc.arn)).collect();
+            let Some(certs) = certs else { continue };
+            let names: Vec<String> = certs.iter().flat_map(|c| c.sans.iter().cloned()).collect();
+            let default = l.default_certificate().and_then(|a| inv.certificate(a));
+            for (host, source) in &hosts {
+                if covered_by(&names, host) {
+                    continue;
+                }
+                let default_desc = default
+                    .map(|c| format!("{} ({})", c.arn, c.sans.join(", ")))
+                    .unwrap_or_else(|| "none".into());
+                out.push(
+                    Finding::new(AlbHostNotCovered::ID, Severity::High, &l.arn, &lb.region)
+                        .hostname(host)
+                        .title(format!("{host} reaches {} but no certificate on {}:{} covers it", lb.name, l.protocol, l.port))
+                        .detail(format!(
+                            "{host} ({source}) is sent to {} listener {}:{}, whose certificates cover only {}. Visitors get the default certificate {default_desc}.",
+                            lb.name, l.protocol, l.port, names.join(", ")
+                        ))
+                        .evidence("hostname_source", source)
+                        .evidence("load_balancer", &lb.arn)
+                        .evidence("certificates", l.certificates.iter().map(|c| &c.arn).collect::<Vec<_>>())
+                        .evidence("covered_names", &names)
+                        .step(format!(
+                            "aws acm request-certificate --domain-name {host} --validation-method DNS --region {}  (then create its DNS validation record)",
+                            lb.region
+                        ))
+                        .step(format!(
+                            "aws elbv2 add-listener-certificates --listener-arn {} --certificates CertificateArn=NEW_CERTIFICATE_ARN --region {}",
+                            l.arn, lb.region
+                        ))
+                        .step("Console: EC2 → Load Balancers → the load balancer → Listeners → the HTTPS listener → Certificates → Add certificate. If the name should not point here, fix its DNS record instead."),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::inventory::{Inventory, Rule};
+
+    fn setup(default_sans: &[&str], sni_sans: Option<&[&str]>, host: &str) -> Inventory {
+        let mut inv = Inventory::default();
+        inv.certificates.push(cert("default", default_sans, 200));
+        let sni: Vec<&str> = if let Some(s) = sni_sans {
+            inv.certificates.push(cert("sni", s, 200));
+            vec!["sni"]
+        } else {
+            vec![]
+        };
+        let mut lb = alb("web");
+        lb.listeners.push(with_certs(listener("web", 443, "HTTPS", forward()), "default", &sni));
+        inv.dns_records.push(alias_record(host, &format!("dualstack.{}", lb.dns_name)));
+        inv.load_balancers.push(lb);
+        inv
+    }
+
+    #[test]
+    fn uncovered_host_gets_the_default_certificate() {
+        let f = run(&AlbHostNotCovered, &setup(&["www.example.com"], None, "shop.example.com"));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].hostname.as_deref(), Some("shop.example.com"));
+        assert!(f[0].detail.contains("www.example.com"));
+    }
+
+    #[test]
+    fn sni_only_certificate_covers_the_host() {
+        assert!(run(&AlbHostNotCovered, &setup(&["www.example.com"], Some(&["shop.example.com"]), "shop.example.com")).is_empty());
+    }
+
+    #[test]
+    fn wildcard_covers_one_label_only() {
+        assert!(run(&AlbHostNotCovered, &setup(&["*.example.com"], None, "shop.example.com")).is_empty());
+        assert_eq!(run(&AlbHostNotCovered, &setup(&["*.example.com"], None, "a.shop.example.com")).len(), 1);
+        assert_eq!(run(&AlbHostNotCovered, &setup(&["*.example.com"], None, "example.com")).len(), 1);
+    }
+
+    #[test]
+    fn host_header_rules_are_hostnames_too() {
+        let mut inv = setup(&["www.example.com"], None, "www.example.com");
+        inv.load_balancers[0].listeners[0].rules.push(Rule {
+            arn: "r".into(),
+            priority: "3".into(),
+            host_headers: vec!["api.example.com".into(), "*.internal.example.com".into()],
+            actions: vec![forward()],
+            ..Default::default()
+        });
+        let f = run(&AlbHostNotCovered, &inv);
+        assert_eq!(f.len(), 1, "wildcard host headers are not names a visitor types");
+        assert_eq!(f[0].hostname.as_deref(), Some("api.example.com"));
+    }
+
+    #[test]
+    fn unknown_certificate_is_not_guessed_about() {
+        let mut inv = setup(&["www.example.com"], None, "shop.example.com");
+        inv.certificates.clear();
+        assert!(run(&AlbHostNotCovered, &inv).is_empty());
+    }
+}

@@ -1,0 +1,167 @@
+//! `alb_http_not_redirected` — an ALB that serves plain HTTP beside HTTPS.
+//!
+//! **Detects** an ALB with an HTTPS listener whose HTTP listener's default action is not
+//! a redirect to `HTTPS`, or where a rule forwards plain HTTP (a path-scoped redirect
+//! does not fix the rest; `Protocol=#{protocol}` keeps HTTP). As AWS Config's
+//! `alb-http-to-https-redirection-check` and Security Hub ELB.1.
+//! **Browser** shows "Not secure" for `http://` visits; nothing sends them to HTTPS.
+//! **Fix**: make the HTTP listener's default action a 301 redirect to HTTPS.
+
+use super::*;
+use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
+use crate::inventory::Action;
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: "An ALB with an HTTPS listener whose HTTP listener does not redirect to HTTPS in its default action, or has a rule that forwards plain HTTP. A path-scoped redirect rule is not enough, and Protocol=#{protocol} is not a redirect to HTTPS.",
+    browser: "Visitors who type the name or follow an http:// link stay on plain HTTP: the address bar shows \"Not secure\", and forms and cookies travel unencrypted.",
+    fix: "Set the HTTP listener's default action to a permanent redirect to HTTPS (port 443, HTTP_301), and make its rules redirect instead of forward.",
+};
+
+declare_check!(AlbHttpNotRedirected, "alb_http_not_redirected", Cause::HttpNotRedirected);
+
+fn describe(a: &Action) -> String {
+    match a {
+        Action::Forward { target } => format!("forward to {target}"),
+        Action::Redirect { protocol, port, host, path, status_code } => format!(
+            "redirect ({status_code}) to protocol {} port {} host {} path {}",
+            protocol.as_deref().unwrap_or("#{protocol}"),
+            port.as_deref().unwrap_or("#{port}"),
+            host.as_deref().unwrap_or("#{host}"),
+            path.as_deref().unwrap_or("/#{path}")
+        ),
+        Action::FixedResponse { status_code } => format!("fixed response {status_code}"),
+        Action::Other { kind } => kind.clone(),
+    }
+}
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let inv = ctx.inventory;
+    let mut out = Vec::new();
+    for lb in inv.load_balancers.iter().filter(|lb| lb.lb_type == "application") {
+        if lb.https_listeners().next().is_none() {
+            continue; // an HTTP-only ALB is a different problem (no certificate at all)
+        }
+        let hosts: Vec<String> = inv.load_balancer_hostnames(lb).into_keys().collect();
+        let severity = if lb.is_internet_facing() { Severity::Medium } else { Severity::Low };
+        for l in lb.listeners.iter().filter(|l| l.protocol == "HTTP") {
+            let fix = format!(
+                "aws elbv2 modify-listener --listener-arn {} --default-actions 'Type=redirect,RedirectConfig={{Protocol=HTTPS,Port=443,Host=#{{host}},Path=/#{{path}},Query=#{{query}},StatusCode=HTTP_301}}' --region {}",
+                l.arn, lb.region
+            );
+            let default = l.default_actions.last();
+            if !default.is_some_and(Action::redirects_to_https) {
+                let path_redirects: Vec<&str> = l
+                    .rules
+                    .iter()
+                    .filter(|r| r.actions.iter().any(Action::redirects_to_https))
+                    .flat_map(|r| r.path_patterns.iter().map(|p| p.as_str()))
+                    .collect();
+                let mut detail = format!(
+                    "Listener {} (HTTP:{}) of {} answers plain HTTP with: {}.",
+                    l.arn,
+                    l.port,
+                    lb.name,
+                    default.map(describe).unwrap_or_else(|| "no action".into())
+                );
+                if !path_redirects.is_empty() {
+                    detail.push_str(&format!(
+                        " Only paths {} are redirected; every other path stays on HTTP.",
+                        path_redirects.join(", ")
+                    ));
+                }
+                out.push(
+                    Finding::new(AlbHttpNotRedirected::ID, severity, &l.arn, &lb.region)
+                        .title(format!("HTTP listener on port {} of {} does not redirect to HTTPS", l.port, lb.name))
+                        .detail(detail)
+                        .evidence("load_balancer", &lb.arn)
+                        .evidence("default_action", default.map(describe))
+                        .evidence("path_scoped_redirects", &path_redirects)
+                        .evidence("hostnames", &hosts)
+                        .step(fix.clone())
+                        .step("Console: EC2 → Load Balancers → the ALB → Listeners → HTTP:80 → Edit → Default action: Redirect to HTTPS, port 443, 301."),
+                );
+            }
+            for r in &l.rules {
+                if r.actions.last().is_some_and(Action::serves_content) {
+                    out.push(
+                        Finding::new(AlbHttpNotRedirected::ID, severity, &l.arn, &lb.region)
+                            .key(&r.arn)
+                            .title(format!("Rule {} of the HTTP listener on {} serves plain HTTP", r.priority, lb.name))
+                            .detail(format!(
+                                "Rule {} (hosts {:?}, paths {:?}) on the HTTP:{} listener does {}, so those requests are never sent to HTTPS.",
+                                r.priority, r.host_headers, r.path_patterns, l.port,
+                                r.actions.last().map(describe).unwrap_or_default()
+                            ))
+                            .evidence("rule", &r.arn)
+                            .evidence("load_balancer", &lb.arn)
+                            .step(format!(
+                                "aws elbv2 modify-rule --rule-arn {} --actions 'Type=redirect,RedirectConfig={{Protocol=HTTPS,Port=443,StatusCode=HTTP_301}}' --region {}",
+                                r.arn, lb.region
+                            ))
+                            .step("Or delete the rule so the listener's redirect applies (aws elbv2 delete-rule)."),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::inventory::{Inventory, Rule};
+
+    fn alb_with_http(default: Action, rules: Vec<Rule>) -> Inventory {
+        let mut lb = alb("web");
+        lb.listeners.push(with_certs(listener("web", 443, "HTTPS", forward()), "c", &[]));
+        let mut http = listener("web", 80, "HTTP", default);
+        http.rules = rules;
+        lb.listeners.push(http);
+        Inventory { load_balancers: vec![lb], ..Default::default() }
+    }
+
+    #[test]
+    fn redirect_to_https_is_compliant() {
+        assert!(run(&AlbHttpNotRedirected, &alb_with_http(redirect("HTTPS"), vec![])).is_empty());
+    }
+
+    #[test]
+    fn forwarding_http_listener_is_flagged() {
+        let f = run(&AlbHttpNotRedirected, &alb_with_http(forward(), vec![]));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].remediation[0].contains("Protocol=HTTPS"));
+    }
+
+    #[test]
+    fn protocol_placeholder_is_not_a_redirect_to_https() {
+        assert_eq!(run(&AlbHttpNotRedirected, &alb_with_http(redirect("#{protocol}"), vec![])).len(), 1);
+    }
+
+    #[test]
+    fn path_scoped_redirect_is_not_enough() {
+        let rule = Rule { arn: "rule/1".into(), priority: "1".into(), path_patterns: vec!["/login*".into()], actions: vec![redirect("HTTPS")], ..Default::default() };
+        let f = run(&AlbHttpNotRedirected, &alb_with_http(forward(), vec![rule]));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].detail.contains("/login*"));
+    }
+
+    #[test]
+    fn rule_forwarding_plain_http_is_flagged_even_with_default_redirect() {
+        let rule = Rule { arn: "rule/2".into(), priority: "5".into(), host_headers: vec!["legacy.example.com".into()], actions: vec![forward()], ..Default::default() };
+        let f = run(&AlbHttpNotRedirected, &alb_with_http(redirect("HTTPS"), vec![rule]));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].title.contains("Rule 5"));
+    }
+
+    #[test]
+    fn http_only_alb_or_no_http_listener_is_silent() {
+        let mut lb = alb("plain");
+        lb.listeners.push(listener("plain", 80, "HTTP", forward()));
+        assert!(run(&AlbHttpNotRedirected, &Inventory { load_balancers: vec![lb], ..Default::default() }).is_empty());
+        let mut lb = alb("tls");
+        lb.listeners.push(listener("tls", 443, "HTTPS", forward()));
+        assert!(run(&AlbHttpNotRedirected, &Inventory { load_balancers: vec![lb], ..Default::default() }).is_empty());
+    }
+}

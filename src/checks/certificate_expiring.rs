@@ -1,0 +1,124 @@
+//! `certificate_expiring` — an ACM certificate close to its `NotAfter`.
+//!
+//! **Detects** an issued certificate expiring within `EXPIRY_WARNING_DAYS` (default 30).
+//! ACM renews eligible certificates 60 days ahead, so an in-use Amazon-issued
+//! certificate this close to expiry means renewal is not happening.
+//! **Browser** will show `NET::ERR_CERT_DATE_INVALID` / `SEC_ERROR_EXPIRED_CERTIFICATE`
+//! once it passes.
+//! **Fix**: see why renewal stalled (validation records, eligibility) or re-import.
+
+use super::certificate_expired::{replacement_steps, usage_label};
+use super::*;
+use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: "An issued ACM certificate whose NotAfter falls within EXPIRY_WARNING_DAYS (default 30). Severity rises as the date nears: critical at 7 days or less.",
+    browser: "Nothing yet; after NotAfter, NET::ERR_CERT_DATE_INVALID (Chrome, Edge) / SEC_ERROR_EXPIRED_CERTIFICATE (Firefox).",
+    fix: "For an Amazon-issued certificate, find why managed renewal has not happened (missing DNS validation record, not in use, failed renewal) and fix that; for an imported one, re-import a renewed certificate under the same ARN.",
+};
+
+declare_check!(CertificateExpiring, "certificate_expiring", Cause::Expired);
+
+/// Severity for a certificate in use that expires in `days`.
+pub fn severity_for_days(days: i64) -> Severity {
+    match days {
+        d if d <= 7 => Severity::Critical,
+        d if d <= 14 => Severity::High,
+        _ => Severity::Medium,
+    }
+}
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let inv = ctx.inventory;
+    let mut out = Vec::new();
+    for c in &inv.certificates {
+        let Some(na) = c.not_after else { continue };
+        if c.status == "EXPIRED" || na <= ctx.now {
+            continue; // certificate_expired reports it
+        }
+        let days = days_until(ctx.now, na);
+        if days > ctx.config.expiry_warning_days {
+            continue;
+        }
+        let in_use = inv.is_in_use(c);
+        let severity = if in_use { severity_for_days(days) } else { Severity::Low };
+        let renewal = c.renewal.as_ref().map(|r| r.status.clone());
+        let why = match (c.cert_type.as_str(), renewal.as_deref()) {
+            ("IMPORTED", _) => "ACM never renews imported certificates.".to_string(),
+            ("AMAZON_ISSUED", Some(s)) => format!("ACM renewal status is {s}."),
+            ("AMAZON_ISSUED", None) if !in_use => "It is not in use, and ACM does not renew unused certificates.".to_string(),
+            _ => "ACM would normally have renewed it by now.".to_string(),
+        };
+        let f = Finding::new(CertificateExpiring::ID, severity, &c.arn, &c.region)
+            .hostname(&c.domain_name)
+            .title(format!("Certificate for {} expires in {days} day(s)", c.domain_name))
+            .detail(format!(
+                "{} ({}) expires on {}. {why}{}",
+                c.arn,
+                c.domain_name,
+                na.format("%Y-%m-%d %H:%M UTC"),
+                if in_use { "" } else { " Nothing uses it." }
+            ))
+            .evidence("not_after", na)
+            .evidence("days_left", days)
+            .evidence("type", &c.cert_type)
+            .evidence("renewal_status", renewal)
+            .evidence("renewal_eligibility", &c.renewal_eligibility)
+            .evidence("in_use_by", inv.usages(&c.arn).iter().map(usage_label).collect::<Vec<_>>());
+        out.push(replacement_steps(f, c));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::inventory::{Inventory, ListenerCertificate};
+
+    fn in_use(days: i64) -> Inventory {
+        let mut inv = Inventory::default();
+        let mut c = cert("c", &["a.example.com"], days);
+        c.in_use = Some(true);
+        inv.certificates.push(c);
+        inv
+    }
+
+    #[test]
+    fn severity_rises_as_expiry_nears() {
+        assert_eq!(run(&CertificateExpiring, &in_use(25))[0].severity, Severity::Medium);
+        assert_eq!(run(&CertificateExpiring, &in_use(10))[0].severity, Severity::High);
+        assert_eq!(run(&CertificateExpiring, &in_use(7))[0].severity, Severity::Critical);
+        assert_eq!(run(&CertificateExpiring, &in_use(1))[0].severity, Severity::Critical);
+    }
+
+    #[test]
+    fn outside_the_window_is_silent_and_window_is_configurable() {
+        assert!(run(&CertificateExpiring, &in_use(31)).is_empty());
+        let cfg = crate::config::Config { expiry_warning_days: 45, ..Default::default() };
+        assert_eq!(run_with(&CertificateExpiring, &in_use(40), &cfg).len(), 1);
+    }
+
+    #[test]
+    fn expired_certificates_are_left_to_certificate_expired() {
+        assert!(run(&CertificateExpiring, &in_use(-1)).is_empty());
+    }
+
+    #[test]
+    fn unused_is_low_and_imported_says_reimport() {
+        let mut inv = Inventory::default();
+        let mut c = cert("imp", &["a.example.com"], 5);
+        c.cert_type = "IMPORTED".into();
+        inv.certificates.push(c);
+        let f = &run(&CertificateExpiring, &inv)[0];
+        assert_eq!(f.severity, Severity::Low);
+        assert!(f.remediation.iter().any(|s| s.contains("import-certificate --certificate-arn")));
+        // Attached through a listener → in use even if ACM's flag lags.
+        let mut lb = alb("a");
+        let mut l = listener("a", 443, "HTTPS", forward());
+        l.certificates.push(ListenerCertificate { arn: cert_arn("imp"), is_default: true });
+        lb.listeners.push(l);
+        inv.load_balancers.push(lb);
+        assert_eq!(run(&CertificateExpiring, &inv)[0].severity, Severity::Critical);
+    }
+}

@@ -1,0 +1,126 @@
+//! `certificate_unused` — an issued certificate attached to nothing.
+//!
+//! **Detects** an issued certificate that no load balancer, distribution or other
+//! integrated service uses. Public ACM certificates cannot be installed on an instance,
+//! and ACM does not renew unused Amazon-issued certificates.
+//! **Browser** shows whatever the site really serves — often the wrong certificate
+//! (`NET::ERR_CERT_COMMON_NAME_INVALID`) when the new certificate was never attached.
+//! **Fix**: attach it to the listener or distribution it was meant for, or delete it.
+
+use super::*;
+use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
+use crate::hostname::covered_by;
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: "An issued certificate that no integrated service (load balancer listener, CloudFront distribution, API Gateway, …) uses. It cannot be installed on an EC2 instance, and ACM does not renew unused Amazon-issued certificates.",
+    browser: "Visitors get whatever the endpoint really serves, often another certificate: NET::ERR_CERT_COMMON_NAME_INVALID (Chrome, Edge) / SSL_ERROR_BAD_CERT_DOMAIN (Firefox).",
+    fix: "Attach it to the listener (aws elbv2 add-listener-certificates) or distribution it was requested for, or delete it if nothing needs it.",
+};
+
+declare_check!(CertificateUnused, "certificate_unused", Cause::NotAssociated);
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let inv = ctx.inventory;
+    let mut out = Vec::new();
+    for c in &inv.certificates {
+        if c.status != "ISSUED" || inv.is_in_use(c) || c.not_after.is_some_and(|na| na <= ctx.now) {
+            continue;
+        }
+        // Route 53 names this certificate covers that lead to a load balancer or
+        // distribution: the certificate was probably meant for those.
+        let mut meant_for = Vec::new();
+        for lb in &inv.load_balancers {
+            for (host, _) in inv.load_balancer_hostnames(lb) {
+                if covered_by(&c.sans, &host) {
+                    meant_for.push(serde_json::json!({"hostname": host, "resource": lb.arn}));
+                }
+            }
+        }
+        for d in &inv.distributions {
+            for (host, _) in inv.distribution_hostnames(d) {
+                if covered_by(&c.sans, &host) {
+                    meant_for.push(serde_json::json!({"hostname": host, "resource": d.arn}));
+                }
+            }
+        }
+        let (severity, tail) = if !meant_for.is_empty() {
+            (Severity::Medium, " Hostnames it covers are served by resources that use another certificate — it was probably meant to be attached there.")
+        } else if c.cert_type == "AMAZON_ISSUED" {
+            (Severity::Low, " ACM will not renew it while it is unused.")
+        } else {
+            (Severity::Info, "")
+        };
+        let mut f = Finding::new(CertificateUnused::ID, severity, &c.arn, &c.region)
+            .hostname(&c.domain_name)
+            .title(format!("Certificate for {} is not attached to anything", c.domain_name))
+            .detail(format!(
+                "{} ({}) is issued but no load balancer, distribution or other integrated service uses it; a public ACM certificate cannot be installed on an EC2 instance.{tail}",
+                c.arn,
+                c.sans.join(", ")
+            ))
+            .evidence("sans", &c.sans)
+            .evidence("type", &c.cert_type)
+            .evidence("hostnames_it_covers", &meant_for);
+        if let Some(first) = meant_for.first() {
+            let res = first["resource"].as_str().unwrap_or_default();
+            if res.contains(":loadbalancer/") {
+                f = f.step(format!(
+                    "Attach it to the HTTPS listener of {res}: aws elbv2 add-listener-certificates --listener-arn LISTENER_ARN --certificates CertificateArn={} --region {}",
+                    c.arn, c.region
+                ));
+            } else {
+                f = f.step(format!("Set it as the viewer certificate of {res} (CloudFront console: the distribution → General → Edit → Custom SSL certificate)."));
+            }
+        } else {
+            f = f
+                .step("Attach it to the ALB/NLB listener or CloudFront distribution that should serve these names (EC2 instances cannot use public ACM certificates).")
+                .step(format!("If nothing needs it, delete it: aws acm delete-certificate --certificate-arn {} --region {}", c.arn, c.region));
+        }
+        out.push(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::inventory::Inventory;
+
+    #[test]
+    fn unused_certificate_is_reported_and_used_one_is_not() {
+        let mut inv = Inventory::default();
+        inv.certificates.push(cert("unused", &["a.example.com"], 200));
+        inv.certificates.push(cert("used", &["b.example.com"], 200));
+        let mut lb = alb("b");
+        lb.listeners.push(with_certs(listener("b", 443, "HTTPS", forward()), "used", &[]));
+        inv.load_balancers.push(lb);
+        let f = run(&CertificateUnused, &inv);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].resource, cert_arn("unused"));
+        assert_eq!(f[0].severity, Severity::Low);
+    }
+
+    #[test]
+    fn in_use_by_another_service_counts_as_used() {
+        let mut inv = Inventory::default();
+        let mut c = cert("apigw", &["api.example.com"], 200);
+        c.in_use_by = vec!["arn:aws:apigateway:us-east-1::/domainnames/api.example.com".into()];
+        inv.certificates.push(c);
+        assert!(run(&CertificateUnused, &inv).is_empty());
+    }
+
+    #[test]
+    fn certificate_meant_for_a_routed_hostname_is_medium() {
+        let mut inv = Inventory::default();
+        inv.certificates.push(cert("new", &["shop.example.com"], 200));
+        inv.certificates.push(cert("old", &["old.example.com"], 200));
+        let mut lb = alb("shop");
+        lb.listeners.push(with_certs(listener("shop", 443, "HTTPS", forward()), "old", &[]));
+        inv.dns_records.push(alias_record("shop.example.com", &lb.dns_name));
+        inv.load_balancers.push(lb);
+        let f = run(&CertificateUnused, &inv);
+        assert_eq!(f[0].severity, Severity::Medium);
+        assert!(f[0].remediation[0].contains("add-listener-certificates"));
+    }
+}

@@ -1,0 +1,58 @@
+//! `cloudfront_certificate_region` — a CloudFront viewer certificate outside us-east-1.
+//!
+//! **Detects** a distribution whose `ACMCertificateArn` is not in us-east-1.
+//! CloudFront only accepts ACM certificates from us-east-1; such a configuration cannot
+//! be deployed (or was left over from a failed change).
+//! **Browser** keeps getting the previous certificate, often the default
+//! `*.cloudfront.net` one: `NET::ERR_CERT_COMMON_NAME_INVALID`.
+//! **Fix**: request or import the certificate in us-east-1 and attach that one.
+
+use super::*;
+use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
+use crate::inventory::arn_region;
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: "A CloudFront distribution whose viewer certificate ARN is in a region other than us-east-1 (CloudFront only uses ACM certificates from us-east-1).",
+    browser: "The distribution keeps serving another certificate, often *.cloudfront.net: NET::ERR_CERT_COMMON_NAME_INVALID (Chrome, Edge) / SSL_ERROR_BAD_CERT_DOMAIN (Firefox).",
+    fix: "Request (or import) the certificate in us-east-1 and set that ARN as the distribution's viewer certificate.",
+};
+
+declare_check!(CloudfrontCertificateRegion, "cloudfront_certificate_region", Cause::TlsConfiguration);
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for d in &ctx.inventory.distributions {
+        let Some(arn) = &d.viewer_certificate.acm_certificate_arn else { continue };
+        let Some(region) = arn_region(arn) else { continue };
+        if region == "us-east-1" {
+            continue;
+        }
+        let first = d.aliases.first().cloned().unwrap_or_else(|| "YOUR_DOMAIN".into());
+        out.push(
+            Finding::new(CloudfrontCertificateRegion::ID, Severity::High, &d.arn, "global")
+                .title(format!("CloudFront {} references a certificate in {region}, not us-east-1", d.id))
+                .detail(format!("Distribution {} points at {arn}; CloudFront only accepts ACM certificates from us-east-1.", d.id))
+                .evidence("viewer_certificate", arn)
+                .evidence("certificate_region", region)
+                .step(format!("aws acm request-certificate --region us-east-1 --domain-name {first} --validation-method DNS"))
+                .step(format!("Set the new us-east-1 ARN as the viewer certificate of {} (aws cloudfront update-distribution, or console: General → Edit → Custom SSL certificate).", d.id)),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::inventory::Inventory;
+
+    #[test]
+    fn certificate_outside_us_east_1_is_flagged() {
+        let mut d = distribution("E1", &["cdn.example.com"], Some("c"));
+        d.viewer_certificate.acm_certificate_arn = Some("arn:aws:acm:eu-west-1:123456789012:certificate/c".into());
+        assert_eq!(run(&CloudfrontCertificateRegion, &Inventory { distributions: vec![d], ..Default::default() }).len(), 1);
+        let d = distribution("E2", &["cdn.example.com"], Some("c"));
+        assert!(run(&CloudfrontCertificateRegion, &Inventory { distributions: vec![d], ..Default::default() }).is_empty());
+    }
+}

@@ -1,0 +1,88 @@
+//! `imported_chain_incomplete` — an imported certificate stored without its issuer.
+//!
+//! **Detects** an in-use imported certificate whose stored chain does not contain the
+//! leaf's issuer (imported without `--certificate-chain`, or with the wrong one). The
+//! load balancer or CloudFront then serves the leaf alone.
+//! **Browser**: Chrome may fetch the missing intermediate via AIA; Firefox and most
+//! API clients and mobile apps fail with `SEC_ERROR_UNKNOWN_ISSUER` /
+//! `NET::ERR_CERT_AUTHORITY_INVALID`.
+//! **Fix**: re-import with the intermediate chain.
+
+use super::*;
+use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: "An in-use imported certificate whose stored chain does not contain its issuer (imported without --certificate-chain or with the wrong chain), so the endpoint serves an incomplete chain.",
+    browser: "Firefox, curl, mobile apps: SEC_ERROR_UNKNOWN_ISSUER / unable to get local issuer certificate. Chrome may hide it by fetching the intermediate via AIA, so it \"works on my machine\".",
+    fix: "Re-import the certificate under the same ARN with --certificate-chain holding the intermediate certificate(s) from your CA.",
+};
+
+declare_check!(ImportedChainIncomplete, "imported_chain_incomplete", Cause::Untrusted);
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let inv = ctx.inventory;
+    let mut out = Vec::new();
+    for c in inv.certificates.iter().filter(|c| c.cert_type == "IMPORTED" && inv.is_in_use(c)) {
+        let Some(pem) = &c.pem else { continue };
+        let Ok(leafs) = x509::parse_pem(&pem.certificate) else { continue };
+        let Some(leaf) = leafs.first() else { continue };
+        if leaf.is_self_issued() {
+            continue; // imported_self_signed reports it
+        }
+        let chain = pem.chain.as_deref().map(x509::parse_pem).and_then(Result::ok).unwrap_or_default();
+        if chain.iter().any(|ca| leaf.is_issued_by(ca)) {
+            continue;
+        }
+        let stored: Vec<&str> = chain.iter().map(|c| c.subject.as_str()).collect();
+        out.push(
+            Finding::new(ImportedChainIncomplete::ID, Severity::High, &c.arn, &c.region)
+                .hostname(&c.domain_name)
+                .title(format!("Imported certificate for {} lacks its intermediate ({})", c.domain_name, leaf.issuer))
+                .detail(format!(
+                    "{} is issued by {}, but the chain stored with it {}. Visitors receive an incomplete chain.",
+                    c.arn,
+                    leaf.issuer,
+                    if stored.is_empty() { "is empty".to_string() } else { format!("holds only {}", stored.join("; ")) }
+                ))
+                .evidence("leaf_issuer", &leaf.issuer)
+                .evidence("stored_chain_subjects", &stored)
+                .evidence("aia_ca_issuers", &leaf.aia_ca_issuers)
+                .step("Get the intermediate certificate(s) for this leaf from your CA (the bundle file they sent, or the AIA URL above).")
+                .step(format!(
+                    "aws acm import-certificate --certificate-arn {} --certificate fileb://cert.pem --private-key fileb://key.pem --certificate-chain fileb://intermediates.pem --region {}",
+                    c.arn, c.region
+                )),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::inventory::Inventory;
+
+    fn imported(with_chain: bool) -> Inventory {
+        let mut c = cert("imp", &["a.example.com"], 200);
+        c.cert_type = "IMPORTED".into();
+        c.in_use = Some(true);
+        c.pem = Some(ca_issued_pem("a.example.com", with_chain));
+        Inventory { certificates: vec![c], ..Default::default() }
+    }
+
+    #[test]
+    fn missing_intermediate_is_flagged() {
+        let f = run(&ImportedChainIncomplete, &imported(false));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].title.contains("Test Intermediate"));
+    }
+
+    #[test]
+    fn stored_issuer_is_fine_and_self_signed_is_left_alone() {
+        assert!(run(&ImportedChainIncomplete, &imported(true)).is_empty());
+        let mut inv = imported(false);
+        inv.certificates[0].pem = Some(self_signed_pem("a.example.com"));
+        assert!(run(&ImportedChainIncomplete, &inv).is_empty());
+    }
+}

@@ -1,0 +1,76 @@
+//! `imported_self_signed` — a self-signed certificate imported into ACM and in use.
+//!
+//! **Detects** an in-use imported certificate whose issuer is itself.
+//! **Browser** shows `NET::ERR_CERT_AUTHORITY_INVALID` / `SEC_ERROR_UNKNOWN_ISSUER`
+//! (Firefox: `MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT`).
+//! **Fix**: replace it with an Amazon-issued certificate (free, renewed automatically).
+
+use super::*;
+use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: "An in-use imported certificate that is self-signed (its issuer is itself).",
+    browser: "NET::ERR_CERT_AUTHORITY_INVALID (Chrome, Edge) / MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT (Firefox).",
+    fix: "Replace it with an Amazon-issued public certificate (aws acm request-certificate), attach that instead, and delete the self-signed one.",
+};
+
+declare_check!(ImportedSelfSigned, "imported_self_signed", Cause::Untrusted);
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let inv = ctx.inventory;
+    let mut out = Vec::new();
+    for c in inv.certificates.iter().filter(|c| c.cert_type == "IMPORTED" && inv.is_in_use(c)) {
+        let Some(pem) = &c.pem else { continue };
+        let Ok(leaf) = x509::parse_pem(&pem.certificate) else { continue };
+        let Some(leaf) = leaf.first() else { continue };
+        if !leaf.is_self_issued() {
+            continue;
+        }
+        out.push(
+            Finding::new(ImportedSelfSigned::ID, Severity::High, &c.arn, &c.region)
+                .hostname(&c.domain_name)
+                .title(format!("Self-signed certificate for {} is in use", c.domain_name))
+                .detail(format!(
+                    "{} was imported as a self-signed certificate (subject = issuer = {}). No browser trusts it.",
+                    c.arn, leaf.subject
+                ))
+                .evidence("subject", &leaf.subject)
+                .evidence("issuer", &leaf.issuer)
+                .evidence("serial", &leaf.serial_hex)
+                .step(format!(
+                    "aws acm request-certificate --domain-name {} --validation-method DNS --region {}  (create the validation record it lists)",
+                    c.domain_name, c.region
+                ))
+                .step("Attach the new certificate to the listeners/distributions that use this one, then delete this one."),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::inventory::{CertificatePem, Inventory};
+
+    fn imported(pem: CertificatePem, in_use: bool) -> Inventory {
+        let mut c = cert("imp", &["a.example.com"], 200);
+        c.cert_type = "IMPORTED".into();
+        c.in_use = Some(in_use);
+        c.pem = Some(pem);
+        Inventory { certificates: vec![c], ..Default::default() }
+    }
+
+    #[test]
+    fn self_signed_in_use_is_flagged() {
+        let f = run(&ImportedSelfSigned, &imported(self_signed_pem("a.example.com"), true));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::High);
+    }
+
+    #[test]
+    fn ca_issued_or_unused_is_silent() {
+        assert!(run(&ImportedSelfSigned, &imported(ca_issued_pem("a.example.com", true), true)).is_empty());
+        assert!(run(&ImportedSelfSigned, &imported(self_signed_pem("a.example.com"), false)).is_empty());
+    }
+}

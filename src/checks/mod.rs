@@ -1,0 +1,276 @@
+//! Checks: pure functions from inventory + probe facts + a clock to findings.
+//!
+//! One module per check, its id equal to its module name, all registered in [`CHECKS`].
+//! Each module opens with what it detects, what the browser shows and how to fix it.
+//! A check never does I/O and never fails: what it cannot judge it leaves alone.
+
+use crate::config::Config;
+use crate::inventory::Inventory;
+use crate::probe::HostFacts;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+mod finding;
+pub mod pins;
+pub mod x509;
+
+pub use finding::*;
+
+// Configuration checks (what AWS is set up to do).
+pub mod alb_host_not_covered;
+pub mod alb_http_not_redirected;
+pub mod certificate_expired;
+pub mod certificate_expiring;
+pub mod certificate_unused;
+pub mod cloudfront_alias_not_covered;
+pub mod cloudfront_allows_http;
+pub mod cloudfront_certificate_region;
+pub mod ct_logging_disabled;
+pub mod imported_chain_incomplete;
+pub mod imported_self_signed;
+pub mod legacy_tls_policy;
+pub mod pinned_rotating_key;
+pub mod private_certificate_public_endpoint;
+pub mod renewal_failed;
+pub mod renewal_ineligible;
+pub mod validation_record_missing;
+
+/// Everything a check may look at. Time is an input, never read from the clock.
+pub struct Context<'a> {
+    pub inventory: &'a Inventory,
+    pub hosts: &'a [HostFacts],
+    pub now: DateTime<Utc>,
+    pub config: &'a Config,
+}
+
+/// The human text behind a check: the single source for the finding texts and the
+/// catalog.
+#[derive(Debug)]
+pub struct CheckDoc {
+    /// What the check detects.
+    pub detects: &'static str,
+    /// What a visitor's browser shows.
+    pub browser: &'static str,
+    /// How to fix it, in general terms (findings add the exact commands).
+    pub fix: &'static str,
+}
+
+/// A check: a pure function over a [`Context`].
+pub trait Check: Sync {
+    /// Fine-grained id, equal to the module name.
+    fn id(&self) -> &'static str;
+    /// The cause among the eight (or an extra one) that this check diagnoses.
+    fn cause(&self) -> Cause;
+    fn doc(&self) -> &'static CheckDoc;
+    /// `module_path!()` of the implementing module, to keep ids honest.
+    fn module(&self) -> &'static str;
+    fn run(&self, ctx: &Context) -> Vec<Finding>;
+}
+
+/// Declares a check's unit struct and the boilerplate of its [`Check`] impl; the module
+/// supplies `fn run(ctx: &Context) -> Vec<Finding>` and `DOC`.
+macro_rules! declare_check {
+    ($ty:ident, $id:literal, $cause:expr) => {
+        /// See the module documentation.
+        pub struct $ty;
+        impl $ty {
+            pub const ID: &'static str = $id;
+        }
+        impl $crate::checks::Check for $ty {
+            fn id(&self) -> &'static str {
+                $id
+            }
+            fn cause(&self) -> $crate::checks::Cause {
+                $cause
+            }
+            fn doc(&self) -> &'static $crate::checks::CheckDoc {
+                &DOC
+            }
+            fn module(&self) -> &'static str {
+                module_path!()
+            }
+            fn run(&self, ctx: &$crate::checks::Context) -> Vec<$crate::checks::Finding> {
+                run(ctx)
+            }
+        }
+    };
+}
+pub(crate) use declare_check;
+
+/// Every check, in one list.
+pub const CHECKS: &[&dyn Check] = &[
+    &certificate_expired::CertificateExpired,
+    &certificate_expiring::CertificateExpiring,
+    &renewal_failed::RenewalFailed,
+    &renewal_ineligible::RenewalIneligible,
+    &validation_record_missing::ValidationRecordMissing,
+    &certificate_unused::CertificateUnused,
+    &alb_http_not_redirected::AlbHttpNotRedirected,
+    &cloudfront_allows_http::CloudfrontAllowsHttp,
+    &alb_host_not_covered::AlbHostNotCovered,
+    &cloudfront_alias_not_covered::CloudfrontAliasNotCovered,
+    &imported_self_signed::ImportedSelfSigned,
+    &imported_chain_incomplete::ImportedChainIncomplete,
+    &private_certificate_public_endpoint::PrivateCertificatePublicEndpoint,
+    &ct_logging_disabled::CtLoggingDisabled,
+    &pinned_rotating_key::PinnedRotatingKey,
+    &cloudfront_certificate_region::CloudfrontCertificateRegion,
+    &legacy_tls_policy::LegacyTlsPolicy,
+];
+
+/// Runs every check and gives each finding its stable id. A check that panics (a bug)
+/// becomes a finding about itself instead of losing the other checks' findings.
+pub fn run_all(ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for check in CHECKS {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check.run(ctx)));
+        match result {
+            Ok(findings) => {
+                for mut f in findings {
+                    debug_assert_eq!(f.check, check.id());
+                    f.cause = check.cause();
+                    f.assign_id();
+                    out.push(f);
+                }
+            }
+            Err(_) => {
+                tracing::error!(check = check.id(), "check panicked");
+                let mut f = Finding::new(check.id(), Severity::Info, "acm-doctor", "-")
+                    .title(format!("Internal error in check {}", check.id()))
+                    .detail("This check crashed on the inventory; its findings are missing from this report. Other checks ran normally.")
+                    .step("Report this to the acm-doctor maintainers with the run id.");
+                f.cause = check.cause();
+                f.assign_id();
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+/// Days from `now` to `t`, rounded down (negative when past).
+pub fn days_until(now: DateTime<Utc>, t: DateTime<Utc>) -> i64 {
+    (t - now).num_days()
+}
+
+/// Evidence helper: a map built from pairs.
+pub fn evidence<I, K, V>(pairs: I) -> BTreeMap<String, serde_json::Value>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: Into<String>,
+    V: Serialize,
+{
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.into(), serde_json::to_value(v).unwrap_or(serde_json::Value::Null)))
+        .collect()
+}
+
+/// Severity of a finding, ordered from least to most urgent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+    pub const ALL_DESC: [Severity; 5] =
+        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "info" => Ok(Severity::Info),
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            _ => Err("expected one of critical, high, medium, low, info".into()),
+        }
+    }
+}
+
+/// Why a browser would complain: the eight causes, plus extra TLS hygiene.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cause {
+    NameMismatch,
+    Expired,
+    Untrusted,
+    MixedContent,
+    NotAssociated,
+    HttpNotRedirected,
+    Pinning,
+    CertificateTransparency,
+    TlsConfiguration,
+}
+
+impl Cause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::NameMismatch => "name-mismatch",
+            Cause::Expired => "expired",
+            Cause::Untrusted => "untrusted",
+            Cause::MixedContent => "mixed-content",
+            Cause::NotAssociated => "not-associated",
+            Cause::HttpNotRedirected => "http-not-redirected",
+            Cause::Pinning => "pinning",
+            Cause::CertificateTransparency => "certificate-transparency",
+            Cause::TlsConfiguration => "tls-configuration",
+        }
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testkit;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_check_id_equals_its_module_name() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in CHECKS {
+            let module = c.module().rsplit("::").next().unwrap();
+            assert_eq!(c.id(), module, "check id must equal its module name");
+            assert!(seen.insert(c.id()), "check {} registered twice", c.id());
+            assert!(!c.doc().detects.is_empty() && !c.doc().browser.is_empty() && !c.doc().fix.is_empty());
+        }
+    }
+
+    #[test]
+    fn severity_orders_and_parses() {
+        assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Info);
+        assert_eq!("Critical".parse::<Severity>().unwrap(), Severity::Critical);
+        assert!("urgent".parse::<Severity>().is_err());
+    }
+}

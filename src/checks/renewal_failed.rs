@@ -1,0 +1,147 @@
+//! `renewal_failed` — ACM managed renewal (or issuance) that failed or is stuck.
+//!
+//! **Detects** a renewal summary in `FAILED` or `PENDING_VALIDATION`, with ACM's reason,
+//! and a certificate whose own status is `FAILED` or `VALIDATION_TIMED_OUT`.
+//! **Browser** shows `NET::ERR_CERT_DATE_INVALID` once the current certificate expires.
+//! **Fix**: resolve the reason (usually a missing validation record or a CAA record that
+//! forbids amazon.com), then ACM retries by itself.
+
+use super::certificate_expired::usage_label;
+use super::certificate_expiring::severity_for_days;
+use super::*;
+use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: "ACM managed renewal in FAILED or PENDING_VALIDATION (with ACM's RenewalStatusReason), or a certificate whose issuance FAILED or timed out.",
+    browser: "Nothing until the current certificate expires; then NET::ERR_CERT_DATE_INVALID (Chrome, Edge) / SEC_ERROR_EXPIRED_CERTIFICATE (Firefox).",
+    fix: "Fix the reason ACM gives: restore the DNS validation CNAME records, allow amazon.com in CAA records, or answer the validation email; ACM retries renewal automatically once validation passes.",
+};
+
+declare_check!(RenewalFailed, "renewal_failed", Cause::Expired);
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let inv = ctx.inventory;
+    let mut out = Vec::new();
+    for c in &inv.certificates {
+        let in_use = inv.is_in_use(c);
+        let days = c.not_after.map(|na| days_until(ctx.now, na));
+        if let Some(r) = c.renewal.as_ref().filter(|r| matches!(r.status.as_str(), "FAILED" | "PENDING_VALIDATION")) {
+            let pending: Vec<&str> = r
+                .validations
+                .iter()
+                .filter(|v| v.status.as_deref() != Some("SUCCESS"))
+                .map(|v| v.domain_name.as_str())
+                .collect();
+            let severity = match (in_use, days) {
+                (true, Some(d)) => severity_for_days(d).max(Severity::High),
+                (true, None) => Severity::High,
+                (false, _) => Severity::Medium,
+            };
+            let reason = r.reason.clone().unwrap_or_else(|| "no reason given".into());
+            let mut f = Finding::new(RenewalFailed::ID, severity, &c.arn, &c.region)
+                .hostname(&c.domain_name)
+                .title(format!("ACM renewal of {} is {} ({reason})", c.domain_name, r.status))
+                .detail(format!(
+                    "Managed renewal of {} is {} since {}: {reason}. {} The current certificate expires {}.",
+                    c.arn,
+                    r.status,
+                    r.updated_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "an unknown date".into()),
+                    if pending.is_empty() { String::new() } else { format!("Domains not validated: {}.", pending.join(", ")) },
+                    c.not_after.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "on an unknown date".into()),
+                ))
+                .evidence("renewal_status", &r.status)
+                .evidence("renewal_status_reason", &r.reason)
+                .evidence("pending_domains", &pending)
+                .evidence("days_left", days)
+                .evidence("in_use_by", inv.usages(&c.arn).iter().map(usage_label).collect::<Vec<_>>());
+            f = match r.reason.as_deref() {
+                Some("CAA_ERROR") => f.step(format!(
+                    "Add a CAA record allowing Amazon for each domain, e.g. `{} CAA 0 issue \"amazon.com\"` (or remove the CAA records that exclude it).",
+                    c.domain_name
+                )),
+                _ => f.step(format!(
+                    "Check the validation records: aws acm describe-certificate --certificate-arn {} --region {} --query Certificate.RenewalSummary",
+                    c.arn, c.region
+                ))
+                .step("Make sure each DNS validation CNAME it lists exists, unchanged, in the domain's DNS (Route 53 console: Hosted zones → the zone → records)."),
+            };
+            out.push(f.step("ACM retries validation by itself for up to 72 hours; after that, request a new certificate and attach it."));
+        }
+        if matches!(c.status.as_str(), "FAILED" | "VALIDATION_TIMED_OUT") {
+            let reason = c.failure_reason.clone().unwrap_or_else(|| c.status.clone());
+            out.push(
+                Finding::new(RenewalFailed::ID, if in_use { Severity::High } else { Severity::Low }, &c.arn, &c.region)
+                    .hostname(&c.domain_name)
+                    .key("issuance")
+                    .title(format!("Certificate request for {} {} ({reason})", c.domain_name, c.status))
+                    .detail(format!("ACM could not issue {} ({}): {reason}. It will never become usable.", c.arn, c.domain_name))
+                    .evidence("status", &c.status)
+                    .evidence("failure_reason", &c.failure_reason)
+                    .step(format!(
+                        "Delete it and request again once the cause is fixed: aws acm delete-certificate --certificate-arn {} --region {}",
+                        c.arn, c.region
+                    ))
+                    .step("For DNS validation, create the CNAME records ACM lists within 72 hours of the request."),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::inventory::{DomainValidation, Inventory, RenewalSummary};
+
+    fn with_renewal(status: &str, reason: Option<&str>, days: i64) -> Inventory {
+        let mut inv = Inventory::default();
+        let mut c = cert("r", &["shop.example.com", "www.shop.example.com"], days);
+        c.in_use = Some(true);
+        c.renewal = Some(RenewalSummary {
+            status: status.into(),
+            reason: reason.map(str::to_string),
+            updated_at: Some(now()),
+            validations: vec![
+                DomainValidation { domain_name: "shop.example.com".into(), status: Some("SUCCESS".into()), ..Default::default() },
+                DomainValidation { domain_name: "www.shop.example.com".into(), status: Some("PENDING_VALIDATION".into()), ..Default::default() },
+            ],
+        });
+        inv.certificates.push(c);
+        inv
+    }
+
+    #[test]
+    fn failed_renewal_names_reason_and_pending_domains() {
+        let f = run(&RenewalFailed, &with_renewal("FAILED", Some("CAA_ERROR"), 40));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::High);
+        assert!(f[0].title.contains("CAA_ERROR"));
+        assert_eq!(f[0].evidence["pending_domains"], serde_json::json!(["www.shop.example.com"]));
+        assert!(f[0].remediation[0].contains("CAA"));
+    }
+
+    #[test]
+    fn pending_validation_close_to_expiry_is_critical() {
+        let f = run(&RenewalFailed, &with_renewal("PENDING_VALIDATION", Some("PENDING_DOMAIN_VALIDATION"), 3));
+        assert_eq!(f[0].severity, Severity::Critical);
+    }
+
+    #[test]
+    fn healthy_renewal_is_silent() {
+        assert!(run(&RenewalFailed, &with_renewal("SUCCESS", None, 40)).is_empty());
+        assert!(run(&RenewalFailed, &with_renewal("PENDING_AUTO_RENEWAL", None, 50)).is_empty());
+    }
+
+    #[test]
+    fn failed_issuance_is_reported() {
+        let mut inv = Inventory::default();
+        let mut c = cert("f", &["a.example.com"], 300);
+        c.status = "FAILED".into();
+        c.failure_reason = Some("CAA_ERROR".into());
+        inv.certificates.push(c);
+        let f = run(&RenewalFailed, &inv);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].title.contains("CAA_ERROR"));
+    }
+}

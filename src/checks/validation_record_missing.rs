@@ -1,0 +1,175 @@
+//! `validation_record_missing` — a DNS validation CNAME absent from Route 53.
+//!
+//! **Detects** an Amazon-issued, DNS-validated certificate (pending validation, pending
+//! renewal, or in use and so due for managed renewal) whose validation CNAME is missing
+//! (or points elsewhere) in a Route 53 hosted zone that holds its domain.
+//! **Browser** shows `NET::ERR_CERT_DATE_INVALID` when the certificate expires because
+//! renewal could not validate.
+//! **Fix**: create the CNAME exactly as ACM lists it.
+
+use super::certificate_expiring::severity_for_days;
+use super::*;
+use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
+use crate::hostname::normalize;
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: "The DNS validation CNAME of an Amazon-issued certificate is missing (or has another value) in the Route 53 hosted zone of its domain, while the certificate is pending validation, pending renewal, or in use (ACM needs the record to renew it).",
+    browser: "Nothing until the certificate expires unrenewed; then NET::ERR_CERT_DATE_INVALID (Chrome, Edge) / SEC_ERROR_EXPIRED_CERTIFICATE (Firefox).",
+    fix: "Create the validation CNAME exactly as ACM lists it (ACM console: the certificate → \"Create records in Route 53\") and leave it in place for future renewals.",
+};
+
+declare_check!(ValidationRecordMissing, "validation_record_missing", Cause::Expired);
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let inv = ctx.inventory;
+    let mut out = Vec::new();
+    for c in &inv.certificates {
+        if c.cert_type != "AMAZON_ISSUED" {
+            continue;
+        }
+        let pending_issue = c.status == "PENDING_VALIDATION";
+        let pending_renewal = c.renewal.as_ref().is_some_and(|r| r.status == "PENDING_VALIDATION" || r.status == "FAILED");
+        let in_use = inv.is_in_use(c) && c.status == "ISSUED";
+        if !(pending_issue || pending_renewal || in_use) {
+            continue;
+        }
+        // Renewal validation options, when present, are the ones that matter now.
+        let validations = c
+            .renewal
+            .as_ref()
+            .filter(|r| !r.validations.is_empty())
+            .map(|r| &r.validations)
+            .unwrap_or(&c.validations);
+        let mut seen = std::collections::BTreeSet::new();
+        for v in validations {
+            if v.method.as_deref().is_some_and(|m| m != "DNS") {
+                continue;
+            }
+            let Some(rr) = &v.record else { continue };
+            let name = normalize(&rr.name);
+            if !seen.insert(name.clone()) {
+                continue; // *.example.com and example.com share one record
+            }
+            // Only judge zones we can see: a domain hosted elsewhere is not our business.
+            let Some(zone) = inv
+                .dns_records
+                .iter()
+                .map(|r| r.zone_name.as_str())
+                .filter(|z| name == *z || name.ends_with(&format!(".{z}")))
+                .max_by_key(|z| z.len())
+            else {
+                continue;
+            };
+            let existing: Vec<&str> = inv
+                .dns_records
+                .iter()
+                .filter(|r| r.name == name && r.rtype == "CNAME")
+                .flat_map(|r| r.values.iter().map(|v| v.as_str()))
+                .collect();
+            let want = normalize(&rr.value);
+            if existing.iter().any(|v| normalize(v) == want) {
+                continue;
+            }
+            let days = c.not_after.map(|na| days_until(ctx.now, na));
+            let severity = if pending_issue || pending_renewal {
+                Severity::High
+            } else {
+                days.map(severity_for_days).unwrap_or(Severity::Medium).min(Severity::Medium)
+            };
+            let state = if pending_issue {
+                "is waiting for validation"
+            } else if pending_renewal {
+                "cannot renew"
+            } else {
+                "will not renew automatically"
+            };
+            let zone_id = inv.dns_records.iter().find(|r| r.zone_name == zone).map(|r| r.zone_id.clone()).unwrap_or_default();
+            out.push(
+                Finding::new(ValidationRecordMissing::ID, severity, &c.arn, &c.region)
+                    .hostname(&v.domain_name)
+                    .key(&name)
+                    .title(format!("DNS validation record for {} is missing, so the certificate {state}", v.domain_name))
+                    .detail(format!(
+                        "ACM validates {} through the CNAME {} → {}, but the Route 53 zone {zone} has {}.",
+                        v.domain_name,
+                        name,
+                        want,
+                        if existing.is_empty() { "no such record".to_string() } else { format!("it pointing to {}", existing.join(", ")) }
+                    ))
+                    .evidence("record_name", &name)
+                    .evidence("expected_value", &want)
+                    .evidence("found_values", &existing)
+                    .evidence("hosted_zone", zone)
+                    .evidence("certificate_status", &c.status)
+                    .evidence("renewal_status", c.renewal.as_ref().map(|r| &r.status))
+                    .step(format!(
+                        "aws route53 change-resource-record-sets --hosted-zone-id {zone_id} --change-batch '{{\"Changes\":[{{\"Action\":\"UPSERT\",\"ResourceRecordSet\":{{\"Name\":\"{name}.\",\"Type\":\"CNAME\",\"TTL\":300,\"ResourceRecords\":[{{\"Value\":\"{want}.\"}}]}}}}]}}'"
+                    ))
+                    .step("Or in the console: Certificate Manager → the certificate → \"Create records in Route 53\". Keep the record: ACM uses it at every renewal."),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::inventory::{DnsRecord, DomainValidation, Inventory, ResourceRecord};
+
+    fn setup(status: &str, record_value: Option<&str>) -> Inventory {
+        let mut inv = Inventory::default();
+        let mut c = cert("v", &["shop.example.com"], 200);
+        c.status = status.into();
+        c.validations = vec![DomainValidation {
+            domain_name: "shop.example.com".into(),
+            method: Some("DNS".into()),
+            status: Some("PENDING_VALIDATION".into()),
+            record: Some(ResourceRecord { name: "_abc.shop.example.com".into(), rtype: "CNAME".into(), value: "_xyz.acm-validations.aws".into() }),
+        }];
+        inv.certificates.push(c);
+        inv.dns_records.push(alias_record("shop.example.com", "x.elb.amazonaws.com"));
+        if let Some(v) = record_value {
+            inv.dns_records.push(DnsRecord {
+                zone_id: "Z0EXAMPLE".into(),
+                zone_name: "example.com".into(),
+                name: "_abc.shop.example.com".into(),
+                rtype: "CNAME".into(),
+                target: v.into(),
+                alias: false,
+                values: vec![format!("{v}.")],
+            });
+        }
+        inv
+    }
+
+    #[test]
+    fn pending_certificate_without_record_is_high() {
+        let f = run(&ValidationRecordMissing, &setup("PENDING_VALIDATION", None));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::High);
+        assert!(f[0].remediation[0].contains("_abc.shop.example.com."));
+    }
+
+    #[test]
+    fn record_with_wrong_value_is_missing_too() {
+        assert_eq!(run(&ValidationRecordMissing, &setup("PENDING_VALIDATION", Some("_old.acm-validations.aws"))).len(), 1);
+    }
+
+    #[test]
+    fn present_record_or_foreign_zone_is_silent() {
+        assert!(run(&ValidationRecordMissing, &setup("PENDING_VALIDATION", Some("_xyz.acm-validations.aws"))).is_empty());
+        let mut inv = setup("PENDING_VALIDATION", None);
+        inv.dns_records.clear(); // domain not hosted in Route 53: cannot judge
+        assert!(run(&ValidationRecordMissing, &inv).is_empty());
+    }
+
+    #[test]
+    fn unused_issued_certificate_is_not_judged() {
+        assert!(run(&ValidationRecordMissing, &setup("ISSUED", None)).is_empty());
+        let mut inv = setup("ISSUED", None);
+        inv.certificates[0].in_use = Some(true);
+        assert_eq!(run(&ValidationRecordMissing, &inv)[0].severity, Severity::Medium);
+    }
+}

@@ -1,0 +1,66 @@
+//! Hostname matching as browsers do it (RFC 6125 / RFC 9525): SAN dNSName only, a
+//! wildcard is the whole left-most label and covers exactly one label.
+
+/// Normalises a hostname for comparison: lower case, one trailing dot stripped,
+/// Unicode labels turned into `xn--` A-labels is left to callers that have them; names
+/// from AWS and certificates are already A-labels.
+pub fn normalize(host: &str) -> String {
+    host.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// Whether a single certificate name (`dNSName` SAN) covers `host`.
+pub fn name_covers(pattern: &str, host: &str) -> bool {
+    let pattern = normalize(pattern);
+    let host = normalize(host);
+    if pattern.is_empty() || host.is_empty() {
+        return false;
+    }
+    if let Some(suffix) = pattern.strip_prefix("*.") {
+        // Only a whole-label wildcard counts, and never over a public suffix-like single
+        // label ("*.com" is not issued by public CAs; browsers refuse it).
+        if suffix.contains('*') || !suffix.contains('.') {
+            return false;
+        }
+        match host.split_once('.') {
+            Some((first, rest)) => !first.is_empty() && rest == suffix,
+            None => false,
+        }
+    } else if pattern.contains('*') {
+        // Partial wildcards (f*.example.com) are not honoured by browsers.
+        false
+    } else {
+        pattern == host
+    }
+}
+
+/// Whether any of `names` covers `host`.
+pub fn covered_by<S: AsRef<str>>(names: &[S], host: &str) -> bool {
+    names.iter().any(|n| name_covers(n.as_ref(), host))
+}
+
+/// Whether a hostname is a wildcard pattern rather than something a visitor types.
+pub fn is_wildcard(name: &str) -> bool {
+    name.contains('*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_covers_exactly_one_label() {
+        assert!(name_covers("*.example.com", "a.example.com"));
+        assert!(name_covers("*.Example.COM", "A.example.com."));
+        assert!(!name_covers("*.example.com", "a.b.example.com"));
+        assert!(!name_covers("*.example.com", "example.com"));
+    }
+
+    #[test]
+    fn exact_and_partial() {
+        assert!(name_covers("www.example.com", "WWW.example.com"));
+        assert!(!name_covers("www.example.com", "example.com"));
+        assert!(!name_covers("f*.example.com", "foo.example.com"));
+        assert!(!name_covers("*.com", "example.com"));
+        assert!(name_covers("xn--bcher-kva.example", "XN--BCHER-KVA.example"));
+    }
+}

@@ -1,0 +1,434 @@
+//! Inventory: reads what is deployed from AWS (ACM, ELBv2, CloudFront, Route 53).
+//! I/O only — no judgement. AWS sits behind the [`AwsReader`] trait so the handler can be
+//! tested with fakes; [`sdk::SdkReader`] is the real adapter, tested against moto.
+
+mod model;
+pub mod sdk;
+
+pub use model::*;
+
+use crate::config::Config;
+use crate::hostname::normalize;
+use crate::trigger::Scope;
+use chrono::{DateTime, Utc};
+use futures::stream::{self, StreamExt};
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+
+/// A failed AWS call, with what a report needs to name it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{service}:{operation} failed{}: {message}", region.as_deref().map(|r| format!(" in {r}")).unwrap_or_default())]
+pub struct ApiError {
+    pub service: &'static str,
+    pub operation: &'static str,
+    pub region: Option<String>,
+    pub kind: ApiErrorKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApiErrorKind {
+    Throttled,
+    AccessDenied,
+    NotFound,
+    Unavailable,
+    Other,
+}
+
+impl ApiError {
+    fn skipped(&self) -> Skipped {
+        Skipped {
+            what: format!("{}:{}", self.service, self.operation),
+            region: self.region.clone(),
+            reason: self.message.clone(),
+        }
+    }
+}
+
+/// Extra detail from `DescribeCertificate`, merged into a [`Certificate`].
+pub type CertificateDetail = Certificate;
+
+/// The AWS reads the inventory needs. Each method is one logical read (the adapter
+/// pages through results); each may fail alone without stopping the scan.
+pub trait AwsReader: Send + Sync {
+    /// `ListCertificates` with every key type, all pages (summary fields only).
+    fn list_certificates(
+        &self,
+        region: &str,
+    ) -> impl Future<Output = Result<Vec<Certificate>, ApiError>> + Send;
+    /// `DescribeCertificate`: a certificate with every field ACM returns.
+    fn describe_certificate(
+        &self,
+        arn: &str,
+    ) -> impl Future<Output = Result<CertificateDetail, ApiError>> + Send;
+    /// `GetCertificate`: the leaf and stored chain as PEM.
+    fn get_certificate(
+        &self,
+        arn: &str,
+    ) -> impl Future<Output = Result<CertificatePem, ApiError>> + Send;
+    /// Load balancers with listeners, rules and listener certificates. A load balancer
+    /// whose listeners could not be read is returned with what was read, and the failure
+    /// goes into the second element.
+    fn load_balancers(
+        &self,
+        region: &str,
+    ) -> impl Future<Output = Result<(Vec<LoadBalancer>, Vec<ApiError>), ApiError>> + Send;
+    /// CloudFront distributions (global).
+    fn distributions(&self) -> impl Future<Output = Result<Vec<Distribution>, ApiError>> + Send;
+    /// Route 53 alias and CNAME records of every hosted zone (global).
+    fn dns_records(
+        &self,
+    ) -> impl Future<Output = Result<(Vec<DnsRecord>, Vec<ApiError>), ApiError>> + Send;
+}
+
+/// The region named in an ARN (`arn:aws:acm:REGION:…`).
+pub fn arn_region(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3).filter(|r| !r.is_empty())
+}
+
+/// Everything the checks see about AWS.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Inventory {
+    pub regions: Vec<String>,
+    pub certificates: Vec<Certificate>,
+    pub load_balancers: Vec<LoadBalancer>,
+    pub distributions: Vec<Distribution>,
+    pub dns_records: Vec<DnsRecord>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Where a certificate is used.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Usage {
+    Listener { lb_arn: String, listener_arn: String, is_default: bool },
+    Distribution { arn: String },
+    /// Named by ACM's `InUseBy` only (another integrated service, or a resource the
+    /// inventory did not list).
+    InUseBy { arn: String },
+}
+
+impl Inventory {
+    pub fn certificate(&self, arn: &str) -> Option<&Certificate> {
+        self.certificates.iter().find(|c| c.arn == arn)
+    }
+
+    /// Every place a certificate is used: from the inventory itself (listener and
+    /// viewer certificates) and from ACM's `InUseBy`, which on real AWS names load
+    /// balancers and distributions but on moto names listeners.
+    pub fn usages(&self, arn: &str) -> Vec<Usage> {
+        let mut out = BTreeSet::new();
+        let mut known = BTreeSet::new();
+        for lb in &self.load_balancers {
+            for l in &lb.listeners {
+                for c in l.certificates.iter().filter(|c| c.arn == arn) {
+                    out.insert(Usage::Listener {
+                        lb_arn: lb.arn.clone(),
+                        listener_arn: l.arn.clone(),
+                        is_default: c.is_default,
+                    });
+                    known.insert(lb.arn.clone());
+                    known.insert(l.arn.clone());
+                }
+            }
+        }
+        for d in &self.distributions {
+            if d.viewer_certificate.acm_certificate_arn.as_deref() == Some(arn) {
+                out.insert(Usage::Distribution { arn: d.arn.clone() });
+                known.insert(d.arn.clone());
+            }
+        }
+        if let Some(c) = self.certificate(arn) {
+            for user in &c.in_use_by {
+                if !known.contains(user) {
+                    out.insert(Usage::InUseBy { arn: user.clone() });
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// Whether ACM or the inventory says the certificate is attached somewhere.
+    pub fn is_in_use(&self, cert: &Certificate) -> bool {
+        cert.in_use == Some(true) || !self.usages(&cert.arn).is_empty()
+    }
+
+    /// The load balancer that owns a listener ARN.
+    pub fn load_balancer_of_listener(&self, listener_arn: &str) -> Option<&LoadBalancer> {
+        self.load_balancers
+            .iter()
+            .find(|lb| lb.listeners.iter().any(|l| l.arn == listener_arn))
+    }
+
+    /// Route 53 records whose alias target or CNAME value is `dns_name`.
+    pub fn records_pointing_at<'a>(&'a self, dns_name: &str) -> impl Iterator<Item = &'a DnsRecord> {
+        let want = strip_dualstack(&normalize(dns_name));
+        self.dns_records
+            .iter()
+            .filter(move |r| !r.target.is_empty() && strip_dualstack(&r.target) == want)
+    }
+
+    /// Hostnames a visitor could type to reach a load balancer: Route 53 records that
+    /// point at it and host-header conditions of its rules (wildcards dropped: they are
+    /// not names anyone types). Sorted, deduplicated, with where each came from.
+    pub fn load_balancer_hostnames(&self, lb: &LoadBalancer) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for r in self.records_pointing_at(&lb.dns_name) {
+            out.entry(r.name.clone())
+                .or_insert_with(|| format!("Route 53 {} record in {}", r.rtype, r.zone_name));
+        }
+        for l in lb.https_listeners() {
+            for rule in &l.rules {
+                for h in &rule.host_headers {
+                    if !crate::hostname::is_wildcard(h) {
+                        out.entry(normalize(h))
+                            .or_insert_with(|| format!("host-header condition of rule {}", rule.priority));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Hostnames that reach a distribution: its aliases and Route 53 records.
+    pub fn distribution_hostnames(&self, d: &Distribution) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for a in &d.aliases {
+            if !crate::hostname::is_wildcard(a) {
+                out.insert(normalize(a), "CloudFront alias".to_string());
+            }
+        }
+        for r in self.records_pointing_at(&d.domain_name) {
+            out.entry(r.name.clone())
+                .or_insert_with(|| format!("Route 53 {} record in {}", r.rtype, r.zone_name));
+        }
+        out
+    }
+
+    /// Keeps only what concerns `arns`: those certificates, the load balancers and
+    /// distributions that use them, and the DNS records that lead to those.
+    pub fn retain_certificates(&mut self, arns: &[String]) {
+        self.certificates.retain(|c| arns.contains(&c.arn));
+        self.load_balancers.retain(|lb| {
+            lb.listeners
+                .iter()
+                .any(|l| l.certificates.iter().any(|c| arns.contains(&c.arn)))
+                || self
+                    .certificates
+                    .iter()
+                    .any(|c| c.in_use_by.iter().any(|u| u == &lb.arn || lb.listeners.iter().any(|l| &l.arn == u)))
+        });
+        self.distributions.retain(|d| {
+            d.viewer_certificate
+                .acm_certificate_arn
+                .as_ref()
+                .is_some_and(|a| arns.contains(a))
+        });
+        let targets: BTreeSet<String> = self
+            .load_balancers
+            .iter()
+            .map(|lb| strip_dualstack(&normalize(&lb.dns_name)))
+            .chain(self.distributions.iter().map(|d| normalize(&d.domain_name)))
+            .collect();
+        let validation_names: BTreeSet<String> = self
+            .certificates
+            .iter()
+            .flat_map(|c| c.validations.iter().chain(c.renewal.iter().flat_map(|r| r.validations.iter())))
+            .filter_map(|v| v.record.as_ref().map(|r| normalize(&r.name)))
+            .collect();
+        self.dns_records
+            .retain(|r| targets.contains(&strip_dualstack(&r.target)) || validation_names.contains(&r.name));
+    }
+}
+
+/// ALB alias targets are often written `dualstack.NAME`; both reach the same place.
+fn strip_dualstack(name: &str) -> String {
+    name.strip_prefix("dualstack.").unwrap_or(name).to_string()
+}
+
+/// How many describe/get calls run at once: ACM's quotas are ~10 rps for these.
+const ACM_DETAIL_CONCURRENCY: usize = 5;
+
+/// Reads the inventory for a run. Never fails as a whole: each failed call becomes a
+/// [`Skipped`] entry and the scan goes on.
+pub async fn collect<R: AwsReader>(reader: &R, config: &Config, scope: &Scope, now: DateTime<Utc>) -> Inventory {
+    let mut inv = Inventory::default();
+    let scoped: Option<&[String]> = match scope {
+        Scope::Full => None,
+        Scope::Certificates(arns) => Some(arns),
+        Scope::Nothing => return inv,
+    };
+    let mut regions: Vec<String> = match scoped {
+        None => config.scan_regions.clone(),
+        Some(arns) => arns.iter().filter_map(|a| arn_region(a).map(str::to_string)).collect(),
+    };
+    regions.sort();
+    regions.dedup();
+    inv.regions = regions.clone();
+
+    // Certificates (unless scoped), load balancers, distributions and DNS, concurrently.
+    let certs_f = async {
+        if scoped.is_some() {
+            return Vec::new();
+        }
+        futures::future::join_all(regions.iter().map(|r| reader.list_certificates(r))).await
+    };
+    let lbs_f = futures::future::join_all(regions.iter().map(|r| reader.load_balancers(r)));
+    // CloudFront is global and its certificates live in us-east-1: a scoped run needs it
+    // only when one of its certificates is there.
+    let want_cloudfront = match scoped {
+        None => true,
+        Some(arns) => arns.iter().any(|a| arn_region(a) == Some("us-east-1")),
+    };
+    let dist_f = async {
+        if want_cloudfront {
+            Some(reader.distributions().await)
+        } else {
+            None
+        }
+    };
+    let dns_f = reader.dns_records();
+    let (cert_lists, lb_lists, dists, dns) = tokio::join!(certs_f, lbs_f, dist_f, dns_f);
+
+    for res in cert_lists {
+        match res {
+            Ok(list) => inv.certificates.extend(list),
+            Err(e) => inv.skipped.push(e.skipped()),
+        }
+    }
+    for res in lb_lists {
+        match res {
+            Ok((lbs, partial)) => {
+                inv.load_balancers.extend(lbs);
+                inv.skipped.extend(partial.iter().map(ApiError::skipped));
+            }
+            Err(e) => inv.skipped.push(e.skipped()),
+        }
+    }
+    match dists {
+        Some(Ok(d)) => inv.distributions = d,
+        Some(Err(e)) => inv.skipped.push(e.skipped()),
+        None => {}
+    }
+    match dns {
+        Ok((records, partial)) => {
+            inv.dns_records = records;
+            inv.skipped.extend(partial.iter().map(ApiError::skipped));
+        }
+        Err(e) => inv.skipped.push(e.skipped()),
+    }
+
+    // Which certificates need DescribeCertificate: the scoped ones, those in use (by
+    // ACM's flag or the inventory's), those not ISSUED, and those near expiry. Unused
+    // healthy ones are judged from the summary alone, to stay within ACM's quotas.
+    let referenced: BTreeSet<String> = inv
+        .load_balancers
+        .iter()
+        .flat_map(|lb| lb.listeners.iter())
+        .flat_map(|l| l.certificates.iter().map(|c| c.arn.clone()))
+        .chain(
+            inv.distributions
+                .iter()
+                .filter_map(|d| d.viewer_certificate.acm_certificate_arn.clone()),
+        )
+        .collect();
+    let warn = chrono::Duration::days(config.expiry_warning_days);
+    let mut to_describe: BTreeSet<String> = inv
+        .certificates
+        .iter()
+        .filter(|c| {
+            c.in_use != Some(false)
+                || referenced.contains(&c.arn)
+                || c.status != "ISSUED"
+                || c.not_after.is_none_or(|na| na - now <= warn)
+        })
+        .map(|c| c.arn.clone())
+        .collect();
+    if let Some(arns) = scoped {
+        to_describe.extend(arns.iter().cloned());
+    } else {
+        // Certificates used here but held in a region not scanned (CloudFront's us-east-1).
+        to_describe.extend(referenced.iter().filter(|a| inv.certificate(a).is_none()).cloned());
+    }
+    let described: Vec<(String, Result<Certificate, ApiError>)> = stream::iter(to_describe)
+        .map(|arn| async move {
+            let r = reader.describe_certificate(&arn).await;
+            (arn, r)
+        })
+        .buffer_unordered(ACM_DETAIL_CONCURRENCY)
+        .collect()
+        .await;
+    for (arn, res) in described {
+        match res {
+            Ok(mut detail) => {
+                detail.described = true;
+                match inv.certificates.iter_mut().find(|c| c.arn == arn) {
+                    Some(c) => merge_detail(c, detail),
+                    None => inv.certificates.push(detail),
+                }
+            }
+            Err(e) => inv.skipped.push(Skipped {
+                what: format!("acm:DescribeCertificate {arn}"),
+                region: e.region.clone(),
+                reason: e.message.clone(),
+            }),
+        }
+    }
+
+    if let Some(arns) = scoped {
+        inv.retain_certificates(arns);
+    }
+
+    // GetCertificate for in-use imported certificates (self-signed? chain stored?) and,
+    // when pins are configured, for every in-use certificate (its leaf and intermediates).
+    let need_pem: Vec<String> = inv
+        .certificates
+        .iter()
+        .filter(|c| inv.is_in_use(c) && c.status == "ISSUED")
+        .filter(|c| c.cert_type == "IMPORTED" || !config.pinned_spki_sha256.is_empty())
+        .map(|c| c.arn.clone())
+        .collect();
+    let pems: Vec<(String, Result<CertificatePem, ApiError>)> = stream::iter(need_pem)
+        .map(|arn| async move {
+            let r = reader.get_certificate(&arn).await;
+            (arn, r)
+        })
+        .buffer_unordered(ACM_DETAIL_CONCURRENCY)
+        .collect()
+        .await;
+    for (arn, res) in pems {
+        match res {
+            Ok(pem) => {
+                if let Some(c) = inv.certificates.iter_mut().find(|c| c.arn == arn) {
+                    c.pem = Some(pem);
+                }
+            }
+            Err(e) => inv.skipped.push(Skipped {
+                what: format!("acm:GetCertificate {arn}"),
+                region: e.region.clone(),
+                reason: e.message.clone(),
+            }),
+        }
+    }
+
+    inv.certificates.sort_by(|a, b| a.arn.cmp(&b.arn));
+    inv.skipped.sort();
+    inv.skipped.dedup();
+    inv
+}
+
+/// Describe wins over the summary where it has a value.
+fn merge_detail(c: &mut Certificate, d: Certificate) {
+    let in_use = c.in_use.or(d.in_use);
+    let pem = c.pem.take();
+    *c = Certificate {
+        in_use: if d.in_use_by.is_empty() { in_use } else { Some(true) },
+        pem,
+        not_before: d.not_before.or(c.not_before),
+        not_after: d.not_after.or(c.not_after),
+        renewal_eligibility: d.renewal_eligibility.clone().or(c.renewal_eligibility.clone()),
+        key_algorithm: d.key_algorithm.clone().or(c.key_algorithm.clone()),
+        sans: if d.sans.is_empty() { std::mem::take(&mut c.sans) } else { d.sans.clone() },
+        ..d
+    };
+}

@@ -1,0 +1,237 @@
+//! The inventory's data: what AWS says is deployed. Plain data, filled by the adapters
+//! (or by fakes in tests), read by the checks.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// An ACM certificate, from `ListCertificates` and, where a check needs it,
+/// `DescribeCertificate` / `GetCertificate`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Certificate {
+    pub arn: String,
+    pub region: String,
+    pub domain_name: String,
+    /// Subject alternative names (ACM lists the domain name among them).
+    pub sans: Vec<String>,
+    /// `AMAZON_ISSUED`, `IMPORTED` or `PRIVATE`.
+    pub cert_type: String,
+    /// `ISSUED`, `PENDING_VALIDATION`, `EXPIRED`, …
+    pub status: String,
+    pub not_before: Option<DateTime<Utc>>,
+    pub not_after: Option<DateTime<Utc>>,
+    /// ACM's own `InUse` flag from the summary, when it sent one.
+    pub in_use: Option<bool>,
+    /// `InUseBy` ARNs (load balancers, listeners, distributions).
+    pub in_use_by: Vec<String>,
+    /// `ELIGIBLE` / `INELIGIBLE`.
+    pub renewal_eligibility: Option<String>,
+    /// Normalised key algorithm, e.g. `RSA_2048`, `EC_prime256v1`.
+    pub key_algorithm: Option<String>,
+    pub serial: Option<String>,
+    pub issuer: Option<String>,
+    pub failure_reason: Option<String>,
+    pub renewal: Option<RenewalSummary>,
+    pub validations: Vec<DomainValidation>,
+    /// `ENABLED` / `DISABLED` (CertificateTransparencyLoggingPreference).
+    pub ct_logging: Option<String>,
+    /// Whether `DescribeCertificate` was read for this certificate.
+    pub described: bool,
+    /// PEM bodies from `GetCertificate`, when fetched.
+    pub pem: Option<CertificatePem>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct RenewalSummary {
+    /// `PENDING_AUTO_RENEWAL`, `PENDING_VALIDATION`, `SUCCESS`, `FAILED`.
+    pub status: String,
+    pub reason: Option<String>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub validations: Vec<DomainValidation>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DomainValidation {
+    pub domain_name: String,
+    /// `DNS`, `EMAIL`, `HTTP`.
+    pub method: Option<String>,
+    /// `PENDING_VALIDATION`, `SUCCESS`, `FAILED`.
+    pub status: Option<String>,
+    pub record: Option<ResourceRecord>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ResourceRecord {
+    pub name: String,
+    pub rtype: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CertificatePem {
+    pub certificate: String,
+    /// The chain ACM stores beside the leaf; empty or absent for an imported
+    /// certificate stored without one.
+    pub chain: Option<String>,
+}
+
+/// An Elastic Load Balancing v2 load balancer with its listeners.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct LoadBalancer {
+    pub arn: String,
+    pub name: String,
+    pub region: String,
+    pub dns_name: String,
+    /// `internet-facing` or `internal`.
+    pub scheme: String,
+    /// `application`, `network`, `gateway`.
+    pub lb_type: String,
+    pub listeners: Vec<Listener>,
+}
+
+impl LoadBalancer {
+    pub fn is_internet_facing(&self) -> bool {
+        self.scheme == "internet-facing"
+    }
+    pub fn https_listeners(&self) -> impl Iterator<Item = &Listener> {
+        self.listeners.iter().filter(|l| l.is_tls())
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Listener {
+    pub arn: String,
+    pub port: i32,
+    /// `HTTP`, `HTTPS`, `TCP`, `TLS`, …
+    pub protocol: String,
+    pub ssl_policy: Option<String>,
+    pub default_actions: Vec<Action>,
+    /// Non-default rules, in priority order.
+    pub rules: Vec<Rule>,
+    /// Default (IsDefault) and SNI certificates.
+    pub certificates: Vec<ListenerCertificate>,
+}
+
+impl Listener {
+    pub fn is_tls(&self) -> bool {
+        matches!(self.protocol.as_str(), "HTTPS" | "TLS")
+    }
+    pub fn default_certificate(&self) -> Option<&str> {
+        self.certificates
+            .iter()
+            .find(|c| c.is_default)
+            .map(|c| c.arn.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ListenerCertificate {
+    pub arn: String,
+    pub is_default: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Rule {
+    pub arn: String,
+    pub priority: String,
+    pub host_headers: Vec<String>,
+    pub path_patterns: Vec<String>,
+    /// Conditions other than host-header/path-pattern (http-header, query-string, …).
+    pub other_conditions: Vec<String>,
+    pub actions: Vec<Action>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Action {
+    Forward {
+        target: String,
+    },
+    Redirect {
+        protocol: Option<String>,
+        port: Option<String>,
+        host: Option<String>,
+        path: Option<String>,
+        status_code: String,
+    },
+    FixedResponse {
+        status_code: String,
+    },
+    /// Authentication actions and anything newer than this code.
+    Other {
+        kind: String,
+    },
+}
+
+impl Action {
+    /// Whether this action sends a plain-HTTP visitor to HTTPS. `#{protocol}` keeps the
+    /// incoming protocol, so on an HTTP listener it is not a redirect to HTTPS.
+    pub fn redirects_to_https(&self) -> bool {
+        matches!(self, Action::Redirect { protocol: Some(p), .. } if p.eq_ignore_ascii_case("HTTPS"))
+    }
+    /// Whether this action serves content (so plain HTTP would reach the app).
+    pub fn serves_content(&self) -> bool {
+        matches!(self, Action::Forward { .. } | Action::FixedResponse { .. })
+    }
+}
+
+/// A CloudFront distribution (global; its ACM certificate lives in us-east-1).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Distribution {
+    pub id: String,
+    pub arn: String,
+    pub domain_name: String,
+    pub aliases: Vec<String>,
+    pub enabled: bool,
+    pub viewer_certificate: ViewerCertificate,
+    pub default_behavior: CacheBehavior,
+    pub behaviors: Vec<CacheBehavior>,
+}
+
+impl Distribution {
+    /// The default behavior followed by every ordered cache behavior.
+    pub fn all_behaviors(&self) -> impl Iterator<Item = &CacheBehavior> {
+        std::iter::once(&self.default_behavior).chain(self.behaviors.iter())
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ViewerCertificate {
+    pub acm_certificate_arn: Option<String>,
+    pub cloudfront_default_certificate: bool,
+    pub iam_certificate_id: Option<String>,
+    pub ssl_support_method: Option<String>,
+    pub minimum_protocol_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CacheBehavior {
+    /// `*` for the default behavior.
+    pub path_pattern: String,
+    /// `allow-all`, `redirect-to-https`, `https-only`.
+    pub viewer_protocol_policy: String,
+}
+
+/// A Route 53 record that points a hostname at something (alias or CNAME).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DnsRecord {
+    pub zone_id: String,
+    pub zone_name: String,
+    /// Record name, normalised (lower case, no trailing dot).
+    pub name: String,
+    /// `A`, `AAAA`, `CNAME`.
+    pub rtype: String,
+    /// Alias target DNS name or CNAME value, normalised.
+    pub target: String,
+    pub alias: bool,
+    /// Plain values for non-alias A/AAAA/TXT records.
+    pub values: Vec<String>,
+}
+
+/// Something the scan could not read, and why; shown in the report's `skipped` list.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Skipped {
+    /// What was not checked, e.g. `elbv2:DescribeLoadBalancers`.
+    pub what: String,
+    pub region: Option<String>,
+    pub reason: String,
+}

@@ -1,0 +1,152 @@
+//! The `acm-doctor` binary: a Lambda function when `AWS_LAMBDA_RUNTIME_API` is set,
+//! otherwise a CLI running the same engine from a laptop.
+#![forbid(unsafe_code)]
+
+use acm_doctor::config::Config;
+use acm_doctor::handler::{Engine, HandlerError};
+use acm_doctor::inventory::sdk::{SdkReader, load_sdk_config};
+use acm_doctor::probe::NoProbe;
+use acm_doctor::publish::SnsPublisher;
+use acm_doctor::trigger::Trigger;
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "acm-doctor",
+    version,
+    about = "Finds out, before a browser does, why an HTTPS site on AWS would show \"your connection is not private\".",
+    long_about = "Inventories ACM certificates and the load balancers and CloudFront distributions that use them, checks them for the eight causes of browser certificate errors, and reports findings with a concrete fix.\n\nRun with AWS_LAMBDA_RUNTIME_API set, it serves Lambda invocations; otherwise it is this CLI. Configuration comes from the same environment variables as the Lambda (SCAN_REGIONS, EXPIRY_WARNING_DAYS, FINDINGS_TOPIC_ARN, MIN_SEVERITY, PINNED_SPKI_SHA256, …; see the README)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the Lambda handler once on an EventBridge event from a file and print the report.
+    Invoke {
+        /// JSON file holding the event (see events/ for samples); `-` reads standard input.
+        #[arg(long)]
+        event: PathBuf,
+        /// Print the handler's response (the run summary) instead of the report.
+        #[arg(long)]
+        summary: bool,
+    },
+    /// Scan the account now (the default AWS credential chain) and print the report.
+    Scan {
+        /// Region to scan; repeat for several (default: SCAN_REGIONS or your profile's region).
+        #[arg(long = "region")]
+        regions: Vec<String>,
+        /// Named profile from ~/.aws/config.
+        #[arg(long)]
+        profile: Option<String>,
+        /// Output format: `text` (the email digest) or `json` (the report).
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+        /// Exit with status 2 when any finding is at or above this severity.
+        #[arg(long, value_parser = ["critical", "high", "medium", "low", "info"])]
+        fail_on: Option<String>,
+        /// Publish to FINDINGS_TOPIC_ARN as the Lambda would (off by default for the CLI).
+        #[arg(long)]
+        publish: bool,
+    },
+}
+
+fn init_cli_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ACM_DOCTOR_LOG").unwrap_or_else(|_| "warn".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+async fn engine(config: Config, profile: Option<&str>) -> Engine<SdkReader, SnsPublisher, NoProbe> {
+    let region = config.scan_regions.first().cloned();
+    let sdk = load_sdk_config(profile, region.as_deref()).await;
+    Engine { reader: SdkReader::new(sdk.clone()), publisher: SnsPublisher::new(&sdk), prober: NoProbe, config }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    // One crypto provider for the whole binary: the SDK already uses aws-lc-rs.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let cli = Cli::parse();
+    if cli.command.is_none() && std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        return lambda().await;
+    }
+    init_cli_logging();
+    match cli.command {
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            Ok(())
+        }
+        Some(Command::Invoke { event, summary }) => {
+            let text = if event.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(&event).with_context(|| format!("reading {}", event.display()))?
+            };
+            let value: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", event.display()))?;
+            let config = Config::from_env()?;
+            let engine = engine(config, None).await;
+            let outcome = engine
+                .handle_event(&value, chrono::Utc::now(), uuid::Uuid::new_v4().to_string())
+                .await
+                .map_err(|e| anyhow::anyhow!("{} ({})", e, e.error_type()))?;
+            match (&outcome.report, summary) {
+                (Some(r), false) => println!("{}", serde_json::to_string_pretty(r)?),
+                _ => println!("{}", serde_json::to_string_pretty(&outcome.summary)?),
+            }
+            Ok(())
+        }
+        Some(Command::Scan { regions, profile, format, fail_on, publish }) => {
+            let mut config = Config::from_env()?;
+            if !regions.is_empty() {
+                config.scan_regions = regions;
+            }
+            if !publish {
+                config.findings_topic_arn = None;
+            }
+            let engine = engine(config, profile.as_deref()).await;
+            let outcome = engine.run(Trigger::manual(), chrono::Utc::now(), uuid::Uuid::new_v4().to_string()).await?;
+            let report = outcome.report.expect("a manual scan always reports");
+            if format == "json" {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.email_digest());
+            }
+            if let Some(min) = fail_on {
+                let min: acm_doctor::checks::Severity = min.parse().map_err(anyhow::Error::msg)?;
+                if report.findings.iter().any(|f| f.severity >= min) {
+                    std::process::exit(2);
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Serves Lambda invocations until the runtime stops us. A bad event fails only its own
+/// invocation (with a non-retryable error type); the runtime goes on to the next.
+async fn lambda() -> Result<()> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = Config::from_env()?;
+    let engine = std::sync::Arc::new(engine(config, None).await);
+    lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+        let engine = engine.clone();
+        async move {
+            let run_id = event.context.request_id.clone();
+            match engine.handle_event(&event.payload, chrono::Utc::now(), run_id).await {
+                Ok(outcome) => Ok(serde_json::to_value(&outcome.summary).unwrap_or_default()),
+                Err(e) => Err(diagnostic(&e)),
+            }
+        }
+    }))
+    .await
+    .map_err(|e| anyhow::anyhow!("lambda runtime stopped: {e}"))
+}
+
+fn diagnostic(e: &HandlerError) -> lambda_runtime::Diagnostic {
+    lambda_runtime::Diagnostic { error_type: e.error_type().to_string(), error_message: e.to_string() }
+}

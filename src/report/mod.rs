@@ -1,0 +1,359 @@
+//! Report: dedupes and orders findings, renders the JSON report and the plain-text
+//! email digest, and splits reports that exceed SNS's message size. Never judges.
+
+use crate::checks::{Cause, Finding, Severity};
+use crate::inventory::{Inventory, Skipped};
+use crate::trigger::Trigger;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+pub const SCHEMA: &str = "acm-doctor.report.v1";
+
+/// What the run looked at.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Scanned {
+    pub regions: Vec<String>,
+    pub certificates: usize,
+    pub load_balancers: usize,
+    pub distributions: usize,
+    pub dns_records: usize,
+    pub hostnames_probed: usize,
+}
+
+impl Scanned {
+    pub fn of(inv: &Inventory, hostnames_probed: usize) -> Scanned {
+        Scanned {
+            regions: inv.regions.clone(),
+            certificates: inv.certificates.len(),
+            load_balancers: inv.load_balancers.len(),
+            distributions: inv.distributions.len(),
+            dns_records: inv.dns_records.len(),
+            hostnames_probed,
+        }
+    }
+}
+
+/// Counts for the subject line and alarms.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Summary {
+    pub total: usize,
+    pub by_severity: BTreeMap<Severity, usize>,
+    pub by_cause: BTreeMap<Cause, usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highest: Option<Severity>,
+}
+
+impl Summary {
+    pub fn of(findings: &[Finding]) -> Summary {
+        let mut s = Summary { total: findings.len(), ..Default::default() };
+        for f in findings {
+            *s.by_severity.entry(f.severity).or_default() += 1;
+            *s.by_cause.entry(f.cause).or_default() += 1;
+            s.highest = s.highest.max(Some(f.severity));
+        }
+        s
+    }
+}
+
+/// Which part of a split report this is.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Part {
+    pub index: usize,
+    pub of: usize,
+}
+
+/// The `acm-doctor.report.v1` document.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    pub schema: &'static str,
+    pub run_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    pub trigger: Trigger,
+    pub generated_at: DateTime<Utc>,
+    pub scanned: Scanned,
+    pub skipped: Vec<Skipped>,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<Part>,
+}
+
+/// Keeps one finding per id (the most severe) and orders them: severity first, then
+/// cause, resource, hostname — so the same estate always reads the same way.
+pub fn dedupe_and_order(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut by_id: BTreeMap<String, Finding> = BTreeMap::new();
+    for f in findings {
+        match by_id.get(&f.id) {
+            Some(existing) if existing.severity >= f.severity => {}
+            _ => {
+                by_id.insert(f.id.clone(), f);
+            }
+        }
+    }
+    let mut out: Vec<Finding> = by_id.into_values().collect();
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.cause.cmp(&b.cause))
+            .then(a.resource.cmp(&b.resource))
+            .then(a.hostname.cmp(&b.hostname))
+            .then(a.id.cmp(&b.id))
+    });
+    out
+}
+
+/// The AWS account, read off the first ARN that names one.
+pub fn account_of(inv: &Inventory) -> Option<String> {
+    inv.certificates
+        .iter()
+        .map(|c| c.arn.as_str())
+        .chain(inv.load_balancers.iter().map(|l| l.arn.as_str()))
+        .chain(inv.distributions.iter().map(|d| d.arn.as_str()))
+        .filter_map(|a| a.split(':').nth(4))
+        .find(|a| !a.is_empty())
+        .map(str::to_string)
+}
+
+impl Report {
+    pub fn new(
+        run_id: String,
+        account: Option<String>,
+        trigger: Trigger,
+        generated_at: DateTime<Utc>,
+        scanned: Scanned,
+        skipped: Vec<Skipped>,
+        findings: Vec<Finding>,
+    ) -> Report {
+        let findings = dedupe_and_order(findings);
+        Report {
+            schema: SCHEMA,
+            run_id,
+            account,
+            trigger,
+            generated_at,
+            scanned,
+            skipped,
+            summary: Summary::of(&findings),
+            findings,
+            part: None,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("report serializes")
+    }
+
+    /// `acm-doctor: 2 critical, 3 high - 123456789012` (ASCII: SNS subjects must be).
+    pub fn subject(&self) -> String {
+        let counts: Vec<String> = Severity::ALL_DESC
+            .iter()
+            .filter_map(|s| self.summary.by_severity.get(s).map(|n| format!("{n} {s}")))
+            .collect();
+        let counts = if counts.is_empty() { "no findings".to_string() } else { counts.join(", ") };
+        let part = self.part.filter(|p| p.of > 1).map(|p| format!(" (part {}/{})", p.index, p.of)).unwrap_or_default();
+        let mut s = format!("acm-doctor: {counts}{part} - {}", self.account.as_deref().unwrap_or("unknown account"));
+        s.truncate(99);
+        s
+    }
+
+    /// The plain-text email a person reads: grouped by cause, most severe first, each
+    /// finding with where, why and the fix; a footer with what was scanned and skipped.
+    pub fn email_digest(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "{}", self.subject());
+        let _ = writeln!(
+            out,
+            "Run {} ({} {}) at {}\n",
+            self.run_id,
+            self.trigger.kind,
+            self.trigger.detail_type,
+            self.generated_at.format("%Y-%m-%d %H:%M UTC")
+        );
+        if self.findings.is_empty() {
+            let _ = writeln!(out, "No findings: every checked site should open without a certificate warning.\n");
+        }
+        // Causes in the order of their most severe finding (findings are sorted).
+        let mut causes: Vec<Cause> = Vec::new();
+        for f in &self.findings {
+            if !causes.contains(&f.cause) {
+                causes.push(f.cause);
+            }
+        }
+        for cause in causes {
+            let group: Vec<&Finding> = self.findings.iter().filter(|f| f.cause == cause).collect();
+            let _ = writeln!(out, "== {} ({}) ==", cause_heading(cause), group.len());
+            for f in group {
+                let _ = writeln!(out, "\n[{}] {}", f.severity.as_str().to_uppercase(), f.title);
+                if let Some(h) = &f.hostname {
+                    let _ = writeln!(out, "  Hostname: {h}");
+                }
+                let _ = writeln!(out, "  Resource: {} ({})", f.resource, f.region);
+                let _ = writeln!(out, "  Why: {}", f.detail);
+                for (i, step) in f.remediation.iter().enumerate() {
+                    let _ = writeln!(out, "  Fix {}: {step}", i + 1);
+                }
+                let _ = writeln!(out, "  Finding id: {} (check {})", f.id, f.check);
+            }
+            out.push('\n');
+        }
+        let s = &self.scanned;
+        let _ = writeln!(out, "--");
+        let _ = writeln!(
+            out,
+            "Scanned: {} certificate(s), {} load balancer(s), {} distribution(s), {} DNS record(s), {} hostname(s) probed in {}.",
+            s.certificates,
+            s.load_balancers,
+            s.distributions,
+            s.dns_records,
+            s.hostnames_probed,
+            if s.regions.is_empty() { "no region".to_string() } else { s.regions.join(", ") }
+        );
+        if self.skipped.is_empty() {
+            let _ = writeln!(out, "Skipped: nothing.");
+        } else {
+            let _ = writeln!(out, "Skipped (could not be checked):");
+            for sk in &self.skipped {
+                let _ = writeln!(out, "  - {}{}: {}", sk.what, sk.region.as_deref().map(|r| format!(" in {r}")).unwrap_or_default(), sk.reason);
+            }
+        }
+        if let Some(p) = self.part.filter(|p| p.of > 1) {
+            let _ = writeln!(out, "This is part {} of {}; the other parts carry the other findings.", p.index, p.of);
+        }
+        out
+    }
+
+    /// The SNS message body for `MessageStructure=json`: `default` is the JSON report,
+    /// `email` the digest.
+    pub fn sns_message(&self) -> String {
+        serde_json::json!({ "default": self.to_json(), "email": self.email_digest() }).to_string()
+    }
+
+    /// Splits the report into parts whose SNS message fits in `max_bytes`, each a valid
+    /// report carrying the same header. A single finding too large on its own is sent
+    /// alone (SNS will refuse it; the error names it) rather than dropped silently.
+    pub fn split(&self, max_bytes: usize) -> Vec<Report> {
+        let mut chunks: Vec<Vec<Finding>> = Vec::new();
+        self.split_into(self.findings.clone(), max_bytes, &mut chunks);
+        if chunks.is_empty() {
+            chunks.push(Vec::new());
+        }
+        let of = chunks.len();
+        chunks
+            .into_iter()
+            .enumerate()
+            .map(|(i, findings)| {
+                let mut r = self.with_findings(findings);
+                if of > 1 {
+                    r.part = Some(Part { index: i + 1, of });
+                }
+                r
+            })
+            .collect()
+    }
+
+    fn with_findings(&self, findings: Vec<Finding>) -> Report {
+        Report { summary: Summary::of(&findings), findings, ..self.clone() }
+    }
+
+    fn split_into(&self, findings: Vec<Finding>, max_bytes: usize, out: &mut Vec<Vec<Finding>>) {
+        // Measure as a part ("part 10/10" is the longest marker we add).
+        let mut probe = self.with_findings(findings.clone());
+        probe.part = Some(Part { index: 999, of: 999 });
+        if probe.sns_message().len() <= max_bytes || findings.len() <= 1 {
+            out.push(findings);
+            return;
+        }
+        let mut left = findings;
+        let right = left.split_off(left.len() / 2);
+        self.split_into(left, max_bytes, out);
+        self.split_into(right, max_bytes, out);
+    }
+}
+
+fn cause_heading(c: Cause) -> &'static str {
+    match c {
+        Cause::NameMismatch => "Name mismatch: the certificate does not cover the hostname",
+        Cause::Expired => "Expired or expiring certificates",
+        Cause::Untrusted => "Untrusted certificates",
+        Cause::MixedContent => "Mixed content on HTTPS pages",
+        Cause::NotAssociated => "Certificates not attached where visitors arrive",
+        Cause::HttpNotRedirected => "HTTP not redirected to HTTPS",
+        Cause::Pinning => "Pinned keys that will rotate",
+        Cause::CertificateTransparency => "Certificate transparency",
+        Cause::TlsConfiguration => "TLS configuration",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::now;
+
+    fn finding(check: &str, sev: Severity, cause: Cause, resource: &str) -> Finding {
+        let mut f = Finding::new(check, sev, resource, "us-east-1")
+            .title(format!("{check} on {resource}"))
+            .detail("x".repeat(400))
+            .step("do the thing");
+        f.cause = cause;
+        f.assign_id();
+        f
+    }
+
+    fn report(findings: Vec<Finding>) -> Report {
+        Report::new("run-1".into(), Some("123456789012".into()), Trigger::manual(), now(), Scanned::default(), vec![], findings)
+    }
+
+    #[test]
+    fn dedupe_keeps_most_severe_and_orders_by_severity() {
+        let a = finding("certificate_expiring", Severity::Medium, Cause::Expired, "arn:1");
+        let mut a2 = a.clone();
+        a2.severity = Severity::Critical;
+        let b = finding("legacy_tls_policy", Severity::Low, Cause::TlsConfiguration, "arn:2");
+        let c = finding("alb_host_not_covered", Severity::High, Cause::NameMismatch, "arn:3");
+        let r = report(vec![b, a, c, a2]);
+        assert_eq!(r.findings.len(), 3);
+        let sev: Vec<Severity> = r.findings.iter().map(|f| f.severity).collect();
+        assert_eq!(sev, vec![Severity::Critical, Severity::High, Severity::Low]);
+        assert_eq!(r.subject(), "acm-doctor: 1 critical, 1 high, 1 low - 123456789012");
+        assert!(r.subject().is_ascii());
+    }
+
+    #[test]
+    fn digest_groups_by_cause_and_lists_fixes_and_skips() {
+        let mut r = report(vec![
+            finding("alb_host_not_covered", Severity::High, Cause::NameMismatch, "arn:3"),
+            finding("certificate_expired", Severity::Critical, Cause::Expired, "arn:1"),
+        ]);
+        r.skipped.push(Skipped { what: "elbv2:DescribeLoadBalancers".into(), region: Some("eu-west-1".into()), reason: "AccessDenied".into() });
+        let d = r.email_digest();
+        let expired = d.find("== Expired").unwrap();
+        let names = d.find("== Name mismatch").unwrap();
+        assert!(expired < names, "most severe cause first");
+        assert!(d.contains("Fix 1: do the thing"));
+        assert!(d.contains("elbv2:DescribeLoadBalancers in eu-west-1: AccessDenied"));
+    }
+
+    #[test]
+    fn split_parts_fit_and_keep_every_finding() {
+        let findings: Vec<Finding> = (0..200)
+            .map(|i| finding("certificate_unused", Severity::Low, Cause::NotAssociated, &format!("arn:{i}")))
+            .collect();
+        let r = report(findings);
+        let parts = r.split(40_000);
+        assert!(parts.len() > 1);
+        let total: usize = parts.iter().map(|p| p.findings.len()).sum();
+        assert_eq!(total, 200);
+        for (i, p) in parts.iter().enumerate() {
+            assert!(p.sns_message().len() <= 40_000);
+            assert_eq!(p.part, Some(Part { index: i + 1, of: parts.len() }));
+            let v: serde_json::Value = serde_json::from_str(&p.to_json()).unwrap();
+            assert_eq!(v["schema"], SCHEMA);
+            assert_eq!(v["summary"]["total"], p.findings.len());
+        }
+        assert_eq!(r.split(10_000_000).len(), 1);
+        assert_eq!(r.split(10_000_000)[0].part, None);
+    }
+}

@@ -1,0 +1,250 @@
+//! Trigger: turns an EventBridge event into what a run should scan.
+//!
+//! A schedule scans everything; an ACM certificate event or an AWS Health ACM event
+//! scopes the run to the certificates it names; anything else is "nothing to do".
+
+use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use serde::Serialize;
+use serde_json::Value;
+
+/// What a run covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", content = "certificates", rename_all = "kebab-case")]
+pub enum Scope {
+    /// Every certificate, load balancer and distribution of the scanned regions.
+    Full,
+    /// These certificates and the resources and hostnames that use them.
+    Certificates(Vec<String>),
+    /// An event this function does not act on.
+    Nothing,
+}
+
+/// Why the run happened, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Trigger {
+    /// `schedule`, `acm-event`, `health-event`, `manual`, `ignored`.
+    pub kind: &'static str,
+    pub source: String,
+    pub detail_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    pub scope: Scope,
+    /// What the event itself says, e.g. `DaysToExpiry=12` or a renewal reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Trigger {
+    /// A run started by hand (the CLI's `scan`).
+    pub fn manual() -> Trigger {
+        Trigger {
+            kind: "manual",
+            source: "cli".into(),
+            detail_type: "Manual Scan".into(),
+            event_id: None,
+            scope: Scope::Full,
+            note: None,
+        }
+    }
+}
+
+/// An event that cannot be acted on. Never retryable: the same bytes fail again.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TriggerError {
+    #[error("malformed event: not an EventBridge envelope ({reason})")]
+    NotAnEnvelope { reason: String },
+    #[error("malformed event: {detail_type:?} from {source:?} names no ACM certificate ARN in `resources`")]
+    NoCertificate { source: String, detail_type: String },
+    #[error("malformed event: {arn:?} in {field} is not an ACM certificate ARN")]
+    NotACertificateArn { field: &'static str, arn: String },
+}
+
+const ACM_DETAIL_TYPES: &[&str] = &[
+    "ACM Certificate Approaching Expiration",
+    "ACM Certificate Expired",
+    "ACM Certificate Available",
+    "ACM Certificate Renewal Action Required",
+];
+
+/// Whether `arn` looks like `arn:PARTITION:acm:REGION:ACCOUNT:certificate/ID`.
+pub fn is_certificate_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && !parts[1].is_empty()
+        && parts[2] == "acm"
+        && !parts[3].is_empty()
+        && parts[5].starts_with("certificate/")
+        && parts[5].len() > "certificate/".len()
+}
+
+fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// Parses an EventBridge event into a [`Trigger`].
+pub fn parse(event: &Value) -> Result<Trigger, TriggerError> {
+    let envelope: EventBridgeEvent<Value> = serde_json::from_value(event.clone())
+        .map_err(|e| TriggerError::NotAnEnvelope { reason: e.to_string() })?;
+    let source = envelope.source.clone();
+    let detail_type = envelope.detail_type.clone();
+    if source.is_empty() || detail_type.is_empty() {
+        return Err(TriggerError::NotAnEnvelope {
+            reason: "`source` and `detail-type` must be non-empty strings".into(),
+        });
+    }
+    let mut trigger = Trigger {
+        kind: "ignored",
+        source: source.clone(),
+        detail_type: detail_type.clone(),
+        event_id: envelope.id.clone(),
+        scope: Scope::Nothing,
+        note: None,
+    };
+    let detail = &envelope.detail;
+    let resources = envelope.resources.clone().unwrap_or_default();
+    match (source.as_str(), detail_type.as_str()) {
+        ("aws.events", "Scheduled Event") => {
+            trigger.kind = "schedule";
+            trigger.scope = Scope::Full;
+        }
+        ("aws.acm", dt) if ACM_DETAIL_TYPES.contains(&dt) => {
+            let arns = certificate_arns(&resources, "resources")?;
+            if arns.is_empty() {
+                return Err(TriggerError::NoCertificate { source, detail_type });
+            }
+            trigger.kind = "acm-event";
+            trigger.scope = Scope::Certificates(arns);
+            trigger.note = acm_note(detail);
+        }
+        ("aws.health", "AWS Health Event") => {
+            let service = str_field(detail, "service").unwrap_or_default();
+            if !service.eq_ignore_ascii_case("ACM") {
+                trigger.note = Some(format!("AWS Health event for service {service:?}, not ACM"));
+                return Ok(trigger);
+            }
+            let mut arns: Vec<String> = resources
+                .iter()
+                .filter(|r| is_certificate_arn(r))
+                .cloned()
+                .collect();
+            if let Some(entities) = detail.get("affectedEntities").and_then(Value::as_array) {
+                arns.extend(
+                    entities
+                        .iter()
+                        .filter_map(|e| str_field(e, "entityValue"))
+                        .filter(|v| is_certificate_arn(v))
+                        .map(str::to_string),
+                );
+            }
+            arns.sort();
+            arns.dedup();
+            trigger.kind = "health-event";
+            trigger.note = str_field(detail, "eventTypeCode").map(str::to_string);
+            // An ACM health event that names no certificate still says ACM is in
+            // trouble somewhere: look at everything rather than nothing.
+            trigger.scope = if arns.is_empty() { Scope::Full } else { Scope::Certificates(arns) };
+        }
+        _ => {}
+    }
+    Ok(trigger)
+}
+
+fn certificate_arns(resources: &[String], field: &'static str) -> Result<Vec<String>, TriggerError> {
+    let mut out = Vec::new();
+    for r in resources {
+        if !is_certificate_arn(r) {
+            return Err(TriggerError::NotACertificateArn { field, arn: r.clone() });
+        }
+        out.push(r.clone());
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn acm_note(detail: &Value) -> Option<String> {
+    let mut parts = Vec::new();
+    for key in ["CommonName", "DaysToExpiry", "Action", "RenewalStatusReason", "CertificateType"] {
+        match detail.get(key) {
+            Some(Value::String(s)) => parts.push(format!("{key}={s}")),
+            Some(Value::Number(n)) => parts.push(format!("{key}={n}")),
+            _ => {}
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn envelope(source: &str, detail_type: &str, resources: Value, detail: Value) -> Value {
+        json!({
+            "version": "0", "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+            "detail-type": detail_type, "source": source, "account": "123456789012",
+            "time": "2026-11-28T06:00:00Z", "region": "us-east-1",
+            "resources": resources, "detail": detail
+        })
+    }
+    const ARN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/1f8a9b2c-0000-4000-8000-000000000001";
+
+    #[test]
+    fn schedule_is_a_full_scan() {
+        let t = parse(&envelope("aws.events", "Scheduled Event", json!(["arn:aws:events:us-east-1:123456789012:rule/x"]), json!({}))).unwrap();
+        assert_eq!(t.scope, Scope::Full);
+        assert_eq!(t.kind, "schedule");
+    }
+
+    #[test]
+    fn every_acm_detail_type_scopes_to_its_certificate() {
+        for dt in ACM_DETAIL_TYPES {
+            let t = parse(&envelope("aws.acm", dt, json!([ARN]), json!({"DaysToExpiry": 12, "CommonName": "shop.example.com", "SomethingNew": true}))).unwrap();
+            assert_eq!(t.scope, Scope::Certificates(vec![ARN.to_string()]), "{dt}");
+            assert_eq!(t.kind, "acm-event");
+        }
+    }
+
+    #[test]
+    fn renewal_reason_outside_the_enum_is_accepted() {
+        let t = parse(&envelope("aws.acm", "ACM Certificate Renewal Action Required", json!([ARN]),
+            json!({"RenewalStatusReason": "PENDING_DOMAIN_VALIDATION"}))).unwrap();
+        assert_eq!(t.note.as_deref(), Some("RenewalStatusReason=PENDING_DOMAIN_VALIDATION"));
+    }
+
+    #[test]
+    fn acm_event_without_certificate_is_malformed() {
+        let e = parse(&envelope("aws.acm", "ACM Certificate Expired", json!([]), json!({}))).unwrap_err();
+        assert!(matches!(e, TriggerError::NoCertificate { .. }));
+        let e = parse(&envelope("aws.acm", "ACM Certificate Expired", json!(["arn:aws:s3:::bucket"]), json!({}))).unwrap_err();
+        assert!(matches!(e, TriggerError::NotACertificateArn { .. }));
+    }
+
+    #[test]
+    fn health_event_collects_arns_from_resources_and_entities() {
+        let other = "arn:aws:acm:eu-west-1:123456789012:certificate/22222222-0000-4000-8000-000000000002";
+        let t = parse(&envelope("aws.health", "AWS Health Event", json!([ARN]), json!({
+            "service": "ACM", "eventTypeCode": "AWS_ACM_RENEWAL_STATE_CHANGE",
+            "startTime": "Wed, 6 Apr 2022 06:00:53 GMT",
+            "affectedEntities": [{"entityValue": other}, {"entityValue": ARN}]
+        }))).unwrap();
+        assert_eq!(t.scope, Scope::Certificates(vec![ARN.to_string(), other.to_string()]));
+        let t = parse(&envelope("aws.health", "AWS Health Event", json!([]), json!({"service": "EC2"}))).unwrap();
+        assert_eq!(t.scope, Scope::Nothing);
+    }
+
+    #[test]
+    fn unknown_detail_type_is_nothing_to_do() {
+        let t = parse(&envelope("aws.acm", "ACM Certificate Revoked", json!([ARN]), json!({}))).unwrap();
+        assert_eq!(t.scope, Scope::Nothing);
+        assert_eq!(t.kind, "ignored");
+    }
+
+    #[test]
+    fn malformed_envelopes_are_errors() {
+        for bad in [json!("hello"), json!({"detail-type": 5}), json!([1, 2]), json!({"source": "aws.acm"})] {
+            assert!(matches!(parse(&bad), Err(TriggerError::NotAnEnvelope { .. })), "{bad}");
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! The handler: one run of the pipeline, trigger → inventory → probe → checks → report
 //! → publish. Generic over the AWS boundary so tests drive it with fakes.
 
+use crate::checks::trust::TrustStore;
 use crate::checks::{self, Context, Severity};
 use crate::config::Config;
 use crate::inventory::{self, AwsReader};
@@ -98,14 +99,17 @@ impl<R: AwsReader, P: Publisher, Q: Prober> Engine<R, P, Q> {
         for s in &inv.skipped {
             tracing::warn!(what = %s.what, region = ?s.region, reason = %s.reason, "skipped");
         }
-        let targets: Vec<ProbeTarget> = if config.probe_enabled {
-            crate::probe::targets(&inv, config, &trigger.scope)
+        let (targets, names): (Vec<ProbeTarget>, Vec<String>) = if config.probe_enabled {
+            (crate::probe::targets(&inv, config, &trigger.scope), crate::probe::resource_names(&inv))
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         let probed = targets.len();
-        let hosts = self.prober.probe(targets).await;
-        let ctx = Context { inventory: &inv, hosts: &hosts, now, config };
+        let probe = self.prober.probe(targets, names).await;
+        let (trust, trust_errors) = TrustStore::new(config.extra_trusted_ca_pem.as_deref());
+        let mut inv = inv;
+        inv.skipped.extend(trust_errors.into_iter().map(|reason| crate::inventory::Skipped { what: "EXTRA_TRUSTED_CA_PEM".into(), region: None, reason }));
+        let ctx = Context { inventory: &inv, hosts: &probe.hosts, resource_addresses: &probe.resource_addresses, trust: &trust, now, config };
         let findings = checks::run_all(&ctx);
         let report = Report::new(
             run_id.clone(),
@@ -143,6 +147,18 @@ impl<R: AwsReader, P: Publisher, Q: Prober> Engine<R, P, Q> {
         tracing::info!(run_id = %summary.run_id, status, findings = summary.findings, duration_ms = summary.duration_ms as u64, "run finished");
         Ok(RunOutcome { summary, report: Some(report) })
     }
+}
+
+/// Diagnoses hostnames without AWS (the CLI's `probe`): probe them, then run every check
+/// over the facts with an empty inventory.
+pub async fn diagnose_hosts<Q: Prober>(prober: &Q, config: &Config, hosts: Vec<String>, now: DateTime<Utc>) -> (Vec<crate::probe::HostFacts>, Vec<checks::Finding>, Vec<String>) {
+    let targets = hosts.into_iter().map(|h| ProbeTarget { hostname: h, sources: vec!["command line".into()] }).collect();
+    let probe = prober.probe(targets, Vec::new()).await;
+    let (trust, trust_errors) = TrustStore::new(config.extra_trusted_ca_pem.as_deref());
+    let inv = inventory::Inventory::default();
+    let ctx = Context { inventory: &inv, hosts: &probe.hosts, resource_addresses: &probe.resource_addresses, trust: &trust, now, config };
+    let findings = crate::report::dedupe_and_order(checks::run_all(&ctx));
+    (probe.hosts, findings, trust_errors)
 }
 
 #[cfg(test)]

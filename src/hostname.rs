@@ -38,6 +38,16 @@ pub fn covered_by<S: AsRef<str>>(names: &[S], host: &str) -> bool {
     names.iter().any(|n| name_covers(n.as_ref(), host))
 }
 
+/// A hostname as browsers send it: IDNs as `xn--` A-labels, lower case, no trailing
+/// dot. `None` when it is not a valid hostname.
+pub fn to_ascii(host: &str) -> Option<String> {
+    let h = host.trim().trim_end_matches('.');
+    if h.is_empty() || h.contains(['/', ':', ' ', '@']) {
+        return None;
+    }
+    idna::domain_to_ascii(h).ok().filter(|a| !a.is_empty())
+}
+
 /// Whether a hostname is a wildcard pattern rather than something a visitor types.
 pub fn is_wildcard(name: &str) -> bool {
     name.contains('*')
@@ -62,5 +72,7 @@ mod tests {
         assert!(!name_covers("f*.example.com", "foo.example.com"));
         assert!(!name_covers("*.com", "example.com"));
         assert!(name_covers("xn--bcher-kva.example", "XN--BCHER-KVA.example"));
+        assert_eq!(to_ascii("Bücher.example.").as_deref(), Some("xn--bcher-kva.example"));
+        assert_eq!(to_ascii("http://x"), None);
     }
 }

@@ -1,11 +1,13 @@
 //! The `acm-doctor` binary: a Lambda function when `AWS_LAMBDA_RUNTIME_API` is set,
 //! otherwise a CLI running the same engine from a laptop.
 #![forbid(unsafe_code)]
+// The handler future (inventory + probe + publish) is deeply nested.
+#![recursion_limit = "256"]
 
 use acm_doctor::config::Config;
 use acm_doctor::handler::{Engine, HandlerError};
 use acm_doctor::inventory::sdk::{SdkReader, load_sdk_config};
-use acm_doctor::probe::NoProbe;
+use acm_doctor::probe::{NetProber, Timeouts};
 use acm_doctor::publish::SnsPublisher;
 use acm_doctor::trigger::Trigger;
 use anyhow::{Context as _, Result};
@@ -53,6 +55,24 @@ enum Command {
         #[arg(long)]
         publish: bool,
     },
+    /// Diagnose one HTTPS endpoint as a browser would, without AWS: DNS, certificate chain,
+    /// HTTP→HTTPS redirect, mixed content.
+    Probe {
+        /// Hostname to check (what a visitor types), e.g. shop.example.com.
+        host: String,
+        /// Connect HOST to IP without asking DNS, like curl's --resolve (repeatable).
+        #[arg(long = "resolve", value_name = "HOST:IP")]
+        resolve: Vec<String>,
+        /// Print the facts and findings as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Exit with status 2 when a finding is at or above this severity.
+        #[arg(long, default_value = "medium", value_parser = ["critical", "high", "medium", "low", "info"])]
+        fail_on: String,
+        /// PEM file of private roots your clients trust (same as EXTRA_TRUSTED_CA_PEM).
+        #[arg(long)]
+        ca_file: Option<PathBuf>,
+    },
 }
 
 fn init_cli_logging() {
@@ -60,10 +80,11 @@ fn init_cli_logging() {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 }
 
-async fn engine(config: Config, profile: Option<&str>) -> Engine<SdkReader, SnsPublisher, NoProbe> {
+async fn engine(config: Config, profile: Option<&str>) -> Result<Engine<SdkReader, SnsPublisher, NetProber>> {
     let region = config.scan_regions.first().cloned();
     let sdk = load_sdk_config(profile, region.as_deref()).await;
-    Engine { reader: SdkReader::new(sdk.clone()), publisher: SnsPublisher::new(&sdk), prober: NoProbe, config }
+    let prober = NetProber::new(&config.dns_servers, config.probe_concurrency, Timeouts::default())?;
+    Ok(Engine { reader: SdkReader::new(sdk.clone()), publisher: SnsPublisher::new(&sdk), prober, config })
 }
 
 #[tokio::main]
@@ -89,7 +110,7 @@ async fn main() -> Result<()> {
             };
             let value: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", event.display()))?;
             let config = Config::from_env()?;
-            let engine = engine(config, None).await;
+            let engine = engine(config, None).await?;
             let outcome = engine
                 .handle_event(&value, chrono::Utc::now(), uuid::Uuid::new_v4().to_string())
                 .await
@@ -108,7 +129,7 @@ async fn main() -> Result<()> {
             if !publish {
                 config.findings_topic_arn = None;
             }
-            let engine = engine(config, profile.as_deref()).await;
+            let engine = engine(config, profile.as_deref()).await?;
             let outcome = engine.run(Trigger::manual(), chrono::Utc::now(), uuid::Uuid::new_v4().to_string()).await?;
             let report = outcome.report.expect("a manual scan always reports");
             if format == "json" {
@@ -124,6 +145,32 @@ async fn main() -> Result<()> {
             }
             Ok(())
         }
+        Some(Command::Probe { host, resolve, json, fail_on, ca_file }) => {
+            let mut config = Config::from_env()?;
+            if let Some(f) = ca_file {
+                config.extra_trusted_ca_pem = Some(std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?);
+            }
+            let host = acm_doctor::hostname::to_ascii(&host).with_context(|| format!("{host:?} is not a hostname"))?;
+            let mut prober = NetProber::new(&config.dns_servers, 1, Timeouts::default())?;
+            for r in resolve {
+                let (h, ip) = r.rsplit_once(':').with_context(|| format!("--resolve {r:?}: expected HOST:IP"))?;
+                prober.resolve_override(h, ip.parse().with_context(|| format!("--resolve {r:?}: {ip:?} is not an IP address"))?);
+            }
+            let (hosts, findings, warnings) = acm_doctor::handler::diagnose_hosts(&prober, &config, vec![host], chrono::Utc::now()).await;
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({"hosts": hosts, "findings": findings}))?);
+            } else {
+                print!("{}", acm_doctor::report::text::probe_text(&hosts, &findings));
+            }
+            let min: acm_doctor::checks::Severity = fail_on.parse().map_err(anyhow::Error::msg)?;
+            if findings.iter().any(|f| f.severity >= min) {
+                std::process::exit(2);
+            }
+            Ok(())
+        }
     }
 }
 
@@ -132,7 +179,7 @@ async fn main() -> Result<()> {
 async fn lambda() -> Result<()> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_env()?;
-    let engine = std::sync::Arc::new(engine(config, None).await);
+    let engine = std::sync::Arc::new(engine(config, None).await?);
     lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
         let engine = engine.clone();
         async move {

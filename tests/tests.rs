@@ -1,6 +1,8 @@
 //! Integration tests, one binary (as ripgrep does). Modules:
 //! - `moto_pipeline`: the SDK adapters and the whole handler against a real moto server
 //!   seeded with the demo estate; findings read back through SNS → SQS.
+//! - `live_probe`: the probe and live checks against real nginx and dnsmasq on loopback.
 mod support;
 
+mod live_probe;
 mod moto_pipeline;

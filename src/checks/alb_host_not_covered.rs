@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn uncovered_host_gets_the_default_certificate() {
-        let f = run(&AlbHostNotCovered, &setup(&["www.example.com"], None, "shop.example.com"));
+        let f = run_check(&AlbHostNotCovered, &setup(&["www.example.com"], None, "shop.example.com"));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].hostname.as_deref(), Some("shop.example.com"));
         assert!(f[0].detail.contains("www.example.com"));
@@ -106,14 +106,14 @@ mod tests {
 
     #[test]
     fn sni_only_certificate_covers_the_host() {
-        assert!(run(&AlbHostNotCovered, &setup(&["www.example.com"], Some(&["shop.example.com"]), "shop.example.com")).is_empty());
+        assert!(run_check(&AlbHostNotCovered, &setup(&["www.example.com"], Some(&["shop.example.com"]), "shop.example.com")).is_empty());
     }
 
     #[test]
     fn wildcard_covers_one_label_only() {
-        assert!(run(&AlbHostNotCovered, &setup(&["*.example.com"], None, "shop.example.com")).is_empty());
-        assert_eq!(run(&AlbHostNotCovered, &setup(&["*.example.com"], None, "a.shop.example.com")).len(), 1);
-        assert_eq!(run(&AlbHostNotCovered, &setup(&["*.example.com"], None, "example.com")).len(), 1);
+        assert!(run_check(&AlbHostNotCovered, &setup(&["*.example.com"], None, "shop.example.com")).is_empty());
+        assert_eq!(run_check(&AlbHostNotCovered, &setup(&["*.example.com"], None, "a.shop.example.com")).len(), 1);
+        assert_eq!(run_check(&AlbHostNotCovered, &setup(&["*.example.com"], None, "example.com")).len(), 1);
     }
 
     #[test]
@@ -126,7 +126,7 @@ mod tests {
             actions: vec![forward()],
             ..Default::default()
         });
-        let f = run(&AlbHostNotCovered, &inv);
+        let f = run_check(&AlbHostNotCovered, &inv);
         assert_eq!(f.len(), 1, "wildcard host headers are not names a visitor types");
         assert_eq!(f[0].hostname.as_deref(), Some("api.example.com"));
     }
@@ -135,6 +135,6 @@ mod tests {
     fn unknown_certificate_is_not_guessed_about() {
         let mut inv = setup(&["www.example.com"], None, "shop.example.com");
         inv.certificates.clear();
-        assert!(run(&AlbHostNotCovered, &inv).is_empty());
+        assert!(run_check(&AlbHostNotCovered, &inv).is_empty());
     }
 }

@@ -124,25 +124,25 @@ mod tests {
 
     #[test]
     fn redirect_to_https_is_compliant() {
-        assert!(run(&AlbHttpNotRedirected, &alb_with_http(redirect("HTTPS"), vec![])).is_empty());
+        assert!(run_check(&AlbHttpNotRedirected, &alb_with_http(redirect("HTTPS"), vec![])).is_empty());
     }
 
     #[test]
     fn forwarding_http_listener_is_flagged() {
-        let f = run(&AlbHttpNotRedirected, &alb_with_http(forward(), vec![]));
+        let f = run_check(&AlbHttpNotRedirected, &alb_with_http(forward(), vec![]));
         assert_eq!(f.len(), 1);
         assert!(f[0].remediation[0].contains("Protocol=HTTPS"));
     }
 
     #[test]
     fn protocol_placeholder_is_not_a_redirect_to_https() {
-        assert_eq!(run(&AlbHttpNotRedirected, &alb_with_http(redirect("#{protocol}"), vec![])).len(), 1);
+        assert_eq!(run_check(&AlbHttpNotRedirected, &alb_with_http(redirect("#{protocol}"), vec![])).len(), 1);
     }
 
     #[test]
     fn path_scoped_redirect_is_not_enough() {
         let rule = Rule { arn: "rule/1".into(), priority: "1".into(), path_patterns: vec!["/login*".into()], actions: vec![redirect("HTTPS")], ..Default::default() };
-        let f = run(&AlbHttpNotRedirected, &alb_with_http(forward(), vec![rule]));
+        let f = run_check(&AlbHttpNotRedirected, &alb_with_http(forward(), vec![rule]));
         assert_eq!(f.len(), 1);
         assert!(f[0].detail.contains("/login*"));
     }
@@ -150,7 +150,7 @@ mod tests {
     #[test]
     fn rule_forwarding_plain_http_is_flagged_even_with_default_redirect() {
         let rule = Rule { arn: "rule/2".into(), priority: "5".into(), host_headers: vec!["legacy.example.com".into()], actions: vec![forward()], ..Default::default() };
-        let f = run(&AlbHttpNotRedirected, &alb_with_http(redirect("HTTPS"), vec![rule]));
+        let f = run_check(&AlbHttpNotRedirected, &alb_with_http(redirect("HTTPS"), vec![rule]));
         assert_eq!(f.len(), 1);
         assert!(f[0].title.contains("Rule 5"));
     }
@@ -159,9 +159,9 @@ mod tests {
     fn http_only_alb_or_no_http_listener_is_silent() {
         let mut lb = alb("plain");
         lb.listeners.push(listener("plain", 80, "HTTP", forward()));
-        assert!(run(&AlbHttpNotRedirected, &Inventory { load_balancers: vec![lb], ..Default::default() }).is_empty());
+        assert!(run_check(&AlbHttpNotRedirected, &Inventory { load_balancers: vec![lb], ..Default::default() }).is_empty());
         let mut lb = alb("tls");
         lb.listeners.push(listener("tls", 443, "HTTPS", forward()));
-        assert!(run(&AlbHttpNotRedirected, &Inventory { load_balancers: vec![lb], ..Default::default() }).is_empty());
+        assert!(run_check(&AlbHttpNotRedirected, &Inventory { load_balancers: vec![lb], ..Default::default() }).is_empty());
     }
 }

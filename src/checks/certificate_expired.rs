@@ -99,7 +99,7 @@ mod tests {
         let mut lb = alb("shop");
         lb.listeners.push(with_certs(listener("shop", 443, "HTTPS", forward()), "old", &[]));
         inv.load_balancers.push(lb);
-        let f = run(&CertificateExpired, &inv);
+        let f = run_check(&CertificateExpired, &inv);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::Critical);
         assert!(f[0].remediation.iter().any(|s| s.contains("request-certificate")));
@@ -109,7 +109,7 @@ mod tests {
     fn past_not_after_counts_even_if_status_lags() {
         let mut inv = Inventory::default();
         inv.certificates.push(cert("lag", &["a.example.com"], -1));
-        let f = run(&CertificateExpired, &inv);
+        let f = run_check(&CertificateExpired, &inv);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::Low, "unused expired certificate is only clean-up");
     }
@@ -119,6 +119,6 @@ mod tests {
         let mut inv = Inventory::default();
         inv.certificates.push(cert("ok", &["a.example.com"], 0).clone());
         inv.certificates[0].not_after = Some(now() + chrono::Duration::minutes(5));
-        assert!(run(&CertificateExpired, &inv).is_empty());
+        assert!(run_check(&CertificateExpired, &inv).is_empty());
     }
 }

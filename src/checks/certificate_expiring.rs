@@ -86,22 +86,22 @@ mod tests {
 
     #[test]
     fn severity_rises_as_expiry_nears() {
-        assert_eq!(run(&CertificateExpiring, &in_use(25))[0].severity, Severity::Medium);
-        assert_eq!(run(&CertificateExpiring, &in_use(10))[0].severity, Severity::High);
-        assert_eq!(run(&CertificateExpiring, &in_use(7))[0].severity, Severity::Critical);
-        assert_eq!(run(&CertificateExpiring, &in_use(1))[0].severity, Severity::Critical);
+        assert_eq!(run_check(&CertificateExpiring, &in_use(25))[0].severity, Severity::Medium);
+        assert_eq!(run_check(&CertificateExpiring, &in_use(10))[0].severity, Severity::High);
+        assert_eq!(run_check(&CertificateExpiring, &in_use(7))[0].severity, Severity::Critical);
+        assert_eq!(run_check(&CertificateExpiring, &in_use(1))[0].severity, Severity::Critical);
     }
 
     #[test]
     fn outside_the_window_is_silent_and_window_is_configurable() {
-        assert!(run(&CertificateExpiring, &in_use(31)).is_empty());
+        assert!(run_check(&CertificateExpiring, &in_use(31)).is_empty());
         let cfg = crate::config::Config { expiry_warning_days: 45, ..Default::default() };
         assert_eq!(run_with(&CertificateExpiring, &in_use(40), &cfg).len(), 1);
     }
 
     #[test]
     fn expired_certificates_are_left_to_certificate_expired() {
-        assert!(run(&CertificateExpiring, &in_use(-1)).is_empty());
+        assert!(run_check(&CertificateExpiring, &in_use(-1)).is_empty());
     }
 
     #[test]
@@ -110,7 +110,7 @@ mod tests {
         let mut c = cert("imp", &["a.example.com"], 5);
         c.cert_type = "IMPORTED".into();
         inv.certificates.push(c);
-        let f = &run(&CertificateExpiring, &inv)[0];
+        let f = &run_check(&CertificateExpiring, &inv)[0];
         assert_eq!(f.severity, Severity::Low);
         assert!(f.remediation.iter().any(|s| s.contains("import-certificate --certificate-arn")));
         // Attached through a listener → in use even if ACM's flag lags.
@@ -119,6 +119,6 @@ mod tests {
         l.certificates.push(ListenerCertificate { arn: cert_arn("imp"), is_default: true });
         lb.listeners.push(l);
         inv.load_balancers.push(lb);
-        assert_eq!(run(&CertificateExpiring, &inv)[0].severity, Severity::Critical);
+        assert_eq!(run_check(&CertificateExpiring, &inv)[0].severity, Severity::Critical);
     }
 }

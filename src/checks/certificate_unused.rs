@@ -95,7 +95,7 @@ mod tests {
         let mut lb = alb("b");
         lb.listeners.push(with_certs(listener("b", 443, "HTTPS", forward()), "used", &[]));
         inv.load_balancers.push(lb);
-        let f = run(&CertificateUnused, &inv);
+        let f = run_check(&CertificateUnused, &inv);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].resource, cert_arn("unused"));
         assert_eq!(f[0].severity, Severity::Low);
@@ -107,7 +107,7 @@ mod tests {
         let mut c = cert("apigw", &["api.example.com"], 200);
         c.in_use_by = vec!["arn:aws:apigateway:us-east-1::/domainnames/api.example.com".into()];
         inv.certificates.push(c);
-        assert!(run(&CertificateUnused, &inv).is_empty());
+        assert!(run_check(&CertificateUnused, &inv).is_empty());
     }
 
     #[test]
@@ -119,7 +119,7 @@ mod tests {
         lb.listeners.push(with_certs(listener("shop", 443, "HTTPS", forward()), "old", &[]));
         inv.dns_records.push(alias_record("shop.example.com", &lb.dns_name));
         inv.load_balancers.push(lb);
-        let f = run(&CertificateUnused, &inv);
+        let f = run_check(&CertificateUnused, &inv);
         assert_eq!(f[0].severity, Severity::Medium);
         assert!(f[0].remediation[0].contains("add-listener-certificates"));
     }

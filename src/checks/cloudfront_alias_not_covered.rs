@@ -85,7 +85,7 @@ mod tests {
             distributions: vec![distribution("E1", &["www.example.com", "static.example.com"], Some("c"))],
             ..Default::default()
         };
-        let f = run(&CloudfrontAliasNotCovered, &inv);
+        let f = run_check(&CloudfrontAliasNotCovered, &inv);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].hostname.as_deref(), Some("static.example.com"));
         assert!(f[0].remediation[0].contains("--subject-alternative-names static.example.com"));
@@ -94,7 +94,7 @@ mod tests {
     #[test]
     fn default_certificate_never_covers_aliases() {
         let inv = Inventory { distributions: vec![distribution("E2", &["cdn.example.com"], None)], ..Default::default() };
-        assert_eq!(run(&CloudfrontAliasNotCovered, &inv).len(), 1);
+        assert_eq!(run_check(&CloudfrontAliasNotCovered, &inv).len(), 1);
     }
 
     #[test]
@@ -104,7 +104,7 @@ mod tests {
             distributions: vec![distribution("E3", &["cdn.example.com", "a.cdn.example.com"], Some("c"))],
             ..Default::default()
         };
-        let f = run(&CloudfrontAliasNotCovered, &inv);
+        let f = run_check(&CloudfrontAliasNotCovered, &inv);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].hostname.as_deref(), Some("a.cdn.example.com"));
     }

@@ -63,7 +63,7 @@ mod tests {
         let mut d = distribution("E1", &["cdn.example.com"], Some("c"));
         d.behaviors.push(CacheBehavior { path_pattern: "/api/*".into(), viewer_protocol_policy: "https-only".into() });
         d.behaviors.push(CacheBehavior { path_pattern: "/legacy/*".into(), viewer_protocol_policy: "allow-all".into() });
-        let f = run(&CloudfrontAllowsHttp, &Inventory { distributions: vec![d], ..Default::default() });
+        let f = run_check(&CloudfrontAllowsHttp, &Inventory { distributions: vec![d], ..Default::default() });
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].evidence["path_pattern"], "/legacy/*");
     }
@@ -71,9 +71,9 @@ mod tests {
     #[test]
     fn allow_all_default_is_caught_and_redirect_is_fine() {
         let mut d = distribution("E2", &["cdn.example.com"], Some("c"));
-        assert!(run(&CloudfrontAllowsHttp, &Inventory { distributions: vec![d.clone()], ..Default::default() }).is_empty());
+        assert!(run_check(&CloudfrontAllowsHttp, &Inventory { distributions: vec![d.clone()], ..Default::default() }).is_empty());
         d.default_behavior.viewer_protocol_policy = "allow-all".into();
-        let f = run(&CloudfrontAllowsHttp, &Inventory { distributions: vec![d], ..Default::default() });
+        let f = run_check(&CloudfrontAllowsHttp, &Inventory { distributions: vec![d], ..Default::default() });
         assert_eq!(f.len(), 1);
         assert!(f[0].title.contains("default cache behavior"));
     }

@@ -61,13 +61,13 @@ mod tests {
 
     #[test]
     fn disabled_in_use_is_flagged() {
-        assert_eq!(run(&CtLoggingDisabled, &setup("DISABLED", true, "AMAZON_ISSUED")).len(), 1);
+        assert_eq!(run_check(&CtLoggingDisabled, &setup("DISABLED", true, "AMAZON_ISSUED")).len(), 1);
     }
 
     #[test]
     fn enabled_unused_or_private_is_silent() {
-        assert!(run(&CtLoggingDisabled, &setup("ENABLED", true, "AMAZON_ISSUED")).is_empty());
-        assert!(run(&CtLoggingDisabled, &setup("DISABLED", false, "AMAZON_ISSUED")).is_empty());
-        assert!(run(&CtLoggingDisabled, &setup("DISABLED", true, "PRIVATE")).is_empty());
+        assert!(run_check(&CtLoggingDisabled, &setup("ENABLED", true, "AMAZON_ISSUED")).is_empty());
+        assert!(run_check(&CtLoggingDisabled, &setup("DISABLED", false, "AMAZON_ISSUED")).is_empty());
+        assert!(run_check(&CtLoggingDisabled, &setup("DISABLED", true, "PRIVATE")).is_empty());
     }
 }

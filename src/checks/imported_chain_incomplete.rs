@@ -73,16 +73,16 @@ mod tests {
 
     #[test]
     fn missing_intermediate_is_flagged() {
-        let f = run(&ImportedChainIncomplete, &imported(false));
+        let f = run_check(&ImportedChainIncomplete, &imported(false));
         assert_eq!(f.len(), 1);
         assert!(f[0].title.contains("Test Intermediate"));
     }
 
     #[test]
     fn stored_issuer_is_fine_and_self_signed_is_left_alone() {
-        assert!(run(&ImportedChainIncomplete, &imported(true)).is_empty());
+        assert!(run_check(&ImportedChainIncomplete, &imported(true)).is_empty());
         let mut inv = imported(false);
         inv.certificates[0].pem = Some(self_signed_pem("a.example.com"));
-        assert!(run(&ImportedChainIncomplete, &inv).is_empty());
+        assert!(run_check(&ImportedChainIncomplete, &inv).is_empty());
     }
 }

@@ -63,14 +63,14 @@ mod tests {
 
     #[test]
     fn self_signed_in_use_is_flagged() {
-        let f = run(&ImportedSelfSigned, &imported(self_signed_pem("a.example.com"), true));
+        let f = run_check(&ImportedSelfSigned, &imported(self_signed_pem("a.example.com"), true));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::High);
     }
 
     #[test]
     fn ca_issued_or_unused_is_silent() {
-        assert!(run(&ImportedSelfSigned, &imported(ca_issued_pem("a.example.com", true), true)).is_empty());
-        assert!(run(&ImportedSelfSigned, &imported(self_signed_pem("a.example.com"), false)).is_empty());
+        assert!(run_check(&ImportedSelfSigned, &imported(ca_issued_pem("a.example.com", true), true)).is_empty());
+        assert!(run_check(&ImportedSelfSigned, &imported(self_signed_pem("a.example.com"), false)).is_empty());
     }
 }

@@ -86,7 +86,7 @@ mod tests {
         let mut l2 = listener("x", 8443, "HTTPS", forward());
         l2.ssl_policy = Some("ELBSecurityPolicy-TLS13-1-2-2021-06".into());
         lb.listeners.push(l2);
-        let f = run(&LegacyTlsPolicy, &Inventory { load_balancers: vec![lb], ..Default::default() });
+        let f = run_check(&LegacyTlsPolicy, &Inventory { load_balancers: vec![lb], ..Default::default() });
         assert_eq!(f.len(), 1);
         assert!(f[0].title.contains("443"));
     }
@@ -95,6 +95,6 @@ mod tests {
     fn cloudfront_tlsv1_is_flagged() {
         let mut d = distribution("E1", &["a.example.com"], Some("c"));
         d.viewer_certificate.minimum_protocol_version = Some("TLSv1_2016".into());
-        assert_eq!(run(&LegacyTlsPolicy, &Inventory { distributions: vec![d], ..Default::default() }).len(), 1);
+        assert_eq!(run_check(&LegacyTlsPolicy, &Inventory { distributions: vec![d], ..Default::default() }).len(), 1);
     }
 }

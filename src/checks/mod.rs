@@ -10,9 +10,14 @@ use crate::probe::HostFacts;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::net::IpAddr;
+use trust::TrustStore;
 
+pub mod ct_logs;
 mod finding;
+pub mod live;
 pub mod pins;
+pub mod trust;
 pub mod x509;
 
 pub use finding::*;
@@ -36,10 +41,25 @@ pub mod renewal_failed;
 pub mod renewal_ineligible;
 pub mod validation_record_missing;
 
+// Live checks (what a visitor gets, from the probe's facts).
+pub mod dns_not_associated;
+pub mod http_not_redirected_live;
+pub mod mixed_content;
+pub mod sct_count_below_policy;
+pub mod served_certificate_expired;
+pub mod served_certificate_stale;
+pub mod served_chain_untrusted;
+pub mod served_name_mismatch;
+
 /// Everything a check may look at. Time is an input, never read from the clock.
 pub struct Context<'a> {
     pub inventory: &'a Inventory,
+    /// What the probe saw, one entry per hostname (empty when probing is off).
     pub hosts: &'a [HostFacts],
+    /// Addresses the inventory's own DNS names (load balancers, distributions) resolve to.
+    pub resource_addresses: &'a BTreeMap<String, Vec<IpAddr>>,
+    /// The roots a browser (and the user's own clients) trust.
+    pub trust: &'a TrustStore,
     pub now: DateTime<Utc>,
     pub config: &'a Config,
 }
@@ -117,6 +137,14 @@ pub const CHECKS: &[&dyn Check] = &[
     &pinned_rotating_key::PinnedRotatingKey,
     &cloudfront_certificate_region::CloudfrontCertificateRegion,
     &legacy_tls_policy::LegacyTlsPolicy,
+    &served_name_mismatch::ServedNameMismatch,
+    &served_certificate_expired::ServedCertificateExpired,
+    &served_certificate_stale::ServedCertificateStale,
+    &served_chain_untrusted::ServedChainUntrusted,
+    &mixed_content::MixedContent,
+    &http_not_redirected_live::HttpNotRedirectedLive,
+    &dns_not_associated::DnsNotAssociated,
+    &sct_count_below_policy::SctCountBelowPolicy,
 ];
 
 /// Runs every check and gives each finding its stable id. A check that panics (a bug)

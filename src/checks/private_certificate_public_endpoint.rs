@@ -73,18 +73,18 @@ mod tests {
 
     #[test]
     fn private_cert_on_internet_facing_alb_is_flagged() {
-        assert_eq!(run(&PrivateCertificatePublicEndpoint, &setup("internet-facing")).len(), 1);
+        assert_eq!(run_check(&PrivateCertificatePublicEndpoint, &setup("internet-facing")).len(), 1);
     }
 
     #[test]
     fn private_cert_on_internal_alb_is_fine() {
-        assert!(run(&PrivateCertificatePublicEndpoint, &setup("internal")).is_empty());
+        assert!(run_check(&PrivateCertificatePublicEndpoint, &setup("internal")).is_empty());
     }
 
     #[test]
     fn private_cert_on_cloudfront_is_flagged() {
         let mut inv = setup("internal");
         inv.distributions.push(distribution("E9", &["app.example.com"], Some("pca")));
-        assert_eq!(run(&PrivateCertificatePublicEndpoint, &inv).len(), 1);
+        assert_eq!(run_check(&PrivateCertificatePublicEndpoint, &inv).len(), 1);
     }
 }

@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn failed_renewal_names_reason_and_pending_domains() {
-        let f = run(&RenewalFailed, &with_renewal("FAILED", Some("CAA_ERROR"), 40));
+        let f = run_check(&RenewalFailed, &with_renewal("FAILED", Some("CAA_ERROR"), 40));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::High);
         assert!(f[0].title.contains("CAA_ERROR"));
@@ -123,14 +123,14 @@ mod tests {
 
     #[test]
     fn pending_validation_close_to_expiry_is_critical() {
-        let f = run(&RenewalFailed, &with_renewal("PENDING_VALIDATION", Some("PENDING_DOMAIN_VALIDATION"), 3));
+        let f = run_check(&RenewalFailed, &with_renewal("PENDING_VALIDATION", Some("PENDING_DOMAIN_VALIDATION"), 3));
         assert_eq!(f[0].severity, Severity::Critical);
     }
 
     #[test]
     fn healthy_renewal_is_silent() {
-        assert!(run(&RenewalFailed, &with_renewal("SUCCESS", None, 40)).is_empty());
-        assert!(run(&RenewalFailed, &with_renewal("PENDING_AUTO_RENEWAL", None, 50)).is_empty());
+        assert!(run_check(&RenewalFailed, &with_renewal("SUCCESS", None, 40)).is_empty());
+        assert!(run_check(&RenewalFailed, &with_renewal("PENDING_AUTO_RENEWAL", None, 50)).is_empty());
     }
 
     #[test]
@@ -140,7 +140,7 @@ mod tests {
         c.status = "FAILED".into();
         c.failure_reason = Some("CAA_ERROR".into());
         inv.certificates.push(c);
-        let f = run(&RenewalFailed, &inv);
+        let f = run_check(&RenewalFailed, &inv);
         assert_eq!(f.len(), 1);
         assert!(f[0].title.contains("CAA_ERROR"));
     }

@@ -121,13 +121,20 @@ pub fn alias_record(name: &str, target: &str) -> DnsRecord {
 }
 
 /// Runs one check over an inventory at the fixed clock with a default config.
-pub fn run(check: &dyn crate::checks::Check, inv: &Inventory) -> Vec<Finding> {
+pub fn run_check(check: &dyn crate::checks::Check, inv: &Inventory) -> Vec<Finding> {
     run_with(check, inv, &Config::default())
 }
 
 pub fn run_with(check: &dyn crate::checks::Check, inv: &Inventory, config: &Config) -> Vec<Finding> {
-    let hosts: Vec<HostFacts> = Vec::new();
-    let ctx = Context { inventory: inv, hosts: &hosts, now: now(), config };
+    run_live(check, inv, &[], config)
+}
+
+/// Runs one check over an inventory and probe facts; the test CA's root stands in for
+/// the browser's public roots.
+pub fn run_live(check: &dyn crate::checks::Check, inv: &Inventory, hosts: &[HostFacts], config: &Config) -> Vec<Finding> {
+    let trust = crate::checks::trust::TrustStore::with_public_roots(&test_ca().root_pem);
+    let addrs = std::collections::BTreeMap::new();
+    let ctx = Context { inventory: inv, hosts, resource_addresses: &addrs, trust: &trust, now: now(), config };
     check.run(&ctx)
 }
 
@@ -156,4 +163,120 @@ pub fn ca_issued_pem(host: &str, with_chain: bool) -> CertificatePem {
     let leaf = leaf_params.signed_by(&leaf_key, &inter).unwrap();
     let chain = if with_chain { format!("{}{}", inter.pem(), root.pem()) } else { root.pem() };
     CertificatePem { certificate: leaf.pem(), chain: Some(chain) }
+}
+
+/// A test PKI: a root (standing in for a browser-trusted root) and an intermediate.
+pub struct TestCa {
+    pub root_pem: String,
+    pub inter_der: Vec<u8>,
+    inter: rcgen::CertifiedIssuer<'static, rcgen::KeyPair>,
+}
+
+/// What a test leaf looks like.
+#[derive(Clone)]
+pub struct LeafSpec {
+    pub sans: Vec<String>,
+    pub cn: Option<String>,
+    pub not_before: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
+    /// Embedded SCTs: the log ids (base64).
+    pub scts: Vec<String>,
+    pub client_auth_only: bool,
+}
+
+impl LeafSpec {
+    pub fn new(sans: &[&str]) -> LeafSpec {
+        LeafSpec {
+            sans: sans.iter().map(|s| s.to_string()).collect(),
+            cn: None,
+            not_before: now() - Duration::days(10),
+            not_after: now() + Duration::days(80),
+            scts: Vec::new(),
+            client_auth_only: false,
+        }
+    }
+}
+
+fn to_offset(t: DateTime<Utc>) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(t.timestamp()).unwrap()
+}
+
+/// The RFC 6962 SCT list extension value for the given log ids.
+fn sct_extension(log_ids: &[String]) -> rcgen::CustomExtension {
+    use base64::Engine;
+    let mut list = Vec::new();
+    for (i, id) in log_ids.iter().enumerate() {
+        let id = base64::engine::general_purpose::STANDARD.decode(id).unwrap();
+        let mut sct = vec![0u8]; // v1
+        sct.extend_from_slice(&id);
+        sct.extend_from_slice(&(1_700_000_000_000u64 + i as u64).to_be_bytes());
+        sct.extend_from_slice(&[0, 0]); // no extensions
+        sct.extend_from_slice(&[4, 3, 0, 4, 1, 2, 3, 4]); // sha256/ecdsa, 4-byte fake signature
+        list.extend_from_slice(&(sct.len() as u16).to_be_bytes());
+        list.extend_from_slice(&sct);
+    }
+    let mut tls = (list.len() as u16).to_be_bytes().to_vec();
+    tls.extend_from_slice(&list);
+    // extnValue holds an OCTET STRING wrapping the TLS-encoded list.
+    let mut der = vec![0x04];
+    if tls.len() < 128 {
+        der.push(tls.len() as u8);
+    } else {
+        der.extend_from_slice(&[0x82, (tls.len() >> 8) as u8, tls.len() as u8]);
+    }
+    der.extend_from_slice(&tls);
+    rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 11129, 2, 4, 2], der)
+}
+
+impl TestCa {
+    /// Issues a leaf under the intermediate; returns its DER.
+    pub fn leaf(&self, spec: &LeafSpec) -> Vec<u8> {
+        use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, KeyPair};
+        let mut p = CertificateParams::new(spec.sans.clone()).unwrap();
+        if let Some(cn) = &spec.cn {
+            p.distinguished_name.push(DnType::CommonName, cn);
+        }
+        p.not_before = to_offset(spec.not_before);
+        p.not_after = to_offset(spec.not_after);
+        p.extended_key_usages = vec![if spec.client_auth_only { ExtendedKeyUsagePurpose::ClientAuth } else { ExtendedKeyUsagePurpose::ServerAuth }];
+        if !spec.scts.is_empty() {
+            p.custom_extensions.push(sct_extension(&spec.scts));
+        }
+        p.signed_by(&KeyPair::generate().unwrap(), &self.inter).unwrap().der().to_vec()
+    }
+    /// Leaf + intermediate, as a well-configured server sends them.
+    pub fn chain(&self, spec: &LeafSpec) -> Vec<Vec<u8>> {
+        vec![self.leaf(spec), self.inter_der.clone()]
+    }
+}
+
+/// The shared test PKI (made once per test binary).
+pub fn test_ca() -> &'static TestCa {
+    static CA: std::sync::OnceLock<TestCa> = std::sync::OnceLock::new();
+    CA.get_or_init(|| {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+        let mut rp = CertificateParams::new(Vec::<String>::new()).unwrap();
+        rp.distinguished_name.push(DnType::CommonName, "acm-doctor Test Root");
+        rp.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        rp.not_before = to_offset(now() - Duration::days(3650));
+        rp.not_after = to_offset(now() + Duration::days(3650));
+        let root = CertifiedIssuer::self_signed(rp, KeyPair::generate().unwrap()).unwrap();
+        let mut ip = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ip.distinguished_name.push(DnType::CommonName, "acm-doctor Test Intermediate");
+        ip.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ip.not_before = to_offset(now() - Duration::days(3650));
+        ip.not_after = to_offset(now() + Duration::days(3650));
+        let inter = CertifiedIssuer::signed_by(ip, KeyPair::generate().unwrap(), &root).unwrap();
+        let inter_der = inter.der().to_vec();
+        TestCa { root_pem: root.pem(), inter_der, inter }
+    })
+}
+
+/// Probe facts for a host that served `chain`.
+pub fn host_serving(host: &str, chain: Vec<Vec<u8>>) -> HostFacts {
+    let mut h = HostFacts::new(host);
+    h.dns.addresses = vec!["127.0.0.1".parse().unwrap()];
+    h.tls.served_chain = chain;
+    h.tls.protocol = Some("TLSv1_3".into());
+    h
 }

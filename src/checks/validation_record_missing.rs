@@ -146,7 +146,7 @@ mod tests {
 
     #[test]
     fn pending_certificate_without_record_is_high() {
-        let f = run(&ValidationRecordMissing, &setup("PENDING_VALIDATION", None));
+        let f = run_check(&ValidationRecordMissing, &setup("PENDING_VALIDATION", None));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::High);
         assert!(f[0].remediation[0].contains("_abc.shop.example.com."));
@@ -154,22 +154,22 @@ mod tests {
 
     #[test]
     fn record_with_wrong_value_is_missing_too() {
-        assert_eq!(run(&ValidationRecordMissing, &setup("PENDING_VALIDATION", Some("_old.acm-validations.aws"))).len(), 1);
+        assert_eq!(run_check(&ValidationRecordMissing, &setup("PENDING_VALIDATION", Some("_old.acm-validations.aws"))).len(), 1);
     }
 
     #[test]
     fn present_record_or_foreign_zone_is_silent() {
-        assert!(run(&ValidationRecordMissing, &setup("PENDING_VALIDATION", Some("_xyz.acm-validations.aws"))).is_empty());
+        assert!(run_check(&ValidationRecordMissing, &setup("PENDING_VALIDATION", Some("_xyz.acm-validations.aws"))).is_empty());
         let mut inv = setup("PENDING_VALIDATION", None);
         inv.dns_records.clear(); // domain not hosted in Route 53: cannot judge
-        assert!(run(&ValidationRecordMissing, &inv).is_empty());
+        assert!(run_check(&ValidationRecordMissing, &inv).is_empty());
     }
 
     #[test]
     fn unused_issued_certificate_is_not_judged() {
-        assert!(run(&ValidationRecordMissing, &setup("ISSUED", None)).is_empty());
+        assert!(run_check(&ValidationRecordMissing, &setup("ISSUED", None)).is_empty());
         let mut inv = setup("ISSUED", None);
         inv.certificates[0].in_use = Some(true);
-        assert_eq!(run(&ValidationRecordMissing, &inv)[0].severity, Severity::Medium);
+        assert_eq!(run_check(&ValidationRecordMissing, &inv)[0].severity, Severity::Medium);
     }
 }

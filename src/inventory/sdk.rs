@@ -203,6 +203,9 @@ impl AwsReader for SdkReader {
                 validations: r.domain_validation_options().iter().map(validation).collect(),
             }),
             validations: c.domain_validation_options().iter().map(validation).collect(),
+            // Deprecated in the 2026 model, but a DISABLED flag on an existing certificate
+            // still says it may lack SCTs (domain-facts.md).
+            #[allow(deprecated)]
             ct_logging: c
                 .options()
                 .and_then(|o| o.certificate_transparency_logging_preference())

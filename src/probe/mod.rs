@@ -1,23 +1,113 @@
 //! Probe: what a visitor's browser gets from each hostname — DNS, the TLS chain, the
-//! HTTP redirect and the page. Records facts; never judges.
+//! HTTP redirect on port 80 and the HTTPS page. Records facts; never judges.
+//!
+//! Every step has a timeout and every failure becomes a fact ("handshake failed: …"),
+//! so a hostile or dead endpoint costs at most the per-host budget.
+
+mod dns;
+mod http;
+mod net;
+mod page;
+mod targets;
+mod tls;
+
+pub use net::{NetProber, ProbeSetupError, Timeouts};
+pub use page::scan_html;
+pub use targets::{resource_names, targets};
 
 use crate::checks::x509::{CertFacts, parse_der};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 /// Everything observed about one hostname.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct HostFacts {
     pub hostname: String,
-    /// The certificates the server sent, leaf first, as DER.
-    #[serde(skip)]
-    pub served_chain: Vec<Vec<u8>>,
+    /// Why this hostname was probed (Route 53 record, alias, SAN, PROBE_HOSTNAMES…).
+    pub sources: Vec<String>,
+    pub dns: DnsFacts,
+    pub tls: TlsFacts,
+    pub http: HttpFacts,
+    pub page: PageFacts,
+    pub elapsed_ms: u64,
 }
 
 impl HostFacts {
+    /// A host with nothing observed yet.
+    pub fn new(hostname: &str) -> HostFacts {
+        HostFacts { hostname: hostname.to_string(), ..Default::default() }
+    }
     /// Parsed facts of the served chain (unparseable certificates are left out).
     pub fn served_chain_facts(&self) -> Vec<CertFacts> {
-        self.served_chain.iter().filter_map(|d| parse_der(d).ok()).collect()
+        self.tls.served_chain.iter().filter_map(|d| parse_der(d).ok()).collect()
     }
+    /// The served leaf, parsed, or why it could not be.
+    pub fn served_leaf(&self) -> Option<Result<CertFacts, crate::checks::x509::ParseError>> {
+        self.tls.served_chain.first().map(|d| parse_der(d))
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DnsFacts {
+    /// CNAME targets in order, normalised.
+    pub cname_chain: Vec<String>,
+    pub addresses: Vec<IpAddr>,
+    /// Set when `--resolve HOST:IP` replaced DNS.
+    pub overridden: bool,
+    pub error: Option<String>,
+}
+
+fn b64_chain<S: Serializer>(chain: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+    use base64::Engine;
+    s.collect_seq(chain.iter().map(|d| base64::engine::general_purpose::STANDARD.encode(d)))
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TlsFacts {
+    /// Address the handshake was made with.
+    pub address: Option<String>,
+    pub protocol: Option<String>,
+    pub cipher: Option<String>,
+    /// Certificates as sent by the server, leaf first (DER; base64 in JSON).
+    #[serde(serialize_with = "b64_chain")]
+    pub served_chain: Vec<Vec<u8>>,
+    /// Length of the stapled OCSP response, if one was stapled.
+    pub ocsp_stapled_bytes: Option<usize>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HttpFacts {
+    /// Whether port 80 was tried at all (not when DNS failed).
+    pub attempted: bool,
+    pub status: Option<u16>,
+    pub location: Option<String>,
+    /// The connection was refused or timed out before any response.
+    pub closed: bool,
+    pub error: Option<String>,
+}
+
+/// A subresource or form target loaded over plain `http://` from the HTTPS page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InsecureRef {
+    /// Element name, plus `rel` for `<link>` (e.g. `link rel=stylesheet`).
+    pub element: String,
+    pub attribute: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PageFacts {
+    pub attempted: bool,
+    pub status: Option<u16>,
+    pub content_type: Option<String>,
+    pub hsts: Option<String>,
+    pub bytes_read: usize,
+    /// The body was longer than the cap and was cut.
+    pub truncated: bool,
+    pub insecure: Vec<InsecureRef>,
+    pub error: Option<String>,
 }
 
 /// A hostname to probe and why it was chosen.
@@ -27,21 +117,25 @@ pub struct ProbeTarget {
     pub sources: Vec<String>,
 }
 
+/// What the probe stage hands to the checks.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ProbeResults {
+    pub hosts: Vec<HostFacts>,
+    /// Addresses of the inventory's own DNS names (load balancers, distributions), so
+    /// checks can tell whether a hostname leads to them even through alias records.
+    pub resource_addresses: BTreeMap<String, Vec<IpAddr>>,
+}
+
 /// Probes hostnames. The network prober in production; fakes in handler tests.
 pub trait Prober: Send + Sync {
-    fn probe(&self, targets: Vec<ProbeTarget>) -> impl std::future::Future<Output = Vec<HostFacts>> + Send;
+    fn probe(&self, targets: Vec<ProbeTarget>, resource_names: Vec<String>) -> impl std::future::Future<Output = ProbeResults> + Send;
 }
 
 /// A prober that probes nothing (`PROBE=false`).
 pub struct NoProbe;
 
 impl Prober for NoProbe {
-    async fn probe(&self, _targets: Vec<ProbeTarget>) -> Vec<HostFacts> {
-        Vec::new()
+    async fn probe(&self, _targets: Vec<ProbeTarget>, _names: Vec<String>) -> ProbeResults {
+        ProbeResults::default()
     }
-}
-
-/// The hostnames a run probes (filled in by the probe stage).
-pub fn targets(_inv: &crate::inventory::Inventory, _config: &crate::config::Config, _scope: &crate::trigger::Scope) -> Vec<ProbeTarget> {
-    Vec::new()
 }

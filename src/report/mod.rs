@@ -9,6 +9,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+pub mod text;
+
 pub const SCHEMA: &str = "acm-doctor.report.v1";
 
 /// What the run looked at.

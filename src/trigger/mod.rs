@@ -53,8 +53,8 @@ impl Trigger {
 pub enum TriggerError {
     #[error("malformed event: not an EventBridge envelope ({reason})")]
     NotAnEnvelope { reason: String },
-    #[error("malformed event: {detail_type:?} from {source:?} names no ACM certificate ARN in `resources`")]
-    NoCertificate { source: String, detail_type: String },
+    #[error("malformed event: {detail_type:?} from {event_source:?} names no ACM certificate ARN in `resources`")]
+    NoCertificate { event_source: String, detail_type: String },
     #[error("malformed event: {arn:?} in {field} is not an ACM certificate ARN")]
     NotACertificateArn { field: &'static str, arn: String },
 }
@@ -111,7 +111,7 @@ pub fn parse(event: &Value) -> Result<Trigger, TriggerError> {
         ("aws.acm", dt) if ACM_DETAIL_TYPES.contains(&dt) => {
             let arns = certificate_arns(&resources, "resources")?;
             if arns.is_empty() {
-                return Err(TriggerError::NoCertificate { source, detail_type });
+                return Err(TriggerError::NoCertificate { event_source: source, detail_type });
             }
             trigger.kind = "acm-event";
             trigger.scope = Scope::Certificates(arns);
@@ -229,7 +229,7 @@ mod tests {
             "startTime": "Wed, 6 Apr 2022 06:00:53 GMT",
             "affectedEntities": [{"entityValue": other}, {"entityValue": ARN}]
         }))).unwrap();
-        assert_eq!(t.scope, Scope::Certificates(vec![ARN.to_string(), other.to_string()]));
+        assert_eq!(t.scope, Scope::Certificates(vec![other.to_string(), ARN.to_string()]), "sorted, deduplicated");
         let t = parse(&envelope("aws.health", "AWS Health Event", json!([]), json!({"service": "EC2"}))).unwrap();
         assert_eq!(t.scope, Scope::Nothing);
     }
@@ -246,5 +246,17 @@ mod tests {
         for bad in [json!("hello"), json!({"detail-type": 5}), json!([1, 2]), json!({"source": "aws.acm"})] {
             assert!(matches!(parse(&bad), Err(TriggerError::NotAnEnvelope { .. })), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_sample_events_in_events_dir_parse_as_documented() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
+        let read = |f: &str| -> Value { serde_json::from_str(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap() };
+        assert_eq!(parse(&read("scheduled.json")).unwrap().scope, Scope::Full);
+        for f in ["acm-approaching-expiration.json", "acm-expired.json", "acm-available.json", "acm-renewal-action-required.json", "health-acm.json"] {
+            assert!(matches!(parse(&read(f)).unwrap().scope, Scope::Certificates(ref a) if a.len() == 1), "{f}");
+        }
+        assert_eq!(parse(&read("unknown-detail-type.json")).unwrap().scope, Scope::Nothing);
+        assert!(parse(&read("malformed.json")).is_err());
     }
 }

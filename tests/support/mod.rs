@@ -118,3 +118,4 @@ pub async fn published(config: &aws_config::SdkConfig, queue_url: &str) -> Vec<(
     }
     out
 }
+pub mod live;

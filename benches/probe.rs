@@ -1,0 +1,80 @@
+//! Probe benchmark (not a test): probes N = 1,000 SNI names on a local nginx and prints
+//! endpoints/second and peak RSS; then times one endpoint with `acm-doctor probe`,
+//! `sslyze --certinfo` and `testssl.sh` side by side and prints the ratios.
+//! Run with `bash scripts/bench.sh` (it installs sslyze and testssl.sh first).
+
+#[path = "../tests/support/live.rs"]
+mod live;
+
+use acm_doctor::probe::{NetProber, ProbeTarget, Prober, Timeouts};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn time_command(label: &str, cmd: &mut Command, runs: usize) -> Option<f64> {
+    let mut best = f64::MAX;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let st = cmd.stdout(Stdio::null()).stderr(Stdio::null()).status();
+        match st {
+            Ok(_) => best = best.min(t.elapsed().as_secs_f64()),
+            Err(e) => {
+                println!("{label:<28} not available ({e})");
+                return None;
+            }
+        }
+    }
+    println!("{label:<28} {best:>8.3} s (best of {runs})");
+    Some(best)
+}
+
+fn main() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let n: usize = std::env::var("BENCH_ENDPOINTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let concurrency: usize = std::env::var("PROBE_CONCURRENCY").ok().and_then(|v| v.parse().ok()).unwrap_or(32);
+    let estate = live::LiveEstate::get();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let prober = NetProber::new(std::slice::from_ref(&estate.dns), concurrency, Timeouts::default()).unwrap();
+    let targets: Vec<ProbeTarget> = (0..n).map(|i| ProbeTarget { hostname: format!("bench{i}.acmd.test"), sources: vec![] }).collect();
+    // Warm-up (DNS cache, nginx workers).
+    rt.block_on(prober.probe(targets[..10.min(n)].to_vec(), vec![]));
+    let started = Instant::now();
+    let results = rt.block_on(prober.probe(targets, vec![]));
+    let elapsed = started.elapsed();
+    let ok = results.hosts.iter().filter(|h| h.tls.error.is_none() && h.page.status == Some(200)).count();
+    println!("probe: {n} endpoints (concurrency {concurrency}) in {:.3} s = {:.0} endpoints/s; {ok} complete (TLS + page + port 80)", elapsed.as_secs_f64(), n as f64 / elapsed.as_secs_f64());
+    println!("probe: peak RSS {:.1} MiB", peak_rss_kib() as f64 / 1024.0);
+    assert_eq!(ok, n, "every endpoint should have been probed completely");
+
+    // One endpoint, three tools.
+    let bin = env!("CARGO_BIN_EXE_acm-doctor");
+    let ours = time_command(
+        "acm-doctor probe",
+        Command::new(bin)
+            .args(["probe", "valid.acmd.test", "--resolve", "valid.acmd.test:127.0.0.2", "--ca-file"])
+            .arg(&estate.root_pem_path),
+        5,
+    );
+    let sslyze_bin = std::env::var("SSLYZE").unwrap_or_else(|_| "sslyze".into());
+    let sslyze = time_command("sslyze --certinfo", Command::new(&sslyze_bin).args(["--certinfo", "valid.acmd.test:443{127.0.0.2}"]), 3);
+    let testssl = time_command(
+        "testssl.sh -S (server defaults)",
+        Command::new(std::env::var("TESTSSL").unwrap_or_else(|_| "testssl".into())).args(["--quiet", "--color", "0", "--ip", "127.0.0.2", "-S", "https://valid.acmd.test/"]),
+        1,
+    );
+    if let Some(o) = ours {
+        if let Some(s) = sslyze {
+            println!("ratio: sslyze / acm-doctor = {:.1}x", s / o);
+        }
+        if let Some(t) = testssl {
+            println!("ratio: testssl.sh / acm-doctor = {:.1}x", t / o);
+        }
+    }
+    std::thread::sleep(Duration::from_millis(10));
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The probe benchmark: 1,000 local endpoints (endpoints/s, peak RSS), then one endpoint
+# with acm-doctor vs sslyze (PyPI) vs testssl.sh (Debian), printing the ratios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+if ! "$ACM_DOCTOR_VENV/bin/python" -c 'import sslyze' 2>/dev/null; then
+  "$ACM_DOCTOR_VENV/bin/pip" install -q sslyze
+fi
+if ! command -v testssl >/dev/null 2>&1 && ! command -v testssl.sh >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends testssl.sh >/dev/null
+fi
+export SSLYZE="$ACM_DOCTOR_VENV/bin/sslyze"
+export TESTSSL="$(command -v testssl || command -v testssl.sh)"
+cargo bench --bench probe

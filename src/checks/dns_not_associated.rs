@@ -1,0 +1,171 @@
+//! `dns_not_associated` — a hostname whose DNS does not lead to the resource that
+//! carries its certificate.
+//!
+//! **Detects** a hostname that the inventory routes to a load balancer or distribution
+//! (Route 53 record, host-header rule, alias, or a certificate covering it), but whose
+//! live DNS (CNAME chain or addresses) leads neither to those resources nor, for names
+//! the inventory does not know, to AWS at all.
+//! **Browser** gets another server's certificate: `NET::ERR_CERT_COMMON_NAME_INVALID`,
+//! or `ERR_NAME_NOT_RESOLVED` when the name does not resolve.
+//! **Fix**: point the name at the load balancer or distribution (Route 53 alias).
+
+use super::live::{expected_targets, resource_for_host};
+use super::*;
+use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: "A hostname whose live DNS does not lead to the load balancer or CloudFront distribution that carries a certificate for it (compared by CNAME chain and by address), or that does not lead to AWS at all, or does not resolve.",
+    browser: "Visitors reach another server and get its certificate (NET::ERR_CERT_COMMON_NAME_INVALID / SSL_ERROR_BAD_CERT_DOMAIN), or DNS_PROBE_FINISHED_NXDOMAIN when the name does not resolve.",
+    fix: "Create or correct the DNS record: in Route 53, an alias A/AAAA record to the load balancer or distribution that carries the certificate; elsewhere, a CNAME to its DNS name.",
+};
+
+declare_check!(DnsNotAssociated, "dns_not_associated", Cause::NotAssociated);
+
+fn is_aws_name(n: &str) -> bool {
+    n.ends_with(".elb.amazonaws.com") || n.ends_with(".cloudfront.net") || n.ends_with(".amazonaws.com") || n.ends_with(".awsglobalaccelerator.com")
+}
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let inv = ctx.inventory;
+    let mut out = Vec::new();
+    for h in ctx.hosts {
+        if h.dns.overridden {
+            continue; // --resolve: the user chose the address
+        }
+        let targets = expected_targets(inv, &h.hostname);
+        let (resource, region) = resource_for_host(inv, &h.hostname);
+        if let Some(e) = &h.dns.error {
+            if !targets.is_empty() || h.dns.addresses.is_empty() {
+                out.push(
+                    Finding::new(DnsNotAssociated::ID, Severity::High, &resource, &region)
+                        .hostname(&h.hostname)
+                        .key("unresolved")
+                        .title(format!("{} does not resolve", h.hostname))
+                        .detail(format!("Looking up {} failed ({e}); visitors cannot reach the site at all.", h.hostname))
+                        .evidence("expected_targets", &targets)
+                        .step(format!("Create the record: a Route 53 alias A record for {} to {}.", h.hostname, targets.first().map(String::as_str).unwrap_or("the load balancer or distribution"))),
+                );
+            }
+            continue;
+        }
+        let chain: BTreeSet<&str> = h.dns.cname_chain.iter().map(String::as_str).collect();
+        let addrs: BTreeSet<IpAddr> = h.dns.addresses.iter().copied().collect();
+        let leads_to = |name: &str| {
+            let bare = name.strip_prefix("dualstack.").unwrap_or(name);
+            chain.iter().any(|c| c.strip_prefix("dualstack.").unwrap_or(c) == bare)
+                || ctx.resource_addresses.get(name).is_some_and(|a| a.iter().any(|ip| addrs.contains(ip)))
+        };
+        if targets.is_empty() {
+            // A name the inventory does not route (PROBE_HOSTNAMES, or a SAN whose
+            // resource was not listed): only say whether it reaches AWS at all — and
+            // only with an AWS inventory to compare with (not for a bare CLI probe).
+            if inv.load_balancers.is_empty() && inv.distributions.is_empty() {
+                continue;
+            }
+            let any_known = ctx.resource_addresses.values().flatten().any(|ip| addrs.contains(ip));
+            if !chain.iter().any(|c| is_aws_name(c)) && !any_known {
+                out.push(
+                    Finding::new(DnsNotAssociated::ID, Severity::Medium, &resource, &region)
+                        .hostname(&h.hostname)
+                        .key("not-aws")
+                        .title(format!("{} does not lead to AWS", h.hostname))
+                        .detail(format!(
+                            "{} resolves to {:?} (CNAME chain {:?}), which is no load balancer or distribution this scan knows, so no ACM certificate is served there.",
+                            h.hostname, h.dns.addresses, h.dns.cname_chain
+                        ))
+                        .evidence("cname_chain", &h.dns.cname_chain)
+                        .evidence("addresses", &h.dns.addresses)
+                        .step("Point the name at the load balancer or CloudFront distribution that carries its certificate (Route 53 alias record), or attach an ACM certificate for it there."),
+                );
+            }
+            continue;
+        }
+        if targets.iter().any(|t| leads_to(t)) {
+            continue;
+        }
+        out.push(
+            Finding::new(DnsNotAssociated::ID, Severity::High, &resource, &region)
+                .hostname(&h.hostname)
+                .key("elsewhere")
+                .title(format!("{} resolves somewhere other than the resource with its certificate", h.hostname))
+                .detail(format!(
+                    "AWS routes {} to {}, but its DNS leads to {:?} (CNAME chain {:?}).",
+                    h.hostname,
+                    targets.join(", "),
+                    h.dns.addresses,
+                    h.dns.cname_chain
+                ))
+                .evidence("expected_targets", &targets)
+                .evidence("cname_chain", &h.dns.cname_chain)
+                .evidence("addresses", &h.dns.addresses)
+                .step(format!(
+                    "Point {} at {}: in Route 53, an alias A (and AAAA) record; with another DNS provider, a CNAME.",
+                    h.hostname, targets[0]
+                ))
+                .step("If another provider's DNS is authoritative for the domain, make the change there (Route 53 records in an unused zone have no effect)."),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::config::Config;
+    use crate::inventory::Inventory;
+    use std::collections::BTreeMap;
+
+    fn run_with_dns(cname: &[&str], addrs: &[&str], lb_addrs: &[&str]) -> Vec<Finding> {
+        let mut lb = alb("shop");
+        lb.listeners.push(with_certs(listener("shop", 443, "HTTPS", forward()), "c", &[]));
+        let mut inv = Inventory { certificates: vec![cert("c", &["shop.example.com"], 80)], ..Default::default() };
+        inv.dns_records.push(alias_record("shop.example.com", &lb.dns_name));
+        let lb_dns = lb.dns_name.clone();
+        inv.load_balancers.push(lb);
+        let mut h = host_serving("shop.example.com", vec![]);
+        h.dns.cname_chain = cname.iter().map(|s| s.to_string()).collect();
+        h.dns.addresses = addrs.iter().map(|a| a.parse().unwrap()).collect();
+        let mut res = BTreeMap::new();
+        res.insert(lb_dns, lb_addrs.iter().map(|a| a.parse().unwrap()).collect());
+        let trust = crate::checks::trust::TrustStore::with_public_roots(&test_ca().root_pem);
+        let cfg = Config::default();
+        let hosts = [h];
+        let ctx = Context { inventory: &inv, hosts: &hosts, resource_addresses: &res, trust: &trust, now: now(), config: &cfg };
+        DnsNotAssociated.run(&ctx)
+    }
+
+    #[test]
+    fn cname_to_the_load_balancer_is_fine() {
+        assert!(run_with_dns(&["shop-1234567890.us-east-1.elb.amazonaws.com"], &["127.0.0.9"], &[]).is_empty());
+    }
+
+    #[test]
+    fn alias_with_matching_addresses_is_fine() {
+        assert!(run_with_dns(&[], &["127.0.0.9"], &["127.0.0.9", "127.0.0.10"]).is_empty());
+    }
+
+    #[test]
+    fn dns_leading_elsewhere_is_a_finding() {
+        let f = run_with_dns(&["old-server.example.net"], &["127.0.0.50"], &["127.0.0.9"]);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::High);
+        assert!(f[0].remediation[0].contains("shop-1234567890"));
+    }
+
+    #[test]
+    fn unknown_name_not_leading_to_aws() {
+        let inv = Inventory { load_balancers: vec![alb("other")], ..Default::default() };
+        let mut h = host_serving("www.example.org", vec![]);
+        h.dns.addresses = vec!["127.0.0.77".parse().unwrap()];
+        let f = run_live(&DnsNotAssociated, &inv, &[h.clone()], &Config::default());
+        assert_eq!(f[0].evidence["addresses"][0], "127.0.0.77");
+        h.dns.cname_chain = vec!["d111111abcdef8.cloudfront.net".into()];
+        assert!(run_live(&DnsNotAssociated, &inv, &[h.clone()], &Config::default()).is_empty());
+        // Without any AWS inventory (a bare CLI probe) there is nothing to compare with.
+        h.dns.cname_chain.clear();
+        assert!(run_live(&DnsNotAssociated, &Inventory::default(), &[h], &Config::default()).is_empty());
+    }
+}

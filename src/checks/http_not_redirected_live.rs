@@ -1,0 +1,119 @@
+//! `http_not_redirected_live` — what `http://HOST/` really does on port 80.
+//!
+//! **Detects** port 80 answering with anything but a redirect to `https://` on the same
+//! host: a 200 (or an error page) over plain HTTP, a redirect to another host or to
+//! `http://`. Port 80 closed is informational (visitors typing the name get a timeout,
+//! not a page).
+//! **Browser** shows "Not secure" and sends cookies and form data in clear text.
+//! **Fix**: answer port 80 with a 301 to `https://` on the same host.
+
+use super::live::resource_for_host;
+use super::*;
+use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: "http://HOST/ on port 80 answers with something other than a redirect to https:// on the same host: a page over plain HTTP, a redirect to another host, or a redirect that stays on http://. A closed port 80 is reported as information.",
+    browser: "The address bar shows \"Not secure\"; cookies and form data travel unencrypted. A closed port 80 makes a typed name time out instead of reaching the site.",
+    fix: "Answer port 80 with a 301 redirect to https:// on the same host (ALB listener default action, or CloudFront viewer protocol policy redirect-to-https), then add HSTS.",
+};
+
+declare_check!(HttpNotRedirectedLive, "http_not_redirected_live", Cause::HttpNotRedirected);
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for h in ctx.hosts {
+        if !h.http.attempted {
+            continue;
+        }
+        let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
+        let base = |sev, key: &str| {
+            Finding::new(HttpNotRedirectedLive::ID, sev, &resource, &region)
+                .hostname(&h.hostname)
+                .key(key)
+                .evidence("status", h.http.status)
+                .evidence("location", &h.http.location)
+                .evidence("error", &h.http.error)
+                .step("ALB: aws elbv2 modify-listener --listener-arn HTTP_LISTENER_ARN --default-actions 'Type=redirect,RedirectConfig={Protocol=HTTPS,Port=443,StatusCode=HTTP_301}'")
+                .step("CloudFront: set every cache behavior's viewer protocol policy to redirect-to-https.")
+        };
+        let Some(status) = h.http.status else {
+            if h.http.closed {
+                out.push(
+                    base(Severity::Info, "closed")
+                        .title(format!("Port 80 of {} is closed", h.hostname))
+                        .detail(format!("http://{}/ could not be reached ({}). Visitors who type the name without https:// get a timeout or an error instead of the site.", h.hostname, h.http.error.as_deref().unwrap_or("no answer"))),
+                );
+            } else if let Some(e) = &h.http.error {
+                out.push(
+                    base(Severity::Low, "broken")
+                        .title(format!("Port 80 of {} does not answer HTTP properly", h.hostname))
+                        .detail(format!("http://{}/ accepted the connection but failed: {e}.", h.hostname)),
+                );
+            }
+            continue;
+        };
+        let location = h.http.location.clone().unwrap_or_default();
+        let is_redirect = matches!(status, 301 | 302 | 303 | 307 | 308);
+        let target_host = location
+            .strip_prefix("https://")
+            .or_else(|| location.strip_prefix("HTTPS://"))
+            .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default().split(':').next().unwrap_or_default().to_ascii_lowercase());
+        let f = if !is_redirect {
+            base(Severity::Medium, "served")
+                .title(format!("http://{}/ is served over plain HTTP (status {status})", h.hostname))
+                .detail(format!("Port 80 answered {status} instead of redirecting to https://{}/.", h.hostname))
+        } else if let Some(th) = target_host {
+            if th == h.hostname {
+                continue;
+            }
+            base(Severity::Low, "other-host")
+                .title(format!("http://{}/ redirects to another host ({th})", h.hostname))
+                .detail(format!("Port 80 answers {status} → {location}: visitors leave {} before ever reaching it over HTTPS, so HSTS for it is never set.", h.hostname))
+        } else {
+            base(Severity::Medium, "to-http")
+                .title(format!("http://{}/ redirects but not to HTTPS", h.hostname))
+                .detail(format!("Port 80 answers {status} → {:?}, which keeps visitors on plain HTTP.", location))
+        };
+        out.push(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::config::Config;
+    use crate::inventory::Inventory;
+
+    fn http(status: Option<u16>, location: Option<&str>, closed: bool) -> Vec<Finding> {
+        let mut h = host_serving("a.example.com", vec![]);
+        h.http.attempted = true;
+        h.http.status = status;
+        h.http.location = location.map(str::to_string);
+        h.http.closed = closed;
+        if closed {
+            h.http.error = Some("connection refused".into());
+        }
+        run_live(&HttpNotRedirectedLive, &Inventory::default(), &[h], &Config::default())
+    }
+
+    #[test]
+    fn redirect_to_https_same_host_is_fine() {
+        assert!(http(Some(301), Some("https://a.example.com/"), false).is_empty());
+        assert!(http(Some(308), Some("https://A.example.com:443/x?y"), false).is_empty());
+    }
+
+    #[test]
+    fn plain_page_other_host_and_http_redirects_are_findings() {
+        assert_eq!(http(Some(200), None, false)[0].severity, Severity::Medium);
+        assert_eq!(http(Some(301), Some("https://www.example.com/"), false)[0].severity, Severity::Low);
+        assert_eq!(http(Some(302), Some("http://a.example.com/"), false)[0].severity, Severity::Medium);
+        assert_eq!(http(Some(404), None, false).len(), 1);
+    }
+
+    #[test]
+    fn closed_port_is_informational() {
+        assert_eq!(http(None, None, true)[0].severity, Severity::Info);
+    }
+}

@@ -1,0 +1,101 @@
+//! `mixed_content` — an HTTPS page that loads `http://` resources.
+//!
+//! **Detects** `http://` subresources on the HTTPS page, classed as *blockable*
+//! (script, stylesheet, iframe, object/embed, font/preload, track: blocked outright) or
+//! *upgradeable* (img, audio, video, source: auto-upgraded to HTTPS and dropped if that
+//! fails), and forms that post to `http://`. Protocol-relative URLs are fine.
+//! **Browser**: broken pages (blocked scripts/styles), a "Not secure" warning or an
+//! interstitial for insecure forms.
+//! **Fix**: load every resource over `https://` (or make URLs relative).
+
+use super::live::resource_for_host;
+use super::*;
+use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
+use crate::probe::InsecureRef;
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: "An HTTPS page that loads http:// subresources — blockable ones (script, stylesheet, iframe, object/embed, preload) or upgradeable ones (img, audio, video, source) — or has a form that submits to http://.",
+    browser: "Blockable resources are blocked (the page breaks, console: \"Mixed Content: … was loaded over HTTPS, but requested an insecure script\"); upgradeable ones are upgraded or dropped; an http:// form shows \"Not secure\" and a warning before submitting.",
+    fix: "Change the page's URLs to https:// (or relative), serve those resources over HTTPS, and optionally add the header Content-Security-Policy: upgrade-insecure-requests.",
+};
+
+declare_check!(MixedContent, "mixed_content", Cause::MixedContent);
+
+/// How a browser treats an `http://` reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Blockable,
+    Upgradeable,
+    Form,
+}
+
+pub fn classify(r: &InsecureRef) -> Class {
+    let el = r.element.split_whitespace().next().unwrap_or_default();
+    match el {
+        "form" | "input" | "button" => Class::Form,
+        "img" | "audio" | "video" | "source" => Class::Upgradeable,
+        "link" if r.element.contains("icon") => Class::Upgradeable,
+        _ => Class::Blockable,
+    }
+}
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for h in ctx.hosts {
+        if h.page.insecure.is_empty() {
+            continue;
+        }
+        let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
+        for (class, key, sev, what) in [
+            (Class::Blockable, "blockable", Severity::High, "blockable resources (blocked by the browser: the page breaks)"),
+            (Class::Form, "form", Severity::Medium, "forms that submit over plain HTTP"),
+            (Class::Upgradeable, "upgradeable", Severity::Low, "upgradeable media (auto-upgraded to HTTPS, dropped if that fails)"),
+        ] {
+            let refs: Vec<&InsecureRef> = h.page.insecure.iter().filter(|r| classify(r) == class).collect();
+            if refs.is_empty() {
+                continue;
+            }
+            let list: Vec<String> = refs.iter().map(|r| format!("<{}> {}", r.element, r.url)).collect();
+            out.push(
+                Finding::new(MixedContent::ID, sev, &resource, &region)
+                    .hostname(&h.hostname)
+                    .key(key)
+                    .title(format!("https://{}/ loads {} http:// {}", h.hostname, refs.len(), if class == Class::Form { "form target(s)" } else { "resource(s)" }))
+                    .detail(format!("The HTTPS page has {what}: {}", list.iter().take(10).cloned().collect::<Vec<_>>().join(", ")))
+                    .evidence("class", key)
+                    .evidence("references", &list)
+                    .evidence("page_truncated", h.page.truncated)
+                    .step("Change these URLs to https:// (or to relative / protocol-relative URLs) and make sure each host serves them over HTTPS.")
+                    .step("As a safety net, send the response header Content-Security-Policy: upgrade-insecure-requests (e.g. a CloudFront response headers policy)."),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::config::Config;
+    use crate::inventory::Inventory;
+
+    fn page(html: &str) -> Vec<Finding> {
+        let mut h = host_serving("a.example.com", vec![]);
+        h.page.insecure = crate::probe::scan_html(html);
+        run_live(&MixedContent, &Inventory::default(), &[h], &Config::default())
+    }
+
+    #[test]
+    fn blockable_upgradeable_and_forms_are_separate_findings() {
+        let f = page(r#"<script src="http://x/a.js"></script><img src="http://x/a.png"><form action="http://x/post"></form><link rel=stylesheet href="http://x/s.css">"#);
+        let classes: Vec<(&str, Severity)> = f.iter().map(|f| (f.evidence["class"].as_str().unwrap(), f.severity)).collect();
+        assert_eq!(classes, vec![("blockable", Severity::High), ("form", Severity::Medium), ("upgradeable", Severity::Low)]);
+        assert!(f[0].detail.contains("s.css"));
+    }
+
+    #[test]
+    fn https_and_protocol_relative_are_fine() {
+        assert!(page(r#"<script src="https://x/a.js"></script><img src="//x/a.png"><a href="http://x/">link</a>"#).is_empty());
+    }
+}

@@ -1,0 +1,124 @@
+//! `sct_count_below_policy` — a publicly trusted leaf without the SCTs Chrome requires.
+//!
+//! **Detects** a served leaf that chains to a public root but embeds fewer signed
+//! certificate timestamps than Chrome's CT policy needs: 2 if its lifetime is ≤ 180
+//! days, else 3, from at least 2 distinct log operators (logs known from the bundled
+//! snapshot, data/ct-log-list.json). Chains ending in `EXTRA_TRUSTED_CA_PEM` roots are
+//! exempt, as browsers exempt locally trusted roots. SCTs delivered in the TLS
+//! extension or OCSP are not seen by this probe (ACM and ELB embed them).
+//! **Browser** shows `NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED` (Chrome, Safari).
+//! **Fix**: use a certificate issued with CT logging (ACM's default).
+
+use super::ct_logs::known_logs;
+use super::live::resource_for_host;
+use super::trust::{Verdict, time_within_validity};
+use super::*;
+use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
+use std::collections::BTreeSet;
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: "A served leaf that chains to a publicly trusted root but embeds fewer SCTs than Chrome's CT policy needs (2 for a lifetime up to 180 days, else 3, from at least 2 distinct log operators). Chains to EXTRA_TRUSTED_CA_PEM roots are exempt.",
+    browser: "NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED (Chrome, Edge); Safari refuses the connection.",
+    fix: "Replace the certificate with one issued with certificate transparency logging (an Amazon-issued ACM certificate with the default CT preference, or ask your CA), and deploy it.",
+};
+
+declare_check!(SctCountBelowPolicy, "sct_count_below_policy", Cause::CertificateTransparency);
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let logs = known_logs();
+    let mut out = Vec::new();
+    for h in ctx.hosts {
+        let Some(Ok(leaf)) = h.served_leaf() else { continue };
+        let at = time_within_validity(&leaf, ctx.now.timestamp());
+        if ctx.trust.verify(&h.tls.served_chain, at) != (Verdict::Trusted { via_extra: false }) {
+            continue; // untrusted chains are served_chain_untrusted's; private roots are exempt
+        }
+        let lifetime_days = (leaf.not_after - leaf.not_before) / 86_400;
+        let needed = if lifetime_days <= 180 { 2 } else { 3 };
+        let known: Vec<&(String, String)> = leaf.embedded_scts.iter().filter_map(|s| logs.by_id.get(&s.log_id)).collect();
+        let operators: BTreeSet<&str> = known.iter().map(|(op, _)| op.as_str()).collect();
+        if known.len() >= needed && operators.len() >= 2 {
+            continue;
+        }
+        let unknown: Vec<&str> = leaf.embedded_scts.iter().filter(|s| !logs.by_id.contains_key(&s.log_id)).map(|s| s.log_id.as_str()).collect();
+        let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
+        out.push(
+            Finding::new(SctCountBelowPolicy::ID, Severity::High, &resource, &region)
+                .hostname(&h.hostname)
+                .title(format!("{} serves a certificate with {} usable SCT(s); Chrome requires {needed} from 2 operators", h.hostname, known.len()))
+                .detail(format!(
+                    "The leaf ({} days of validity) embeds {} SCT(s) from known logs of {} operator(s){}. Chrome's policy needs {needed} SCTs from at least 2 distinct operators.",
+                    lifetime_days,
+                    known.len(),
+                    operators.len(),
+                    if unknown.is_empty() { String::new() } else { format!(" and {} from logs not in the snapshot of {}", unknown.len(), logs.snapshot_date) }
+                ))
+                .evidence("lifetime_days", lifetime_days)
+                .evidence("scts_needed", needed)
+                .evidence("known_scts", known.iter().map(|(op, d)| format!("{d} ({op})")).collect::<Vec<_>>())
+                .evidence("unknown_log_ids", &unknown)
+                .evidence("log_list_snapshot", &logs.snapshot_date)
+                .step(format!("Request a certificate with CT logging enabled: aws acm request-certificate --domain-name {} --validation-method DNS --options CertificateTransparencyLoggingPreference=ENABLED", h.hostname))
+                .step("Attach it where this hostname is served, then delete the old certificate."),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::config::Config;
+    use crate::inventory::Inventory;
+
+    const GOOGLE: &str = "DleUvPOuqT4zGyyZB7P3kN+bwj1xMiXdIaklrGHFTiE=";
+    const CLOUDFLARE: &str = "yzj3FYl8hKFEX1vB3fvJbvKaWc1HCmkFhbDLFMMUWOc=";
+    const GOOGLE_2: &str = "lpdkv1VYl633Q4doNwhCd+nwOtX2pPM2bkakPw/KqcY=";
+    const DIGICERT: &str = "SZybad4dfOz8Nt7Nh2SmuFuvCoeAGdFVUvvp6ynd+MM=";
+
+    fn served(scts: &[&str], days: i64) -> Vec<Finding> {
+        let mut s = LeafSpec::new(&["a.example.com"]);
+        s.not_after = s.not_before + chrono::Duration::days(days);
+        s.scts = scts.iter().map(|s| s.to_string()).collect();
+        let h = host_serving("a.example.com", test_ca().chain(&s));
+        run_live(&SctCountBelowPolicy, &Inventory::default(), &[h], &Config::default())
+    }
+
+    #[test]
+    fn two_scts_from_two_operators_satisfy_a_short_lived_certificate() {
+        assert!(served(&[GOOGLE, CLOUDFLARE], 90).is_empty());
+    }
+
+    #[test]
+    fn too_few_or_one_operator_is_a_finding() {
+        assert_eq!(served(&[GOOGLE], 90).len(), 1);
+        assert_eq!(served(&[GOOGLE, GOOGLE_2], 90).len(), 1, "one operator only");
+        assert_eq!(served(&[], 90).len(), 1);
+        assert_eq!(served(&[GOOGLE, CLOUDFLARE], 200).len(), 1, "over 180 days needs 3");
+        assert!(served(&[GOOGLE, CLOUDFLARE, DIGICERT], 200).is_empty());
+    }
+
+    #[test]
+    fn unknown_logs_do_not_count() {
+        let f = served(&[GOOGLE, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="], 90);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].evidence["unknown_log_ids"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn untrusted_or_privately_trusted_chains_are_exempt() {
+        let mut s = LeafSpec::new(&["a.example.com"]);
+        s.scts = vec![];
+        let h = host_serving("a.example.com", vec![test_ca().leaf(&s)]); // incomplete chain: untrusted
+        assert!(run_live(&SctCountBelowPolicy, &Inventory::default(), &[h], &Config::default()).is_empty());
+        let mut trust = crate::checks::trust::TrustStore::with_public_roots("");
+        trust.add_extra(&test_ca().root_pem);
+        let hosts = [host_serving("a.example.com", test_ca().chain(&s))];
+        let inv = Inventory::default();
+        let addrs = Default::default();
+        let cfg = Config::default();
+        let ctx = Context { inventory: &inv, hosts: &hosts, resource_addresses: &addrs, trust: &trust, now: now(), config: &cfg };
+        assert!(SctCountBelowPolicy.run(&ctx).is_empty());
+    }
+}

@@ -1,0 +1,103 @@
+//! `served_certificate_expired` — the certificate a visitor receives is out of date.
+//!
+//! **Detects** a served leaf past its `notAfter`, or before its `notBefore` (a clock or
+//! issuance mistake).
+//! **Browser** shows `NET::ERR_CERT_DATE_INVALID` / `SEC_ERROR_EXPIRED_CERTIFICATE`
+//! (`SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE` when an intermediate expired).
+//! **Fix**: deploy the renewed certificate where the endpoint serves it.
+
+use super::live::resource_for_host;
+use super::*;
+use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: "The endpoint serves a certificate past its notAfter date (or an intermediate that expired), or one whose notBefore is still in the future.",
+    browser: "NET::ERR_CERT_DATE_INVALID (Chrome, Edge) / SEC_ERROR_EXPIRED_CERTIFICATE or SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE (Firefox).",
+    fix: "Attach the renewed certificate to the endpoint that serves this hostname (or re-import it under the same ARN), and check the served chain's intermediates.",
+};
+
+declare_check!(ServedCertificateExpired, "served_certificate_expired", Cause::Expired);
+
+fn fmt(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts, 0).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| ts.to_string())
+}
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let now = ctx.now.timestamp();
+    let mut out = Vec::new();
+    for h in ctx.hosts {
+        let chain = h.served_chain_facts();
+        for (i, c) in chain.iter().enumerate() {
+            // A self-signed root sent along is ignored by browsers; don't judge it.
+            if i > 0 && c.is_self_issued() {
+                continue;
+            }
+            let role = if i == 0 { "certificate" } else { "intermediate certificate" };
+            let (title, detail, sev, key) = if c.not_after < now {
+                (
+                    format!("{} serves an expired {role}", h.hostname),
+                    format!("The served {role} {} expired on {} ({} day(s) ago).", c.subject, fmt(c.not_after), (now - c.not_after) / 86_400),
+                    Severity::Critical,
+                    format!("expired/{i}"),
+                )
+            } else if c.not_before > now {
+                (
+                    format!("{} serves a {role} that is not valid yet", h.hostname),
+                    format!("The served {role} {} is valid only from {}.", c.subject, fmt(c.not_before)),
+                    Severity::High,
+                    format!("not-yet-valid/{i}"),
+                )
+            } else {
+                continue;
+            };
+            let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
+            out.push(
+                Finding::new(ServedCertificateExpired::ID, sev, &resource, &region)
+                    .hostname(&h.hostname)
+                    .key(key)
+                    .title(title)
+                    .detail(detail)
+                    .evidence("subject", &c.subject)
+                    .evidence("not_before", fmt(c.not_before))
+                    .evidence("not_after", fmt(c.not_after))
+                    .evidence("serial", &c.serial_hex)
+                    .step("Find which certificate the endpoint is configured with (aws elbv2 describe-listener-certificates / the distribution's viewer certificate) and attach the renewed one.")
+                    .step("For an imported certificate, re-import the renewed certificate and chain under the same ARN (aws acm import-certificate --certificate-arn …)."),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::config::Config;
+    use crate::inventory::Inventory;
+    use chrono::Duration;
+
+    fn served(spec: LeafSpec) -> Vec<Finding> {
+        let h = host_serving("a.example.com", test_ca().chain(&spec));
+        run_live(&ServedCertificateExpired, &Inventory::default(), &[h], &Config::default())
+    }
+
+    #[test]
+    fn expired_and_not_yet_valid_are_caught() {
+        let mut s = LeafSpec::new(&["a.example.com"]);
+        s.not_before = now() - Duration::days(100);
+        s.not_after = now() - Duration::days(1);
+        let f = served(s);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Critical);
+        let mut s = LeafSpec::new(&["a.example.com"]);
+        s.not_before = now() + Duration::days(2);
+        s.not_after = now() + Duration::days(90);
+        assert_eq!(served(s)[0].severity, Severity::High);
+    }
+
+    #[test]
+    fn valid_certificate_is_silent() {
+        assert!(served(LeafSpec::new(&["a.example.com"])).is_empty());
+    }
+}

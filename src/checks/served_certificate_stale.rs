@@ -1,0 +1,91 @@
+//! `served_certificate_stale` — the endpoint serves another certificate than the ACM
+//! certificate its resource is configured with.
+//!
+//! **Detects** a hostname whose served leaf is not the ACM certificate the inventory
+//! says its load balancer listener (SNI match or default) or distribution carries: DNS
+//! leads somewhere else, or an old certificate is still deployed.
+//! **Browser**: whatever that other certificate causes — often
+//! `NET::ERR_CERT_DATE_INVALID` after a renewal that never reached the endpoint.
+//! **Fix**: point DNS at the resource that carries the certificate, or attach it.
+
+use super::live::{expected_certificates, normalize_serial, resource_for_host};
+use super::*;
+use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: "The certificate a hostname serves is not the ACM certificate its load balancer listener or CloudFront distribution is configured with: DNS leads elsewhere, or an old certificate is still deployed.",
+    browser: "Whatever the stale certificate causes, typically NET::ERR_CERT_DATE_INVALID after a renewal that never reached the endpoint.",
+    fix: "Make the hostname's DNS record point at the load balancer or distribution that carries the current certificate, or attach the current certificate where the name is actually served.",
+};
+
+declare_check!(ServedCertificateStale, "served_certificate_stale", Cause::Expired);
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for h in ctx.hosts {
+        let Some(Ok(leaf)) = h.served_leaf() else { continue };
+        let expected = expected_certificates(ctx.inventory, &h.hostname);
+        let serials: Vec<String> = expected.iter().filter_map(|c| c.serial.as_deref()).map(normalize_serial).collect();
+        if serials.is_empty() || serials.contains(&normalize_serial(&leaf.serial_hex)) {
+            continue;
+        }
+        let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
+        out.push(
+            Finding::new(ServedCertificateStale::ID, Severity::High, &resource, &region)
+                .hostname(&h.hostname)
+                .title(format!("{} serves a different certificate than AWS is configured with", h.hostname))
+                .detail(format!(
+                    "AWS says {} should get {} (serial {}), but the endpoint at {} served serial {} ({}, valid until {}). DNS may lead elsewhere, or an old certificate is still deployed.",
+                    h.hostname,
+                    expected.iter().map(|c| c.arn.as_str()).collect::<Vec<_>>().join(", "),
+                    serials.join(", "),
+                    h.tls.address.as_deref().unwrap_or("?"),
+                    normalize_serial(&leaf.serial_hex),
+                    leaf.subject,
+                    chrono::DateTime::from_timestamp(leaf.not_after, 0).map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()
+                ))
+                .evidence("expected_certificates", expected.iter().map(|c| &c.arn).collect::<Vec<_>>())
+                .evidence("expected_serials", &serials)
+                .evidence("served_serial", normalize_serial(&leaf.serial_hex))
+                .evidence("cname_chain", &h.dns.cname_chain)
+                .evidence("addresses", &h.dns.addresses)
+                .step(format!("Check where {} resolves (dig {} CNAME; dig {} A) and point it at the load balancer or distribution that carries the certificate.", h.hostname, h.hostname, h.hostname))
+                .step("If DNS is right, attach the current certificate to the listener or distribution that actually serves the name."),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::config::Config;
+    use crate::inventory::Inventory;
+
+    fn setup(serial_matches: bool) -> Vec<Finding> {
+        let der = test_ca().leaf(&LeafSpec::new(&["shop.example.com"]));
+        let served = crate::checks::x509::parse_der(&der).unwrap();
+        let mut c = cert("c", &["shop.example.com"], 80);
+        c.serial = Some(if serial_matches { served.serial_hex.clone() } else { "0a:0b".into() });
+        let mut lb = alb("shop");
+        lb.listeners.push(with_certs(listener("shop", 443, "HTTPS", forward()), "c", &[]));
+        let mut inv = Inventory { certificates: vec![c], ..Default::default() };
+        inv.dns_records.push(alias_record("shop.example.com", &lb.dns_name));
+        inv.load_balancers.push(lb);
+        let h = host_serving("shop.example.com", vec![der, test_ca().inter_der.clone()]);
+        run_live(&ServedCertificateStale, &inv, &[h], &Config::default())
+    }
+
+    #[test]
+    fn other_serial_than_acm_is_stale() {
+        let f = setup(false);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].resource.contains(":loadbalancer/"));
+    }
+
+    #[test]
+    fn the_configured_certificate_is_fine() {
+        assert!(setup(true).is_empty());
+    }
+}

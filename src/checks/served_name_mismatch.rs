@@ -1,0 +1,87 @@
+//! `served_name_mismatch` — the certificate a visitor receives does not cover the name.
+//!
+//! **Detects** a served leaf whose SAN `dNSName` entries do not cover the hostname
+//! (one-label wildcards, case-insensitive, IDNs as A-labels). A name only in the subject
+//! CN does not count: browsers ignore the CN.
+//! **Browser** shows `NET::ERR_CERT_COMMON_NAME_INVALID` / `SSL_ERROR_BAD_CERT_DOMAIN`.
+//! **Fix**: serve a certificate whose SANs include the name.
+
+use super::live::resource_for_host;
+use super::*;
+use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
+use crate::hostname::covered_by;
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: "The certificate the endpoint actually serves for a hostname does not cover it: no SAN matches (a wildcard covers one label; the subject CN is ignored).",
+    browser: "NET::ERR_CERT_COMMON_NAME_INVALID (Chrome, Edge) / SSL_ERROR_BAD_CERT_DOMAIN (Firefox).",
+    fix: "Serve a certificate whose subject alternative names include the hostname: add one to the listener's SNI list or the distribution, or fix the DNS record that sends the name to the wrong endpoint.",
+};
+
+declare_check!(ServedNameMismatch, "served_name_mismatch", Cause::NameMismatch);
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for h in ctx.hosts {
+        let Some(Ok(leaf)) = h.served_leaf() else { continue };
+        if covered_by(&leaf.dns_names, &h.hostname) {
+            continue;
+        }
+        let cn_only = leaf.dns_names.is_empty() && leaf.subject.to_ascii_lowercase().contains(&format!("cn={}", h.hostname));
+        let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
+        let covers = if leaf.dns_names.is_empty() { "no names at all (it has no SAN extension)".to_string() } else { leaf.dns_names.join(", ") };
+        out.push(
+            Finding::new(ServedNameMismatch::ID, Severity::High, &resource, &region)
+                .hostname(&h.hostname)
+                .title(format!("{} serves a certificate that does not cover the name", h.hostname))
+                .detail(if cn_only {
+                    format!("The served certificate names {} only in its subject CN; browsers ignore the CN and require a SAN entry.", h.hostname)
+                } else {
+                    format!("Visitors of {} receive a certificate for {covers} (subject {}).", h.hostname, leaf.subject)
+                })
+                .evidence("served_sans", &leaf.dns_names)
+                .evidence("served_subject", &leaf.subject)
+                .evidence("served_serial", &leaf.serial_hex)
+                .evidence("address", &h.tls.address)
+                .step(format!("aws acm request-certificate --domain-name {} --validation-method DNS  (in the endpoint's region; us-east-1 for CloudFront)", h.hostname))
+                .step("Attach it: aws elbv2 add-listener-certificates --listener-arn LISTENER_ARN --certificates CertificateArn=NEW_ARN, or set it on the CloudFront distribution.")
+                .step("If the name should not reach this endpoint at all, correct its DNS record."),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::config::Config;
+    use crate::inventory::Inventory;
+
+    fn served(host: &str, spec: LeafSpec) -> Vec<Finding> {
+        let h = host_serving(host, test_ca().chain(&spec));
+        run_live(&ServedNameMismatch, &Inventory::default(), &[h], &Config::default())
+    }
+
+    #[test]
+    fn wrong_name_is_reported_with_the_names_it_covers() {
+        let f = served("shop.example.com", LeafSpec::new(&["www.example.com"]));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].detail.contains("www.example.com"));
+    }
+
+    #[test]
+    fn one_label_wildcard_hits_and_two_label_misses() {
+        assert!(served("a.example.com", LeafSpec::new(&["*.example.com"])).is_empty());
+        assert_eq!(served("a.b.example.com", LeafSpec::new(&["*.example.com"])).len(), 1);
+        assert!(served("A.Example.COM", LeafSpec::new(&["a.example.com"])).is_empty() || served("a.example.com", LeafSpec::new(&["A.EXAMPLE.com"])).is_empty());
+    }
+
+    #[test]
+    fn cn_only_certificate_is_a_mismatch() {
+        let mut spec = LeafSpec::new(&[]);
+        spec.cn = Some("legacy.example.com".into());
+        let f = served("legacy.example.com", spec);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].detail.contains("subject CN"));
+    }
+}

@@ -1,0 +1,183 @@
+//! Chain verification as a browser does it: rustls-webpki against Mozilla's roots
+//! (webpki-roots) plus `EXTRA_TRUSTED_CA_PEM`, with the failure told apart into the
+//! problems a person can fix. Pure: the time is an argument.
+
+use super::x509::{CertFacts, parse_der, pem_to_der};
+use rustls::pki_types::{CertificateDer, TrustAnchor, UnixTime};
+use serde::Serialize;
+
+/// Trust anchors: the public set (what every browser trusts) and the user's extras.
+pub struct TrustStore {
+    public: Vec<TrustAnchor<'static>>,
+    extra: Vec<TrustAnchor<'static>>,
+    /// Subjects of the extra roots, for messages.
+    pub extra_subjects: Vec<String>,
+}
+
+/// A reason the served chain is not trusted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "problem", rename_all = "kebab-case")]
+pub enum TrustProblem {
+    /// The leaf signed itself.
+    SelfSigned,
+    /// The leaf's (or an intermediate's) issuer was not sent; `aia` says where a
+    /// browser that fetches missing intermediates (Chrome) could find it.
+    IncompleteChain { missing_issuer: String, aia: Vec<String> },
+    /// The chain ends at a root no browser trusts (a private or unknown CA).
+    UnknownRoot { root: String },
+    /// A signature in the chain does not verify.
+    BadSignature,
+    /// The leaf is not allowed for TLS servers (extended key usage).
+    WrongEku,
+    /// SHA-1/MD5 signature or a short key.
+    Weak { what: String },
+    /// Anything else webpki rejected.
+    Other { error: String },
+}
+
+/// The verdict on a served chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Verdict {
+    /// Trusted; `via_extra` when only `EXTRA_TRUSTED_CA_PEM` makes it so.
+    Trusted { via_extra: bool },
+    Untrusted(Vec<TrustProblem>),
+    /// Nothing to verify (no chain served, or a leaf that cannot be parsed).
+    Unverifiable(String),
+}
+
+impl TrustStore {
+    /// Mozilla's roots plus the given PEM bundle. Certificates in the bundle that cannot
+    /// be used as anchors are returned as errors (the report names them).
+    pub fn new(extra_pem: Option<&str>) -> (TrustStore, Vec<String>) {
+        let public = webpki_roots::TLS_SERVER_ROOTS.to_vec();
+        let mut store = TrustStore { public, extra: Vec::new(), extra_subjects: Vec::new() };
+        let errors = match extra_pem {
+            Some(pem) => store.add_extra(pem),
+            None => Vec::new(),
+        };
+        (store, errors)
+    }
+
+    /// A store whose *public* roots are the given PEM bundle (tests stand in for a
+    /// browser's roots with their own CA).
+    pub fn with_public_roots(pem: &str) -> TrustStore {
+        let mut s = TrustStore { public: Vec::new(), extra: Vec::new(), extra_subjects: Vec::new() };
+        for der in pem_to_der(pem).unwrap_or_default() {
+            if let Ok(a) = webpki::anchor_from_trusted_cert(&CertificateDer::from(der.as_slice())) {
+                s.public.push(a.to_owned());
+            }
+        }
+        s
+    }
+
+    pub fn add_extra(&mut self, pem: &str) -> Vec<String> {
+        let mut errors = Vec::new();
+        match pem_to_der(pem) {
+            Ok(ders) => {
+                for der in ders {
+                    match webpki::anchor_from_trusted_cert(&CertificateDer::from(der.as_slice())) {
+                        Ok(a) => {
+                            self.extra.push(a.to_owned());
+                            if let Ok(f) = parse_der(&der) {
+                                self.extra_subjects.push(f.subject);
+                            }
+                        }
+                        Err(e) => errors.push(format!("EXTRA_TRUSTED_CA_PEM: a certificate is not a usable trust anchor: {e:?}")),
+                    }
+                }
+            }
+            Err(e) => errors.push(format!("EXTRA_TRUSTED_CA_PEM: {e}")),
+        }
+        errors
+    }
+
+    fn check(&self, chain: &[Vec<u8>], anchors: &[TrustAnchor<'_>], at: UnixTime) -> Result<(), webpki::Error> {
+        let leaf_der = CertificateDer::from(chain[0].as_slice());
+        let leaf = webpki::EndEntityCert::try_from(&leaf_der)?;
+        let intermediates: Vec<CertificateDer<'_>> = chain[1..].iter().map(|d| CertificateDer::from(d.as_slice())).collect();
+        leaf.verify_for_usage(webpki::ALL_VERIFICATION_ALGS, anchors, &intermediates, at, webpki::KeyUsage::server_auth(), None, None)
+            .map(|_| ())
+    }
+
+    /// Verifies a served chain (leaf first) at `at`. Callers that judge dates separately
+    /// pass a time inside the leaf's validity, so expiry does not hide trust problems.
+    pub fn verify(&self, chain: &[Vec<u8>], at: UnixTime) -> Verdict {
+        if chain.is_empty() {
+            return Verdict::Unverifiable("no certificate was served".into());
+        }
+        let Ok(leaf) = parse_der(&chain[0]) else {
+            return Verdict::Unverifiable("the served leaf certificate cannot be parsed".into());
+        };
+        let public_err = match self.check(chain, &self.public, at) {
+            Ok(()) => return Verdict::Trusted { via_extra: false },
+            Err(e) => e,
+        };
+        if !self.extra.is_empty() {
+            let mut all = self.public.clone();
+            all.extend(self.extra.iter().cloned());
+            if self.check(chain, &all, at).is_ok() {
+                return Verdict::Trusted { via_extra: true };
+            }
+        }
+        let facts: Vec<CertFacts> = chain.iter().filter_map(|d| parse_der(d).ok()).collect();
+        let mut problems = Vec::new();
+        for f in &facts {
+            if f.has_weak_signature() && !(f.is_self_issued() && f.is_ca) {
+                problems.push(TrustProblem::Weak { what: format!("{} is signed with {}", f.subject, f.signature_algorithm) });
+            }
+            if f.has_weak_key() {
+                problems.push(TrustProblem::Weak { what: format!("{} has a {}-bit {} key", f.subject, f.public_key_bits, f.public_key_kind) });
+            }
+        }
+        use webpki::Error as E;
+        // The unit variants are deprecated in favour of the *Context ones, but older
+        // code paths in webpki still return them.
+        #[allow(deprecated)]
+        match public_err {
+            E::UnknownIssuer => problems.push(self.classify_unknown_issuer(&leaf, &facts)),
+            E::InvalidSignatureForPublicKey | E::SignatureAlgorithmMismatch => problems.push(TrustProblem::BadSignature),
+            E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) => problems.push(TrustProblem::WrongEku),
+            E::UnsupportedSignatureAlgorithm
+            | E::UnsupportedSignatureAlgorithmContext(_)
+            | E::UnsupportedSignatureAlgorithmForPublicKey
+            | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+                if !problems.iter().any(|p| matches!(p, TrustProblem::Weak { .. })) {
+                    problems.push(TrustProblem::Weak { what: "a signature algorithm browsers no longer accept".into() });
+                }
+            }
+            // Dates are judged by the expiry checks; they are not a trust problem here.
+            E::CertExpired { .. } | E::CertNotValidYet { .. } => {}
+            other => problems.push(TrustProblem::Other { error: format!("{other:?}") }),
+        }
+        if problems.is_empty() {
+            problems.push(TrustProblem::Other { error: "rejected by certificate path validation".into() });
+        }
+        Verdict::Untrusted(problems)
+    }
+
+    /// Tells apart "self-signed", "issuer not sent" and "root not trusted".
+    fn classify_unknown_issuer(&self, leaf: &CertFacts, chain: &[CertFacts]) -> TrustProblem {
+        if leaf.is_self_issued() {
+            return TrustProblem::SelfSigned;
+        }
+        // Walk up the served chain as far as it goes.
+        let mut current = leaf.clone();
+        let mut guard = 0;
+        while guard < 10 {
+            guard += 1;
+            match chain.iter().skip(1).find(|c| current.is_issued_by(c) && **c != current) {
+                Some(issuer) if issuer.is_self_issued() => return TrustProblem::UnknownRoot { root: issuer.subject.clone() },
+                Some(issuer) => current = issuer.clone(),
+                None => break,
+            }
+        }
+        TrustProblem::IncompleteChain { missing_issuer: current.issuer.clone(), aia: current.aia_ca_issuers.clone() }
+    }
+}
+
+/// A time inside the leaf's validity window closest to `now`, so that verifying at it
+/// reports trust problems even for an expired or not-yet-valid leaf.
+pub fn time_within_validity(leaf: &CertFacts, now_secs: i64) -> UnixTime {
+    let t = now_secs.clamp(leaf.not_before, leaf.not_after.max(leaf.not_before));
+    UnixTime::since_unix_epoch(std::time::Duration::from_secs(t.max(0) as u64))
+}

@@ -1,0 +1,261 @@
+//! The network prober: DNS, then (concurrently) TLS + page on 443 and plain HTTP on 80,
+//! every step bounded by a timeout, hosts probed with bounded concurrency.
+
+use super::{HostFacts, ProbeResults, ProbeTarget, Prober, dns, http, page::Scanner, tls};
+use futures::stream::{self, StreamExt};
+use hickory_resolver::TokioResolver;
+use http_body_util::BodyExt;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::ServerName;
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+/// Per-step time limits. A dead or hostile endpoint costs at most `host`.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub dns: Duration,
+    pub connect: Duration,
+    pub handshake: Duration,
+    pub headers: Duration,
+    pub body: Duration,
+    pub host: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            dns: Duration::from_secs(3),
+            connect: Duration::from_secs(3),
+            handshake: Duration::from_secs(5),
+            headers: Duration::from_secs(5),
+            body: Duration::from_secs(8),
+            host: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Largest page body read (bytes); the rest is not downloaded.
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+
+/// Why the prober could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the probe: {0}")]
+pub struct ProbeSetupError(pub String);
+
+/// Probes over the real network.
+pub struct NetProber {
+    resolver: TokioResolver,
+    provider: Arc<CryptoProvider>,
+    concurrency: usize,
+    timeouts: Timeouts,
+    /// `--resolve HOST:IP` overrides: DNS is skipped for these.
+    overrides: HashMap<String, IpAddr>,
+    /// Ports (443, 80) — changeable only for tests and benchmarks on unprivileged ports.
+    pub https_port: u16,
+    pub http_port: u16,
+}
+
+impl NetProber {
+    pub fn new(dns_servers: &[String], concurrency: usize, timeouts: Timeouts) -> Result<NetProber, ProbeSetupError> {
+        let resolver = dns::resolver(dns_servers, timeouts.dns).map_err(ProbeSetupError)?;
+        let provider = CryptoProvider::get_default()
+            .cloned()
+            .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+        Ok(NetProber { resolver, provider, concurrency: concurrency.max(1), timeouts, overrides: HashMap::new(), https_port: 443, http_port: 80 })
+    }
+
+    /// Sends `host` to `ip` without asking DNS (like curl's `--resolve`).
+    pub fn resolve_override(&mut self, host: &str, ip: IpAddr) {
+        self.overrides.insert(crate::hostname::normalize(host), ip);
+    }
+
+    /// Probes one hostname within the per-host budget.
+    pub async fn probe_host(&self, target: ProbeTarget) -> HostFacts {
+        let started = Instant::now();
+        let mut facts = HostFacts::new(&target.hostname);
+        facts.sources = target.sources.clone();
+        let budget = self.timeouts.host;
+        let host = target.hostname.clone();
+        let result = timeout(budget, self.probe_inner(&host, facts.clone())).await;
+        let mut facts = match result {
+            Ok(f) => f,
+            Err(_) => {
+                facts.tls.error.get_or_insert_with(|| format!("gave up after {} s (whole-host budget)", budget.as_secs()));
+                facts
+            }
+        };
+        facts.elapsed_ms = started.elapsed().as_millis() as u64;
+        tracing::debug!(host = %facts.hostname, ms = facts.elapsed_ms, tls_error = ?facts.tls.error, "probed");
+        facts
+    }
+
+    async fn probe_inner(&self, host: &str, mut facts: HostFacts) -> HostFacts {
+        if let Some(ip) = self.overrides.get(host) {
+            facts.dns.addresses = vec![*ip];
+            facts.dns.overridden = true;
+        } else {
+            facts.dns = match timeout(self.timeouts.dns, dns::lookup(&self.resolver, host)).await {
+                Ok(d) => d,
+                Err(_) => super::DnsFacts { error: Some("DNS lookup timed out".into()), ..Default::default() },
+            };
+        }
+        let Some(ip) = facts.dns.addresses.first().copied() else { return facts };
+        let (https, plain) = tokio::join!(self.https(host, ip), self.plain_http(host, ip));
+        (facts.tls, facts.page) = https;
+        facts.http = plain;
+        facts
+    }
+
+    async fn connect(&self, ip: IpAddr, port: u16) -> Result<TcpStream, (bool, String)> {
+        let addr = SocketAddr::new(ip, port);
+        match timeout(self.timeouts.connect, TcpStream::connect(addr)).await {
+            Ok(Ok(s)) => {
+                let _ = s.set_nodelay(true);
+                Ok(s)
+            }
+            Ok(Err(e)) => Err((true, format!("cannot connect to {addr}: {e}"))),
+            Err(_) => Err((true, format!("connect to {addr} timed out after {} s", self.timeouts.connect.as_secs()))),
+        }
+    }
+
+    /// TLS handshake on 443, then `GET /` over the same connection.
+    async fn https(&self, host: &str, ip: IpAddr) -> (super::TlsFacts, super::PageFacts) {
+        let mut t = super::TlsFacts { address: Some(SocketAddr::new(ip, self.https_port).to_string()), ..Default::default() };
+        let mut p = super::PageFacts::default();
+        let tcp = match self.connect(ip, self.https_port).await {
+            Ok(s) => s,
+            Err((_, e)) => {
+                t.error = Some(e);
+                return (t, p);
+            }
+        };
+        let Ok(name) = ServerName::try_from(host.to_string()) else {
+            t.error = Some(format!("{host:?} is not a valid TLS server name"));
+            return (t, p);
+        };
+        let (cfg, verifier) = tls::client_config(&self.provider);
+        let connector = tokio_rustls::TlsConnector::from(cfg);
+        let stream = match timeout(self.timeouts.handshake, connector.connect(name, tcp)).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                t.error = Some(format!("handshake failed: {e}"));
+                return (t, p);
+            }
+            Err(_) => {
+                t.error = Some(format!("handshake timed out after {} s", self.timeouts.handshake.as_secs()));
+                return (t, p);
+            }
+        };
+        tls::record(stream.get_ref().1, &verifier, &mut t);
+        p.attempted = true;
+        self.page(stream, host, &mut p).await;
+        (t, p)
+    }
+
+    async fn page<S>(&self, stream: S, host: &str, p: &mut super::PageFacts)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let resp = match timeout(self.timeouts.headers, http::get(stream, host)).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => {
+                p.error = Some(e);
+                return;
+            }
+            Err(_) => {
+                p.error = Some(format!("no response headers within {} s", self.timeouts.headers.as_secs()));
+                return;
+            }
+        };
+        p.status = Some(resp.status().as_u16());
+        let header = |n: hyper::header::HeaderName| resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+        p.content_type = header(hyper::header::CONTENT_TYPE);
+        p.hsts = header(hyper::header::STRICT_TRANSPORT_SECURITY);
+        let is_html = p.content_type.as_deref().is_none_or(|c| c.to_ascii_lowercase().contains("html"));
+        if !is_html {
+            return;
+        }
+        let mut body = resp.into_body();
+        let mut scanner = Scanner::new();
+        let deadline = tokio::time::Instant::now() + self.timeouts.body;
+        loop {
+            let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+                Err(_) => {
+                    p.error = Some(format!("body not finished within {} s", self.timeouts.body.as_secs()));
+                    break;
+                }
+                Ok(None) => break,
+                Ok(Some(Err(e))) => {
+                    p.error = Some(format!("body read failed: {e}"));
+                    break;
+                }
+                Ok(Some(Ok(f))) => f,
+            };
+            let Ok(data) = frame.into_data() else { continue };
+            let room = MAX_BODY - p.bytes_read;
+            let chunk = &data[..data.len().min(room)];
+            p.bytes_read += chunk.len();
+            if let Err(e) = scanner.write(chunk) {
+                p.error = Some(e);
+                break;
+            }
+            if p.bytes_read >= MAX_BODY {
+                p.truncated = true;
+                break; // dropping the body closes the connection: the rest is never read
+            }
+        }
+        p.insecure = scanner.finish();
+    }
+
+    /// `GET http://HOST/` on port 80, redirects not followed.
+    async fn plain_http(&self, host: &str, ip: IpAddr) -> super::HttpFacts {
+        let mut h = super::HttpFacts { attempted: true, ..Default::default() };
+        let tcp = match self.connect(ip, self.http_port).await {
+            Ok(s) => s,
+            Err((closed, e)) => {
+                h.closed = closed;
+                h.error = Some(e);
+                return h;
+            }
+        };
+        match timeout(self.timeouts.headers, http::get(tcp, host)).await {
+            Ok(Ok(resp)) => {
+                h.status = Some(resp.status().as_u16());
+                h.location = resp.headers().get(hyper::header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+            }
+            Ok(Err(e)) => h.error = Some(e),
+            Err(_) => h.error = Some(format!("no response headers within {} s", self.timeouts.headers.as_secs())),
+        }
+        h
+    }
+
+    async fn resolve_names(&self, names: Vec<String>) -> BTreeMap<String, Vec<IpAddr>> {
+        stream::iter(names)
+            .map(|n| async move {
+                let facts = match timeout(self.timeouts.dns, dns::lookup(&self.resolver, &n)).await {
+                    Ok(f) => f.addresses,
+                    Err(_) => Vec::new(),
+                };
+                (n, facts)
+            })
+            .buffer_unordered(self.concurrency)
+            .collect()
+            .await
+    }
+}
+
+impl Prober for NetProber {
+    fn probe(&self, targets: Vec<ProbeTarget>, resource_names: Vec<String>) -> impl Future<Output = ProbeResults> + Send {
+        async move {
+            let hosts_f = stream::iter(targets).map(|t| self.probe_host(t)).buffer_unordered(self.concurrency).collect::<Vec<_>>();
+            let (mut hosts, resource_addresses) = tokio::join!(hosts_f, self.resolve_names(resource_names));
+            hosts.sort_by(|a, b| a.hostname.cmp(&b.hostname));
+            ProbeResults { hosts, resource_addresses }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Which hostnames a run probes: every name a visitor could type, and nothing else.
+
+use super::ProbeTarget;
+use crate::config::Config;
+use crate::hostname::{is_wildcard, to_ascii};
+use crate::inventory::Inventory;
+use crate::trigger::Scope;
+use std::collections::BTreeMap;
+
+/// Route 53 records pointing at a load balancer or distribution, ALB host-header
+/// conditions, CloudFront aliases, the non-wildcard SANs of in-use certificates, and
+/// `PROBE_HOSTNAMES` (not in an event-scoped run). The inventory is already scoped, so a
+/// scoped run probes only the hostnames of its certificates.
+pub fn targets(inv: &Inventory, config: &Config, scope: &Scope) -> Vec<ProbeTarget> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut add = |host: &str, source: String| {
+        if is_wildcard(host) {
+            return;
+        }
+        if let Some(h) = to_ascii(host) {
+            let v = out.entry(h).or_default();
+            if !v.contains(&source) {
+                v.push(source);
+            }
+        }
+    };
+    for lb in &inv.load_balancers {
+        if lb.https_listeners().next().is_none() && !lb.listeners.iter().any(|l| l.protocol == "HTTP") {
+            continue;
+        }
+        for (h, src) in inv.load_balancer_hostnames(lb) {
+            add(&h, format!("{src} → {}", lb.name));
+        }
+    }
+    for d in &inv.distributions {
+        for (h, src) in inv.distribution_hostnames(d) {
+            add(&h, format!("{src} → {}", d.id));
+        }
+    }
+    for c in inv.certificates.iter().filter(|c| inv.is_in_use(c)) {
+        for san in &c.sans {
+            add(san, format!("SAN of in-use certificate {}", c.arn));
+        }
+    }
+    if matches!(scope, Scope::Full) {
+        for h in &config.probe_hostnames {
+            add(h, "PROBE_HOSTNAMES".to_string());
+        }
+    }
+    out.into_iter().map(|(hostname, sources)| ProbeTarget { hostname, sources }).collect()
+}
+
+/// The DNS names of the inventory's resources, resolved so checks can compare addresses.
+pub fn resource_names(inv: &Inventory) -> Vec<String> {
+    let mut v: Vec<String> = inv
+        .load_balancers
+        .iter()
+        .map(|l| l.dns_name.clone())
+        .chain(inv.distributions.iter().map(|d| d.domain_name.clone()))
+        .filter(|n| !n.is_empty())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+
+    #[test]
+    fn every_visitor_hostname_once_and_no_wildcards() {
+        let mut inv = Inventory::default();
+        let mut c = cert("c", &["shop.example.com", "*.example.com"], 100);
+        c.in_use = Some(true);
+        inv.certificates.push(c);
+        inv.certificates.push(cert("unused", &["unused.example.com"], 100));
+        let mut lb = alb("shop");
+        lb.listeners.push(with_certs(listener("shop", 443, "HTTPS", forward()), "c", &[]));
+        inv.dns_records.push(alias_record("shop.example.com", &lb.dns_name));
+        inv.load_balancers.push(lb);
+        inv.distributions.push(distribution("E1", &["cdn.example.com", "*.cdn.example.com"], Some("c")));
+        let cfg = Config { probe_hostnames: vec!["Extra.Example.com".into()], ..Default::default() };
+        let t = targets(&inv, &cfg, &Scope::Full);
+        let names: Vec<&str> = t.iter().map(|t| t.hostname.as_str()).collect();
+        assert_eq!(names, vec!["cdn.example.com", "extra.example.com", "shop.example.com"]);
+        assert_eq!(t[2].sources.len(), 2, "Route 53 record and SAN");
+        let scoped = targets(&inv, &cfg, &Scope::Certificates(vec![]));
+        assert!(scoped.iter().all(|t| t.hostname != "extra.example.com"));
+    }
+}

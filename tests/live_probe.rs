@@ -1,0 +1,155 @@
+//! The probe and the live checks against real nginx and dnsmasq on loopback.
+
+use crate::support::live::*;
+use acm_doctor::checks::{Finding, Severity};
+use acm_doctor::config::Config;
+use acm_doctor::handler::diagnose_hosts;
+use acm_doctor::probe::{HostFacts, NetProber, Timeouts};
+use std::time::Duration;
+
+fn timeouts() -> Timeouts {
+    Timeouts {
+        dns: Duration::from_secs(2),
+        connect: Duration::from_secs(2),
+        handshake: Duration::from_secs(2),
+        headers: Duration::from_secs(2),
+        body: Duration::from_secs(5),
+        host: Duration::from_secs(8),
+    }
+}
+
+/// Probes `host` through dnsmasq, trusting the test root as a private root.
+async fn diagnose(host: &str) -> (HostFacts, Vec<Finding>) {
+    let estate = LiveEstate::get();
+    let config = Config { dns_servers: vec![estate.dns.clone()], extra_trusted_ca_pem: Some(estate.root_pem()), ..Default::default() };
+    let prober = NetProber::new(&config.dns_servers, 4, timeouts()).unwrap();
+    let (mut hosts, findings, warnings) = diagnose_hosts(&prober, &config, vec![host.to_string()], chrono::Utc::now()).await;
+    assert!(warnings.is_empty(), "{warnings:?}");
+    (hosts.remove(0), findings)
+}
+
+fn checks(f: &[Finding]) -> Vec<&str> {
+    let mut v: Vec<&str> = f.iter().map(|f| f.check.as_str()).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn valid_site_has_no_findings_and_records_the_facts() {
+    let (h, f) = diagnose("valid.acmd.test").await;
+    assert!(f.is_empty(), "{f:#?}");
+    assert_eq!(h.dns.addresses, vec!["127.0.0.2".parse::<std::net::IpAddr>().unwrap()]);
+    assert_eq!(h.tls.served_chain.len(), 2);
+    assert!(h.tls.protocol.as_deref().unwrap().starts_with("TLSv1_"));
+    assert_eq!(h.http.status, Some(301));
+    assert_eq!(h.http.location.as_deref(), Some("https://valid.acmd.test/"));
+    assert_eq!(h.page.status, Some(200));
+    assert!(h.page.hsts.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dates_names_and_trust_are_told_apart() {
+    let cases: &[(&str, &[&str])] = &[
+        ("expired.acmd.test", &["served_certificate_expired"]),
+        ("notyet.acmd.test", &["served_certificate_expired"]),
+        ("wrong.acmd.test", &["served_name_mismatch"]),
+        ("a.wild.acmd.test", &[]),
+        ("b.a.wild.acmd.test", &["served_name_mismatch"]),
+        ("cnonly.acmd.test", &["served_name_mismatch"]),
+        ("selfsigned.acmd.test", &["served_chain_untrusted"]),
+        ("nointer.acmd.test", &["served_chain_untrusted"]),
+        ("nointer-aia.acmd.test", &["served_chain_untrusted"]),
+        ("private.acmd.test", &["served_chain_untrusted"]),
+    ];
+    for (host, want) in cases {
+        let (_, f) = diagnose(host).await;
+        assert_eq!(checks(&f), *want, "{host}: {f:#?}");
+    }
+    let (_, f) = diagnose("selfsigned.acmd.test").await;
+    assert_eq!(f[0].evidence["problem"]["problem"], "self-signed");
+    let (_, f) = diagnose("nointer.acmd.test").await;
+    assert_eq!(f[0].evidence["problem"]["problem"], "incomplete-chain");
+    assert!(f[0].detail.contains("no AIA URL"));
+    let (_, f) = diagnose("nointer-aia.acmd.test").await;
+    assert!(f[0].detail.contains("http://valid.acmd.test/inter.crt"), "{}", f[0].detail);
+    assert!(f[0].detail.contains("Firefox"));
+    let (_, f) = diagnose("private.acmd.test").await;
+    assert_eq!(f[0].evidence["problem"]["problem"], "unknown-root");
+    let (_, f) = diagnose("expired.acmd.test").await;
+    assert_eq!(f[0].severity, Severity::Critical);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mixed_content_is_classified() {
+    let (h, f) = diagnose("mixed.acmd.test").await;
+    assert_eq!(h.page.insecure.len(), 4, "{:?}", h.page.insecure);
+    let classes: Vec<&str> = f.iter().filter(|f| f.check == "mixed_content").map(|f| f.evidence["class"].as_str().unwrap()).collect();
+    assert_eq!(classes, vec!["blockable", "form", "upgradeable"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn port_80_behaviour() {
+    let (_, f) = diagnose("noredirect.acmd.test").await;
+    assert_eq!(checks(&f), vec!["http_not_redirected_live"]);
+    assert!(f[0].title.contains("status 200"));
+    let (_, f) = diagnose("otherhost.acmd.test").await;
+    assert!(f[0].title.contains("another host"), "{f:#?}");
+    let (h, f) = diagnose("loop.acmd.test").await;
+    assert_eq!(h.http.status, Some(302), "the redirect loop is recorded, not followed");
+    assert!(f[0].title.contains("not to HTTPS"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cname_chain_is_recorded() {
+    let (h, f) = diagnose("alias.acmd.test").await;
+    assert_eq!(h.dns.cname_chain, vec!["edge.acmd.test", "web-lb.elb.acmd.test"]);
+    assert!(f.is_empty(), "{f:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_endpoints_become_facts_not_crashes() {
+    let started = std::time::Instant::now();
+    let (h, _) = diagnose("garbage.acmd.test").await;
+    assert!(h.tls.error.as_deref().unwrap().contains("handshake failed"), "{:?}", h.tls.error);
+    assert!(h.http.closed, "nothing listens on port 80 there");
+    let (h, _) = diagnose("silent.acmd.test").await;
+    assert!(h.tls.error.as_deref().unwrap().contains("timed out"), "{:?}", h.tls.error);
+    let (h, _) = diagnose("big.acmd.test").await;
+    assert!(h.page.truncated);
+    assert_eq!(h.page.bytes_read, 2 * 1024 * 1024);
+    let (h, f) = diagnose("nosuchhost.invalid").await;
+    assert!(h.dns.error.is_some());
+    assert!(checks(&f).contains(&"dns_not_associated"));
+    // Bounded by the per-step timeouts, not by the servers.
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn probe_cli_reports_and_sets_the_exit_status() {
+    let estate = LiveEstate::get();
+    let run = |host: &str, extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_acm-doctor"))
+            .arg("probe")
+            .arg(host)
+            .args(["--ca-file", estate.root_pem_path.to_str().unwrap()])
+            .args(extra)
+            .env("DNS_SERVERS", &estate.dns)
+            .env_remove("AWS_LAMBDA_RUNTIME_API")
+            .output()
+            .unwrap()
+    };
+    let ok = run("valid.acmd.test", &[]);
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("No findings"));
+    let bad = run("wrong.acmd.test", &[]);
+    assert_eq!(bad.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&bad.stdout);
+    assert!(text.contains("other.acmd.test") && text.contains("fix:"), "{text}");
+    // --resolve skips DNS; --json gives machine-readable output.
+    let json = run("selfsigned.acmd.test", &["--resolve", "selfsigned.acmd.test:127.0.0.2", "--json", "--fail-on", "critical"]);
+    assert_eq!(json.status.code(), Some(0), "high findings are below --fail-on critical");
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["hosts"][0]["dns"]["overridden"], true);
+    assert_eq!(v["findings"][0]["check"], "served_chain_untrusted");
+}

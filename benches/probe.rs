@@ -13,7 +13,11 @@ use std::time::{Duration, Instant};
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -36,19 +40,46 @@ fn time_command(label: &str, cmd: &mut Command, runs: usize) -> Option<f64> {
 
 fn main() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let n: usize = std::env::var("BENCH_ENDPOINTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
-    let concurrency: usize = std::env::var("PROBE_CONCURRENCY").ok().and_then(|v| v.parse().ok()).unwrap_or(32);
+    let n: usize = std::env::var("BENCH_ENDPOINTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let concurrency: usize = std::env::var("PROBE_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(32);
     let estate = live::LiveEstate::get();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let prober = NetProber::new(std::slice::from_ref(&estate.dns), concurrency, Timeouts::default()).unwrap();
-    let targets: Vec<ProbeTarget> = (0..n).map(|i| ProbeTarget { hostname: format!("bench{i}.acmd.test"), sources: vec![] }).collect();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let prober = NetProber::new(
+        std::slice::from_ref(&estate.dns),
+        concurrency,
+        Timeouts::default(),
+    )
+    .unwrap();
+    let targets: Vec<ProbeTarget> = (0..n)
+        .map(|i| ProbeTarget {
+            hostname: format!("bench{i}.acmd.test"),
+            sources: vec![],
+        })
+        .collect();
     // Warm-up (DNS cache, nginx workers).
     rt.block_on(prober.probe(targets[..10.min(n)].to_vec(), vec![]));
     let started = Instant::now();
     let results = rt.block_on(prober.probe(targets, vec![]));
     let elapsed = started.elapsed();
-    let ok = results.hosts.iter().filter(|h| h.tls.error.is_none() && h.page.status == Some(200)).count();
-    println!("probe: {n} endpoints (concurrency {concurrency}) in {:.3} s = {:.0} endpoints/s; {ok} complete (TLS + page + port 80)", elapsed.as_secs_f64(), n as f64 / elapsed.as_secs_f64());
+    let ok = results
+        .hosts
+        .iter()
+        .filter(|h| h.tls.error.is_none() && h.page.status == Some(200))
+        .count();
+    println!(
+        "probe: {n} endpoints (concurrency {concurrency}) in {:.3} s = {:.0} endpoints/s; {ok} complete (TLS + page + port 80)",
+        elapsed.as_secs_f64(),
+        n as f64 / elapsed.as_secs_f64()
+    );
     println!("probe: peak RSS {:.1} MiB", peak_rss_kib() as f64 / 1024.0);
     assert_eq!(ok, n, "every endpoint should have been probed completely");
 
@@ -57,15 +88,33 @@ fn main() {
     let ours = time_command(
         "acm-doctor probe",
         Command::new(bin)
-            .args(["probe", "valid.acmd.test", "--resolve", "valid.acmd.test:127.0.0.2", "--ca-file"])
+            .args([
+                "probe",
+                "valid.acmd.test",
+                "--resolve",
+                "valid.acmd.test:127.0.0.2",
+                "--ca-file",
+            ])
             .arg(&estate.root_pem_path),
         5,
     );
     let sslyze_bin = std::env::var("SSLYZE").unwrap_or_else(|_| "sslyze".into());
-    let sslyze = time_command("sslyze --certinfo", Command::new(&sslyze_bin).args(["--certinfo", "valid.acmd.test:443{127.0.0.2}"]), 3);
+    let sslyze = time_command(
+        "sslyze --certinfo",
+        Command::new(&sslyze_bin).args(["--certinfo", "valid.acmd.test:443{127.0.0.2}"]),
+        3,
+    );
     let testssl = time_command(
         "testssl.sh -S (server defaults)",
-        Command::new(std::env::var("TESTSSL").unwrap_or_else(|_| "testssl".into())).args(["--quiet", "--color", "0", "--ip", "127.0.0.2", "-S", "https://valid.acmd.test/"]),
+        Command::new(std::env::var("TESTSSL").unwrap_or_else(|_| "testssl".into())).args([
+            "--quiet",
+            "--color",
+            "0",
+            "--ip",
+            "127.0.0.2",
+            "-S",
+            "https://valid.acmd.test/",
+        ]),
         1,
     );
     if let Some(o) = ours {

@@ -14,6 +14,15 @@ cfn-lint template.yaml
 echo "==> cargo clippy -D warnings"
 cargo clippy --release --all-targets --quiet -- -D warnings
 echo "==> cargo test"
+stop_live() {  # the live tests' nginx and dnsmasq outlive the test process on purpose
+  for f in /tmp/acm-doctor-live-nginx.pid /tmp/acm-doctor-live-dnsmasq.pid; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+    rm -f "$f"
+  done
+}
+stop_live
+trap stop_live EXIT
 cargo test --release
+stop_live
 echo "==> lambda runtime end to end"
 bash scripts/lambda-e2e.sh

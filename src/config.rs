@@ -101,7 +101,10 @@ impl Config {
             c.probe_hostnames = list(&v);
         }
         if let Some(v) = get("PROBE").filter(|v| !v.is_empty()) {
-            c.probe_enabled = !matches!(v.to_ascii_lowercase().as_str(), "false" | "0" | "off" | "no");
+            c.probe_enabled = !matches!(
+                v.to_ascii_lowercase().as_str(),
+                "false" | "0" | "off" | "no"
+            );
         }
         if let Some(v) = get("PROBE_CONCURRENCY").filter(|v| !v.is_empty()) {
             c.probe_concurrency = v
@@ -145,8 +148,11 @@ mod tests {
     fn scan_regions_default_to_function_region() {
         let c = cfg(&[("AWS_REGION", "eu-west-1")]).unwrap();
         assert_eq!(c.scan_regions, vec!["eu-west-1"]);
-        let c = cfg(&[("AWS_REGION", "eu-west-1"), ("SCAN_REGIONS", "us-east-1, ap-northeast-1")])
-            .unwrap();
+        let c = cfg(&[
+            ("AWS_REGION", "eu-west-1"),
+            ("SCAN_REGIONS", "us-east-1, ap-northeast-1"),
+        ])
+        .unwrap();
         assert_eq!(c.scan_regions, vec!["us-east-1", "ap-northeast-1"]);
     }
 
@@ -156,6 +162,9 @@ mod tests {
         assert_eq!(e.name, "EXPIRY_WARNING_DAYS");
         let e = cfg(&[("MIN_SEVERITY", "urgent")]).unwrap_err();
         assert_eq!(e.name, "MIN_SEVERITY");
-        assert_eq!(cfg(&[("MIN_SEVERITY", "HIGH")]).unwrap().min_severity, Severity::High);
+        assert_eq!(
+            cfg(&[("MIN_SEVERITY", "HIGH")]).unwrap().min_severity,
+            Severity::High
+        );
     }
 }

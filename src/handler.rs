@@ -70,13 +70,24 @@ pub struct Engine<R, P, Q> {
 
 impl<R: AwsReader, P: Publisher, Q: Prober> Engine<R, P, Q> {
     /// Handles one EventBridge event.
-    pub async fn handle_event(&self, event: &serde_json::Value, now: DateTime<Utc>, run_id: String) -> Result<RunOutcome, HandlerError> {
-        let trigger = trigger::parse(event).inspect_err(|e| tracing::error!(error = %e, "rejected event"))?;
+    pub async fn handle_event(
+        &self,
+        event: &serde_json::Value,
+        now: DateTime<Utc>,
+        run_id: String,
+    ) -> Result<RunOutcome, HandlerError> {
+        let trigger =
+            trigger::parse(event).inspect_err(|e| tracing::error!(error = %e, "rejected event"))?;
         self.run(trigger, now, run_id).await
     }
 
     /// Runs the pipeline for a parsed trigger.
-    pub async fn run(&self, trigger: Trigger, now: DateTime<Utc>, run_id: String) -> Result<RunOutcome, HandlerError> {
+    pub async fn run(
+        &self,
+        trigger: Trigger,
+        now: DateTime<Utc>,
+        run_id: String,
+    ) -> Result<RunOutcome, HandlerError> {
         let started = std::time::Instant::now();
         tracing::info!(run_id = %run_id, kind = trigger.kind, detail_type = %trigger.detail_type, "run started");
         if trigger.scope == Scope::Nothing {
@@ -92,7 +103,10 @@ impl<R: AwsReader, P: Publisher, Q: Prober> Engine<R, P, Q> {
                 message_ids: Vec::new(),
                 duration_ms: started.elapsed().as_millis(),
             };
-            return Ok(RunOutcome { summary, report: None });
+            return Ok(RunOutcome {
+                summary,
+                report: None,
+            });
         }
         let config = &self.config;
         let inv = inventory::collect(&self.reader, config, &trigger.scope, now).await;
@@ -100,7 +114,10 @@ impl<R: AwsReader, P: Publisher, Q: Prober> Engine<R, P, Q> {
             tracing::warn!(what = %s.what, region = ?s.region, reason = %s.reason, "skipped");
         }
         let (targets, names): (Vec<ProbeTarget>, Vec<String>) = if config.probe_enabled {
-            (crate::probe::targets(&inv, config, &trigger.scope), crate::probe::resource_names(&inv))
+            (
+                crate::probe::targets(&inv, config, &trigger.scope),
+                crate::probe::resource_names(&inv),
+            )
         } else {
             (Vec::new(), Vec::new())
         };
@@ -108,8 +125,23 @@ impl<R: AwsReader, P: Publisher, Q: Prober> Engine<R, P, Q> {
         let probe = self.prober.probe(targets, names).await;
         let (trust, trust_errors) = TrustStore::new(config.extra_trusted_ca_pem.as_deref());
         let mut inv = inv;
-        inv.skipped.extend(trust_errors.into_iter().map(|reason| crate::inventory::Skipped { what: "EXTRA_TRUSTED_CA_PEM".into(), region: None, reason }));
-        let ctx = Context { inventory: &inv, hosts: &probe.hosts, resource_addresses: &probe.resource_addresses, trust: &trust, now, config };
+        inv.skipped.extend(
+            trust_errors
+                .into_iter()
+                .map(|reason| crate::inventory::Skipped {
+                    what: "EXTRA_TRUSTED_CA_PEM".into(),
+                    region: None,
+                    reason,
+                }),
+        );
+        let ctx = Context {
+            inventory: &inv,
+            hosts: &probe.hosts,
+            resource_addresses: &probe.resource_addresses,
+            trust: &trust,
+            now,
+            config,
+        };
         let findings = checks::run_all(&ctx);
         let report = Report::new(
             run_id.clone(),
@@ -125,7 +157,9 @@ impl<R: AwsReader, P: Publisher, Q: Prober> Engine<R, P, Q> {
         }
         let (status, message_ids) = match &config.findings_topic_arn {
             None => ("no-topic", Vec::new()),
-            Some(_) if !publish::worth_publishing(&report, config.min_severity) => ("below-threshold", Vec::new()),
+            Some(_) if !publish::worth_publishing(&report, config.min_severity) => {
+                ("below-threshold", Vec::new())
+            }
             Some(topic) => {
                 let ids = publish::publish_report(&self.publisher, topic, &report)
                     .await
@@ -145,18 +179,43 @@ impl<R: AwsReader, P: Publisher, Q: Prober> Engine<R, P, Q> {
             duration_ms: started.elapsed().as_millis(),
         };
         tracing::info!(run_id = %summary.run_id, status, findings = summary.findings, duration_ms = summary.duration_ms as u64, "run finished");
-        Ok(RunOutcome { summary, report: Some(report) })
+        Ok(RunOutcome {
+            summary,
+            report: Some(report),
+        })
     }
 }
 
 /// Diagnoses hostnames without AWS (the CLI's `probe`): probe them, then run every check
 /// over the facts with an empty inventory.
-pub async fn diagnose_hosts<Q: Prober>(prober: &Q, config: &Config, hosts: Vec<String>, now: DateTime<Utc>) -> (Vec<crate::probe::HostFacts>, Vec<checks::Finding>, Vec<String>) {
-    let targets = hosts.into_iter().map(|h| ProbeTarget { hostname: h, sources: vec!["command line".into()] }).collect();
+pub async fn diagnose_hosts<Q: Prober>(
+    prober: &Q,
+    config: &Config,
+    hosts: Vec<String>,
+    now: DateTime<Utc>,
+) -> (
+    Vec<crate::probe::HostFacts>,
+    Vec<checks::Finding>,
+    Vec<String>,
+) {
+    let targets = hosts
+        .into_iter()
+        .map(|h| ProbeTarget {
+            hostname: h,
+            sources: vec!["command line".into()],
+        })
+        .collect();
     let probe = prober.probe(targets, Vec::new()).await;
     let (trust, trust_errors) = TrustStore::new(config.extra_trusted_ca_pem.as_deref());
     let inv = inventory::Inventory::default();
-    let ctx = Context { inventory: &inv, hosts: &probe.hosts, resource_addresses: &probe.resource_addresses, trust: &trust, now, config };
+    let ctx = Context {
+        inventory: &inv,
+        hosts: &probe.hosts,
+        resource_addresses: &probe.resource_addresses,
+        trust: &trust,
+        now,
+        config,
+    };
     let findings = crate::report::dedupe_and_order(checks::run_all(&ctx));
     (probe.hosts, findings, trust_errors)
 }
@@ -180,7 +239,13 @@ mod tests {
     }
 
     fn err(op: &'static str) -> ApiError {
-        ApiError { service: "fake", operation: op, region: Some("us-east-1".into()), kind: ApiErrorKind::Throttled, message: "ThrottlingException: Rate exceeded".into() }
+        ApiError {
+            service: "fake",
+            operation: op,
+            region: Some("us-east-1".into()),
+            kind: ApiErrorKind::Throttled,
+            message: "ThrottlingException: Rate exceeded".into(),
+        }
     }
 
     impl AwsReader for FakeAws {
@@ -188,15 +253,29 @@ mod tests {
             if self.fail.contains(&"ListCertificates") {
                 return Err(err("ListCertificates"));
             }
-            Ok(self.certs.iter().map(|c| Certificate { described: false, ..c.clone() }).collect())
+            Ok(self
+                .certs
+                .iter()
+                .map(|c| Certificate {
+                    described: false,
+                    ..c.clone()
+                })
+                .collect())
         }
         async fn describe_certificate(&self, arn: &str) -> Result<Certificate, ApiError> {
-            self.certs.iter().find(|c| c.arn == arn).cloned().ok_or_else(|| err("DescribeCertificate"))
+            self.certs
+                .iter()
+                .find(|c| c.arn == arn)
+                .cloned()
+                .ok_or_else(|| err("DescribeCertificate"))
         }
         async fn get_certificate(&self, _arn: &str) -> Result<CertificatePem, ApiError> {
             Err(err("GetCertificate"))
         }
-        async fn load_balancers(&self, _region: &str) -> Result<(Vec<LoadBalancer>, Vec<ApiError>), ApiError> {
+        async fn load_balancers(
+            &self,
+            _region: &str,
+        ) -> Result<(Vec<LoadBalancer>, Vec<ApiError>), ApiError> {
             if self.fail.contains(&"DescribeLoadBalancers") {
                 return Err(err("DescribeLoadBalancers"));
             }
@@ -236,14 +315,36 @@ mod tests {
         let mut expiring = cert("exp", &["shop.example.com"], 3);
         expiring.in_use = Some(true);
         let mut lb = testkit::alb("shop");
-        lb.listeners.push(testkit::with_certs(testkit::listener("shop", 443, "HTTPS", testkit::forward()), "exp", &[]));
-        lb.listeners.push(testkit::listener("shop", 80, "HTTP", testkit::forward()));
-        FakeAws { certs: vec![expiring, cert("unused", &["old.example.com"], 200)], lbs: vec![lb], fail: vec![] }
+        lb.listeners.push(testkit::with_certs(
+            testkit::listener("shop", 443, "HTTPS", testkit::forward()),
+            "exp",
+            &[],
+        ));
+        lb.listeners
+            .push(testkit::listener("shop", 80, "HTTP", testkit::forward()));
+        FakeAws {
+            certs: vec![expiring, cert("unused", &["old.example.com"], 200)],
+            lbs: vec![lb],
+            fail: vec![],
+        }
     }
 
-    fn engine(aws: FakeAws, publisher: Recorder, min: Severity) -> Engine<FakeAws, Recorder, NoProbe> {
-        let config = Config { findings_topic_arn: Some(TOPIC.into()), min_severity: min, ..Default::default() };
-        Engine { reader: aws, publisher, prober: NoProbe, config }
+    fn engine(
+        aws: FakeAws,
+        publisher: Recorder,
+        min: Severity,
+    ) -> Engine<FakeAws, Recorder, NoProbe> {
+        let config = Config {
+            findings_topic_arn: Some(TOPIC.into()),
+            min_severity: min,
+            ..Default::default()
+        };
+        Engine {
+            reader: aws,
+            publisher,
+            prober: NoProbe,
+            config,
+        }
     }
 
     fn event(source: &str, detail_type: &str, resources: serde_json::Value) -> serde_json::Value {
@@ -254,7 +355,14 @@ mod tests {
     #[tokio::test]
     async fn schedule_scans_and_publishes_with_attributes() {
         let e = engine(estate(), Recorder::default(), Severity::Low);
-        let out = e.handle_event(&event("aws.events", "Scheduled Event", json!([])), now(), "run-1".into()).await.unwrap();
+        let out = e
+            .handle_event(
+                &event("aws.events", "Scheduled Event", json!([])),
+                now(),
+                "run-1".into(),
+            )
+            .await
+            .unwrap();
         assert_eq!(out.summary.status, "published");
         assert_eq!(out.summary.highest, Some(Severity::Critical));
         let sent = e.publisher.sent.lock().unwrap();
@@ -263,7 +371,8 @@ mod tests {
         assert!(sent[0].causes.contains(&"expired".to_string()));
         assert!(sent[0].causes.contains(&"http-not-redirected".to_string()));
         let body: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
-        let report: serde_json::Value = serde_json::from_str(body["default"].as_str().unwrap()).unwrap();
+        let report: serde_json::Value =
+            serde_json::from_str(body["default"].as_str().unwrap()).unwrap();
         assert_eq!(report["schema"], "acm-doctor.report.v1");
         assert!(body["email"].as_str().unwrap().contains("Fix 1:"));
     }
@@ -272,17 +381,49 @@ mod tests {
     async fn acm_event_scopes_the_run_to_its_certificate() {
         let e = engine(estate(), Recorder::default(), Severity::Low);
         let arn = testkit::cert_arn("unused");
-        let out = e.handle_event(&event("aws.acm", "ACM Certificate Available", json!([arn])), now(), "run-2".into()).await.unwrap();
+        let out = e
+            .handle_event(
+                &event("aws.acm", "ACM Certificate Available", json!([arn])),
+                now(),
+                "run-2".into(),
+            )
+            .await
+            .unwrap();
         let report = out.report.unwrap();
         assert_eq!(report.scanned.certificates, 1);
-        assert_eq!(report.scanned.load_balancers, 0, "the shop ALB does not use this certificate");
-        assert!(report.findings.iter().all(|f| f.resource == arn), "{:?}", report.findings);
+        assert_eq!(
+            report.scanned.load_balancers, 0,
+            "the shop ALB does not use this certificate"
+        );
+        assert!(
+            report.findings.iter().all(|f| f.resource == arn),
+            "{:?}",
+            report.findings
+        );
     }
 
     #[tokio::test]
     async fn unknown_event_is_ignored_without_scanning() {
-        let e = engine(FakeAws { fail: vec!["ListCertificates", "DescribeLoadBalancers"], ..estate() }, Recorder::default(), Severity::Low);
-        let out = e.handle_event(&event("aws.ec2", "EC2 Instance State-change Notification", json!([])), now(), "r".into()).await.unwrap();
+        let e = engine(
+            FakeAws {
+                fail: vec!["ListCertificates", "DescribeLoadBalancers"],
+                ..estate()
+            },
+            Recorder::default(),
+            Severity::Low,
+        );
+        let out = e
+            .handle_event(
+                &event(
+                    "aws.ec2",
+                    "EC2 Instance State-change Notification",
+                    json!([]),
+                ),
+                now(),
+                "r".into(),
+            )
+            .await
+            .unwrap();
         assert_eq!(out.summary.status, "ignored");
         assert!(out.report.is_none());
         assert!(e.publisher.sent.lock().unwrap().is_empty());
@@ -291,22 +432,59 @@ mod tests {
     #[tokio::test]
     async fn malformed_event_is_a_non_retryable_error() {
         let e = engine(estate(), Recorder::default(), Severity::Low);
-        let err = e.handle_event(&event("aws.acm", "ACM Certificate Expired", json!([])), now(), "r".into()).await.unwrap_err();
+        let err = e
+            .handle_event(
+                &event("aws.acm", "ACM Certificate Expired", json!([])),
+                now(),
+                "r".into(),
+            )
+            .await
+            .unwrap_err();
         assert!(!err.retryable());
         assert_eq!(err.error_type(), "NonRetryable.MalformedEvent");
-        let err = e.handle_event(&json!("not an event"), now(), "r".into()).await.unwrap_err();
+        let err = e
+            .handle_event(&json!("not an event"), now(), "r".into())
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("malformed event"));
     }
 
     #[tokio::test]
     async fn a_failing_api_is_skipped_and_the_rest_still_reported() {
-        let e = engine(FakeAws { fail: vec!["DescribeLoadBalancers", "ListDistributions"], ..estate() }, Recorder::default(), Severity::Low);
-        let out = e.handle_event(&event("aws.events", "Scheduled Event", json!([])), now(), "r".into()).await.unwrap();
+        let e = engine(
+            FakeAws {
+                fail: vec!["DescribeLoadBalancers", "ListDistributions"],
+                ..estate()
+            },
+            Recorder::default(),
+            Severity::Low,
+        );
+        let out = e
+            .handle_event(
+                &event("aws.events", "Scheduled Event", json!([])),
+                now(),
+                "r".into(),
+            )
+            .await
+            .unwrap();
         let report = out.report.unwrap();
         let skipped: Vec<&str> = report.skipped.iter().map(|s| s.what.as_str()).collect();
-        assert_eq!(skipped, vec!["fake:DescribeLoadBalancers", "fake:ListDistributions"]);
-        assert!(report.findings.iter().any(|f| f.check == "certificate_expiring"), "certificate findings survive");
-        assert!(report.email_digest().contains("fake:DescribeLoadBalancers in us-east-1: ThrottlingException"));
+        assert_eq!(
+            skipped,
+            vec!["fake:DescribeLoadBalancers", "fake:ListDistributions"]
+        );
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.check == "certificate_expiring"),
+            "certificate findings survive"
+        );
+        assert!(
+            report
+                .email_digest()
+                .contains("fake:DescribeLoadBalancers in us-east-1: ThrottlingException")
+        );
     }
 
     #[tokio::test]
@@ -315,16 +493,40 @@ mod tests {
         aws.certs.remove(0);
         aws.lbs.clear();
         let e = engine(aws, Recorder::default(), Severity::Medium);
-        let out = e.handle_event(&event("aws.events", "Scheduled Event", json!([])), now(), "r".into()).await.unwrap();
+        let out = e
+            .handle_event(
+                &event("aws.events", "Scheduled Event", json!([])),
+                now(),
+                "r".into(),
+            )
+            .await
+            .unwrap();
         assert_eq!(out.summary.status, "below-threshold");
-        assert_eq!(out.summary.findings, 1, "the low finding stays in the summary");
+        assert_eq!(
+            out.summary.findings, 1,
+            "the low finding stays in the summary"
+        );
         assert!(e.publisher.sent.lock().unwrap().is_empty());
     }
 
     #[tokio::test]
     async fn publish_failure_is_retryable() {
-        let e = engine(estate(), Recorder { fail: true, ..Default::default() }, Severity::Low);
-        let err = e.handle_event(&event("aws.events", "Scheduled Event", json!([])), now(), "r".into()).await.unwrap_err();
+        let e = engine(
+            estate(),
+            Recorder {
+                fail: true,
+                ..Default::default()
+            },
+            Severity::Low,
+        );
+        let err = e
+            .handle_event(
+                &event("aws.events", "Scheduled Event", json!([])),
+                now(),
+                "r".into(),
+            )
+            .await
+            .unwrap_err();
         assert!(err.retryable());
         assert!(err.to_string().contains("AuthorizationError"));
     }

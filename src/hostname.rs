@@ -71,8 +71,14 @@ mod tests {
         assert!(!name_covers("www.example.com", "example.com"));
         assert!(!name_covers("f*.example.com", "foo.example.com"));
         assert!(!name_covers("*.com", "example.com"));
-        assert!(name_covers("xn--bcher-kva.example", "XN--BCHER-KVA.example"));
-        assert_eq!(to_ascii("Bücher.example.").as_deref(), Some("xn--bcher-kva.example"));
+        assert!(name_covers(
+            "xn--bcher-kva.example",
+            "XN--BCHER-KVA.example"
+        ));
+        assert_eq!(
+            to_ascii("Bücher.example.").as_deref(),
+            Some("xn--bcher-kva.example")
+        );
         assert_eq!(to_ascii("http://x"), None);
     }
 }

@@ -76,15 +76,31 @@ enum Command {
 }
 
 fn init_cli_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ACM_DOCTOR_LOG").unwrap_or_else(|_| "warn".into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ACM_DOCTOR_LOG")
+        .unwrap_or_else(|_| "warn".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
-async fn engine(config: Config, profile: Option<&str>) -> Result<Engine<SdkReader, SnsPublisher, NetProber>> {
+async fn engine(
+    config: Config,
+    profile: Option<&str>,
+) -> Result<Engine<SdkReader, SnsPublisher, NetProber>> {
     let region = config.scan_regions.first().cloned();
     let sdk = load_sdk_config(profile, region.as_deref()).await;
-    let prober = NetProber::new(&config.dns_servers, config.probe_concurrency, Timeouts::default())?;
-    Ok(Engine { reader: SdkReader::new(sdk.clone()), publisher: SnsPublisher::new(&sdk), prober, config })
+    let prober = NetProber::new(
+        &config.dns_servers,
+        config.probe_concurrency,
+        Timeouts::default(),
+    )?;
+    Ok(Engine {
+        reader: SdkReader::new(sdk.clone()),
+        publisher: SnsPublisher::new(&sdk),
+        prober,
+        config,
+    })
 }
 
 #[tokio::main]
@@ -106,9 +122,11 @@ async fn main() -> Result<()> {
             let text = if event.as_os_str() == "-" {
                 std::io::read_to_string(std::io::stdin())?
             } else {
-                std::fs::read_to_string(&event).with_context(|| format!("reading {}", event.display()))?
+                std::fs::read_to_string(&event)
+                    .with_context(|| format!("reading {}", event.display()))?
             };
-            let value: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", event.display()))?;
+            let value: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", event.display()))?;
             let config = Config::from_env()?;
             let engine = engine(config, None).await?;
             let outcome = engine
@@ -121,7 +139,13 @@ async fn main() -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Scan { regions, profile, format, fail_on, publish }) => {
+        Some(Command::Scan {
+            regions,
+            profile,
+            format,
+            fail_on,
+            publish,
+        }) => {
             let mut config = Config::from_env()?;
             if !regions.is_empty() {
                 config.scan_regions = regions;
@@ -130,7 +154,13 @@ async fn main() -> Result<()> {
                 config.findings_topic_arn = None;
             }
             let engine = engine(config, profile.as_deref()).await?;
-            let outcome = engine.run(Trigger::manual(), chrono::Utc::now(), uuid::Uuid::new_v4().to_string()).await?;
+            let outcome = engine
+                .run(
+                    Trigger::manual(),
+                    chrono::Utc::now(),
+                    uuid::Uuid::new_v4().to_string(),
+                )
+                .await?;
             let report = outcome.report.expect("a manual scan always reports");
             if format == "json" {
                 println!("{}", serde_json::to_string_pretty(&report)?);
@@ -145,25 +175,55 @@ async fn main() -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Probe { host, resolve, json, fail_on, ca_file }) => {
+        Some(Command::Probe {
+            host,
+            resolve,
+            json,
+            fail_on,
+            ca_file,
+        }) => {
             let mut config = Config::from_env()?;
             if let Some(f) = ca_file {
-                config.extra_trusted_ca_pem = Some(std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?);
+                config.extra_trusted_ca_pem = Some(
+                    std::fs::read_to_string(&f)
+                        .with_context(|| format!("reading {}", f.display()))?,
+                );
             }
-            let host = acm_doctor::hostname::to_ascii(&host).with_context(|| format!("{host:?} is not a hostname"))?;
+            let host = acm_doctor::hostname::to_ascii(&host)
+                .with_context(|| format!("{host:?} is not a hostname"))?;
             let mut prober = NetProber::new(&config.dns_servers, 1, Timeouts::default())?;
             for r in resolve {
-                let (h, ip) = r.rsplit_once(':').with_context(|| format!("--resolve {r:?}: expected HOST:IP"))?;
-                prober.resolve_override(h, ip.parse().with_context(|| format!("--resolve {r:?}: {ip:?} is not an IP address"))?);
+                let (h, ip) = r
+                    .rsplit_once(':')
+                    .with_context(|| format!("--resolve {r:?}: expected HOST:IP"))?;
+                prober.resolve_override(
+                    h,
+                    ip.parse()
+                        .with_context(|| format!("--resolve {r:?}: {ip:?} is not an IP address"))?,
+                );
             }
-            let (hosts, findings, warnings) = acm_doctor::handler::diagnose_hosts(&prober, &config, vec![host], chrono::Utc::now()).await;
+            let (hosts, findings, warnings) = acm_doctor::handler::diagnose_hosts(
+                &prober,
+                &config,
+                vec![host],
+                chrono::Utc::now(),
+            )
+            .await;
             for w in warnings {
                 eprintln!("warning: {w}");
             }
             if json {
-                println!("{}", serde_json::to_string_pretty(&serde_json::json!({"hosts": hosts, "findings": findings}))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({"hosts": hosts, "findings": findings})
+                    )?
+                );
             } else {
-                print!("{}", acm_doctor::report::text::probe_text(&hosts, &findings));
+                print!(
+                    "{}",
+                    acm_doctor::report::text::probe_text(&hosts, &findings)
+                );
             }
             let min: acm_doctor::checks::Severity = fail_on.parse().map_err(anyhow::Error::msg)?;
             if findings.iter().any(|f| f.severity >= min) {
@@ -180,20 +240,28 @@ async fn lambda() -> Result<()> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_env()?;
     let engine = std::sync::Arc::new(engine(config, None).await?);
-    lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
-        let engine = engine.clone();
-        async move {
-            let run_id = event.context.request_id.clone();
-            match engine.handle_event(&event.payload, chrono::Utc::now(), run_id).await {
-                Ok(outcome) => Ok(serde_json::to_value(&outcome.summary).unwrap_or_default()),
-                Err(e) => Err(diagnostic(&e)),
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
+            let engine = engine.clone();
+            async move {
+                let run_id = event.context.request_id.clone();
+                match engine
+                    .handle_event(&event.payload, chrono::Utc::now(), run_id)
+                    .await
+                {
+                    Ok(outcome) => Ok(serde_json::to_value(&outcome.summary).unwrap_or_default()),
+                    Err(e) => Err(diagnostic(&e)),
+                }
             }
-        }
-    }))
+        },
+    ))
     .await
     .map_err(|e| anyhow::anyhow!("lambda runtime stopped: {e}"))
 }
 
 fn diagnostic(e: &HandlerError) -> lambda_runtime::Diagnostic {
-    lambda_runtime::Diagnostic { error_type: e.error_type().to_string(), error_message: e.to_string() }
+    lambda_runtime::Diagnostic {
+        error_type: e.error_type().to_string(),
+        error_message: e.to_string(),
+    }
 }

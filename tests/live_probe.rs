@@ -21,9 +21,14 @@ fn timeouts() -> Timeouts {
 /// Probes `host` through dnsmasq, trusting the test root as a private root.
 async fn diagnose(host: &str) -> (HostFacts, Vec<Finding>) {
     let estate = LiveEstate::get();
-    let config = Config { dns_servers: vec![estate.dns.clone()], extra_trusted_ca_pem: Some(estate.root_pem()), ..Default::default() };
+    let config = Config {
+        dns_servers: vec![estate.dns.clone()],
+        extra_trusted_ca_pem: Some(estate.root_pem()),
+        ..Default::default()
+    };
     let prober = NetProber::new(&config.dns_servers, 4, timeouts()).unwrap();
-    let (mut hosts, findings, warnings) = diagnose_hosts(&prober, &config, vec![host.to_string()], chrono::Utc::now()).await;
+    let (mut hosts, findings, warnings) =
+        diagnose_hosts(&prober, &config, vec![host.to_string()], chrono::Utc::now()).await;
     assert!(warnings.is_empty(), "{warnings:?}");
     (hosts.remove(0), findings)
 }
@@ -39,7 +44,10 @@ fn checks(f: &[Finding]) -> Vec<&str> {
 async fn valid_site_has_no_findings_and_records_the_facts() {
     let (h, f) = diagnose("valid.acmd.test").await;
     assert!(f.is_empty(), "{f:#?}");
-    assert_eq!(h.dns.addresses, vec!["127.0.0.2".parse::<std::net::IpAddr>().unwrap()]);
+    assert_eq!(
+        h.dns.addresses,
+        vec!["127.0.0.2".parse::<std::net::IpAddr>().unwrap()]
+    );
     assert_eq!(h.tls.served_chain.len(), 2);
     assert!(h.tls.protocol.as_deref().unwrap().starts_with("TLSv1_"));
     assert_eq!(h.http.status, Some(301));
@@ -72,7 +80,11 @@ async fn dates_names_and_trust_are_told_apart() {
     assert_eq!(f[0].evidence["problem"]["problem"], "incomplete-chain");
     assert!(f[0].detail.contains("no AIA URL"));
     let (_, f) = diagnose("nointer-aia.acmd.test").await;
-    assert!(f[0].detail.contains("http://valid.acmd.test/inter.crt"), "{}", f[0].detail);
+    assert!(
+        f[0].detail.contains("http://valid.acmd.test/inter.crt"),
+        "{}",
+        f[0].detail
+    );
     assert!(f[0].detail.contains("Firefox"));
     let (_, f) = diagnose("private.acmd.test").await;
     assert_eq!(f[0].evidence["problem"]["problem"], "unknown-root");
@@ -84,7 +96,11 @@ async fn dates_names_and_trust_are_told_apart() {
 async fn mixed_content_is_classified() {
     let (h, f) = diagnose("mixed.acmd.test").await;
     assert_eq!(h.page.insecure.len(), 4, "{:?}", h.page.insecure);
-    let classes: Vec<&str> = f.iter().filter(|f| f.check == "mixed_content").map(|f| f.evidence["class"].as_str().unwrap()).collect();
+    let classes: Vec<&str> = f
+        .iter()
+        .filter(|f| f.check == "mixed_content")
+        .map(|f| f.evidence["class"].as_str().unwrap())
+        .collect();
     assert_eq!(classes, vec!["blockable", "form", "upgradeable"]);
 }
 
@@ -96,14 +112,21 @@ async fn port_80_behaviour() {
     let (_, f) = diagnose("otherhost.acmd.test").await;
     assert!(f[0].title.contains("another host"), "{f:#?}");
     let (h, f) = diagnose("loop.acmd.test").await;
-    assert_eq!(h.http.status, Some(302), "the redirect loop is recorded, not followed");
+    assert_eq!(
+        h.http.status,
+        Some(302),
+        "the redirect loop is recorded, not followed"
+    );
     assert!(f[0].title.contains("not to HTTPS"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cname_chain_is_recorded() {
     let (h, f) = diagnose("alias.acmd.test").await;
-    assert_eq!(h.dns.cname_chain, vec!["edge.acmd.test", "web-lb.elb.acmd.test"]);
+    assert_eq!(
+        h.dns.cname_chain,
+        vec!["edge.acmd.test", "web-lb.elb.acmd.test"]
+    );
     assert!(f.is_empty(), "{f:#?}");
 }
 
@@ -111,10 +134,18 @@ async fn cname_chain_is_recorded() {
 async fn hostile_endpoints_become_facts_not_crashes() {
     let started = std::time::Instant::now();
     let (h, _) = diagnose("garbage.acmd.test").await;
-    assert!(h.tls.error.as_deref().unwrap().contains("handshake failed"), "{:?}", h.tls.error);
+    assert!(
+        h.tls.error.as_deref().unwrap().contains("handshake failed"),
+        "{:?}",
+        h.tls.error
+    );
     assert!(h.http.closed, "nothing listens on port 80 there");
     let (h, _) = diagnose("silent.acmd.test").await;
-    assert!(h.tls.error.as_deref().unwrap().contains("timed out"), "{:?}", h.tls.error);
+    assert!(
+        h.tls.error.as_deref().unwrap().contains("timed out"),
+        "{:?}",
+        h.tls.error
+    );
     let (h, _) = diagnose("big.acmd.test").await;
     assert!(h.page.truncated);
     assert_eq!(h.page.bytes_read, 2 * 1024 * 1024);
@@ -140,15 +171,36 @@ fn probe_cli_reports_and_sets_the_exit_status() {
             .unwrap()
     };
     let ok = run("valid.acmd.test", &[]);
-    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("No findings"));
     let bad = run("wrong.acmd.test", &[]);
     assert_eq!(bad.status.code(), Some(2));
     let text = String::from_utf8_lossy(&bad.stdout);
-    assert!(text.contains("other.acmd.test") && text.contains("fix:"), "{text}");
+    assert!(
+        text.contains("other.acmd.test") && text.contains("fix:"),
+        "{text}"
+    );
     // --resolve skips DNS; --json gives machine-readable output.
-    let json = run("selfsigned.acmd.test", &["--resolve", "selfsigned.acmd.test:127.0.0.2", "--json", "--fail-on", "critical"]);
-    assert_eq!(json.status.code(), Some(0), "high findings are below --fail-on critical");
+    let json = run(
+        "selfsigned.acmd.test",
+        &[
+            "--resolve",
+            "selfsigned.acmd.test:127.0.0.2",
+            "--json",
+            "--fail-on",
+            "critical",
+        ],
+    );
+    assert_eq!(
+        json.status.code(),
+        Some(0),
+        "high findings are below --fail-on critical"
+    );
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["hosts"][0]["dns"]["overridden"], true);
     assert_eq!(v["findings"][0]["check"], "served_chain_untrusted");

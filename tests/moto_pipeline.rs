@@ -34,7 +34,12 @@ fn config(seed: &Value) -> Config {
 
 async fn engine(moto: &Moto, seed: &Value) -> Engine<SdkReader, SnsPublisher, NoProbe> {
     let sdk = moto.sdk_config().await;
-    Engine { reader: SdkReader::new(sdk.clone()), publisher: SnsPublisher::new(&sdk), prober: NoProbe, config: config(seed) }
+    Engine {
+        reader: SdkReader::new(sdk.clone()),
+        publisher: SnsPublisher::new(&sdk),
+        prober: NoProbe,
+        config: config(seed),
+    }
 }
 
 fn event(source: &str, detail_type: &str, resources: Value, detail: Value) -> Value {
@@ -48,7 +53,12 @@ fn pairs(report: &Value) -> BTreeSet<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["check"].as_str().unwrap().to_string(), f["hostname"].as_str().unwrap_or("").to_string()))
+        .map(|f| {
+            (
+                f["check"].as_str().unwrap().to_string(),
+                f["hostname"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect()
 }
 
@@ -60,25 +70,63 @@ async fn sdk_adapters_read_the_whole_estate() {
     // Every key type: the seeded imported certificates are ECDSA P-256, which the
     // ListCertificates default would hide.
     let listed = reader.list_certificates("us-east-1").await.unwrap();
-    assert_eq!(listed.len(), seed["certificates"].as_object().unwrap().len());
-    assert!(listed.iter().any(|c| c.key_algorithm.as_deref() == Some("EC_prime256v1")));
+    assert_eq!(
+        listed.len(),
+        seed["certificates"].as_object().unwrap().len()
+    );
+    assert!(
+        listed
+            .iter()
+            .any(|c| c.key_algorithm.as_deref() == Some("EC_prime256v1"))
+    );
 
     let inv = inventory::collect(&reader, &config(&seed), &Scope::Full, clock(&seed)).await;
     assert!(inv.skipped.is_empty(), "{:?}", inv.skipped);
     assert_eq!(inv.load_balancers.len(), 6);
-    let shop = inv.load_balancers.iter().find(|l| l.name == "shop").unwrap();
+    let shop = inv
+        .load_balancers
+        .iter()
+        .find(|l| l.name == "shop")
+        .unwrap();
     let https = shop.listeners.iter().find(|l| l.port == 443).unwrap();
-    assert_eq!(https.certificates.len(), 2, "default + SNI certificate: {:?}", https.certificates);
-    assert_eq!(https.default_certificate(), seed["certificates"]["shop"].as_str());
-    assert!(https.rules.iter().any(|r| r.host_headers == vec!["admin.example.com"]));
+    assert_eq!(
+        https.certificates.len(),
+        2,
+        "default + SNI certificate: {:?}",
+        https.certificates
+    );
+    assert_eq!(
+        https.default_certificate(),
+        seed["certificates"]["shop"].as_str()
+    );
+    assert!(
+        https
+            .rules
+            .iter()
+            .any(|r| r.host_headers == vec!["admin.example.com"])
+    );
     assert_eq!(inv.distributions.len(), 1);
     let d = &inv.distributions[0];
     assert_eq!(d.behaviors.len(), 2);
-    assert_eq!(d.viewer_certificate.acm_certificate_arn.as_deref(), seed["certificates"]["cdn"].as_str());
-    assert!(inv.dns_records.iter().any(|r| r.name == "blog.example.com" && r.alias));
-    let imported = inv.certificate(seed["certificates"]["api"].as_str().unwrap()).unwrap();
-    assert!(imported.pem.is_some(), "GetCertificate read for in-use imported certificates");
-    let nolog = inv.certificate(seed["certificates"]["nolog"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        d.viewer_certificate.acm_certificate_arn.as_deref(),
+        seed["certificates"]["cdn"].as_str()
+    );
+    assert!(
+        inv.dns_records
+            .iter()
+            .any(|r| r.name == "blog.example.com" && r.alias)
+    );
+    let imported = inv
+        .certificate(seed["certificates"]["api"].as_str().unwrap())
+        .unwrap();
+    assert!(
+        imported.pem.is_some(),
+        "GetCertificate read for in-use imported certificates"
+    );
+    let nolog = inv
+        .certificate(seed["certificates"]["nolog"].as_str().unwrap())
+        .unwrap();
     assert_eq!(nolog.ct_logging.as_deref(), Some("DISABLED"));
 }
 
@@ -88,7 +136,11 @@ async fn scheduled_run_publishes_every_configuration_finding() {
     let seed = moto.seed(300);
     let e = engine(&moto, &seed).await;
     let out = e
-        .handle_event(&event("aws.events", "Scheduled Event", json!([]), json!({})), clock(&seed) + Duration::minutes(5), "run-moto".into())
+        .handle_event(
+            &event("aws.events", "Scheduled Event", json!([]), json!({})),
+            clock(&seed) + Duration::minutes(5),
+            "run-moto".into(),
+        )
         .await
         .unwrap();
     assert_eq!(out.summary.status, "published");
@@ -97,11 +149,36 @@ async fn scheduled_run_publishes_every_configuration_finding() {
     assert_eq!(msgs.len(), 1);
     let (envelope, report) = &msgs[0];
     assert_eq!(report["schema"], "acm-doctor.report.v1");
-    assert_eq!(envelope["MessageAttributes"]["severity"]["Value"], "critical");
-    assert!(envelope["Subject"].as_str().unwrap().starts_with("acm-doctor: "));
-    let causes: Vec<String> = serde_json::from_str(envelope["MessageAttributes"]["causes"]["Value"].as_str().unwrap()).unwrap();
-    for c in ["name-mismatch", "expired", "untrusted", "not-associated", "http-not-redirected", "pinning", "certificate-transparency", "tls-configuration"] {
-        assert!(causes.contains(&c.to_string()), "cause {c} missing from {causes:?}");
+    assert_eq!(
+        envelope["MessageAttributes"]["severity"]["Value"],
+        "critical"
+    );
+    assert!(
+        envelope["Subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("acm-doctor: ")
+    );
+    let causes: Vec<String> = serde_json::from_str(
+        envelope["MessageAttributes"]["causes"]["Value"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    for c in [
+        "name-mismatch",
+        "expired",
+        "untrusted",
+        "not-associated",
+        "http-not-redirected",
+        "pinning",
+        "certificate-transparency",
+        "tls-configuration",
+    ] {
+        assert!(
+            causes.contains(&c.to_string()),
+            "cause {c} missing from {causes:?}"
+        );
     }
     let got = pairs(report);
     let expect = [
@@ -112,7 +189,10 @@ async fn scheduled_run_publishes_every_configuration_finding() {
         ("cloudfront_alias_not_covered", "static.example.com"),
         ("imported_self_signed", "legacy.example.com"),
         ("imported_chain_incomplete", "partner.example.com"),
-        ("private_certificate_public_endpoint", "intranet.example.com"),
+        (
+            "private_certificate_public_endpoint",
+            "intranet.example.com",
+        ),
         ("ct_logging_disabled", "checkout.example.com"),
         ("certificate_unused", "old-campaign.example.com"),
         ("cloudfront_allows_http", "cdn.example.com"),
@@ -122,21 +202,65 @@ async fn scheduled_run_publishes_every_configuration_finding() {
         ("validation_record_missing", "cdn.example.com"),
     ];
     for (check, host) in expect {
-        assert!(got.contains(&(check.to_string(), host.to_string())), "missing {check} {host}: got {got:#?}");
+        assert!(
+            got.contains(&(check.to_string(), host.to_string())),
+            "missing {check} {host}: got {got:#?}"
+        );
     }
     // Two HTTP listeners fail (shop forwards with only a path-scoped redirect; partner
     // uses #{protocol}); legacy, status and checkout redirect properly.
-    let http: Vec<&Value> = report["findings"].as_array().unwrap().iter().filter(|f| f["check"] == "alb_http_not_redirected").collect();
-    let listeners: BTreeSet<&str> = http.iter().map(|f| f["resource"].as_str().unwrap()).collect();
-    assert_eq!(listeners, BTreeSet::from([seed["listeners"]["shop-http"].as_str().unwrap(), seed["listeners"]["partner-http"].as_str().unwrap()]));
+    let http: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "alb_http_not_redirected")
+        .collect();
+    let listeners: BTreeSet<&str> = http
+        .iter()
+        .map(|f| f["resource"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        listeners,
+        BTreeSet::from([
+            seed["listeners"]["shop-http"].as_str().unwrap(),
+            seed["listeners"]["partner-http"].as_str().unwrap()
+        ])
+    );
     // Covered names are not reported.
     assert!(!got.contains(&("alb_host_not_covered".into(), "shop.example.com".into())));
-    assert!(!got.contains(&("alb_host_not_covered".into(), "api.example.com".into())), "api is covered by the SNI certificate");
-    assert!(!got.contains(&("validation_record_missing".into(), "shop.example.com".into())), "its record exists");
+    assert!(
+        !got.contains(&("alb_host_not_covered".into(), "api.example.com".into())),
+        "api is covered by the SNI certificate"
+    );
+    assert!(
+        !got.contains(&(
+            "validation_record_missing".into(),
+            "shop.example.com".into()
+        )),
+        "its record exists"
+    );
     // Stable ids: a second run gives the same ids.
-    let again = e.run(acm_doctor::trigger::Trigger::manual(), clock(&seed) + Duration::minutes(5), "run-2".into()).await.unwrap();
-    let ids1: BTreeSet<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
-    let ids2: BTreeSet<String> = again.report.unwrap().findings.iter().map(|f| f.id.clone()).collect();
+    let again = e
+        .run(
+            acm_doctor::trigger::Trigger::manual(),
+            clock(&seed) + Duration::minutes(5),
+            "run-2".into(),
+        )
+        .await
+        .unwrap();
+    let ids1: BTreeSet<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    let ids2: BTreeSet<String> = again
+        .report
+        .unwrap()
+        .findings
+        .iter()
+        .map(|f| f.id.clone())
+        .collect();
     assert_eq!(ids1, ids2.iter().map(|s| s.as_str()).collect());
 }
 
@@ -147,9 +271,23 @@ async fn acm_and_health_events_scope_the_run() {
     let e = engine(&moto, &seed).await;
     let partner = seed["certificates"]["partner"].as_str().unwrap();
     let partner_lb = seed["load_balancers"]["partner"].as_str().unwrap();
-    for dt in ["ACM Certificate Approaching Expiration", "ACM Certificate Expired", "ACM Certificate Available", "ACM Certificate Renewal Action Required"] {
+    for dt in [
+        "ACM Certificate Approaching Expiration",
+        "ACM Certificate Expired",
+        "ACM Certificate Available",
+        "ACM Certificate Renewal Action Required",
+    ] {
         let out = e
-            .handle_event(&event("aws.acm", dt, json!([partner]), json!({"DaysToExpiry": 9, "CommonName": "partner.example.com"})), clock(&seed), "scoped".into())
+            .handle_event(
+                &event(
+                    "aws.acm",
+                    dt,
+                    json!([partner]),
+                    json!({"DaysToExpiry": 9, "CommonName": "partner.example.com"}),
+                ),
+                clock(&seed),
+                "scoped".into(),
+            )
             .await
             .unwrap();
         let report = out.report.unwrap();
@@ -157,20 +295,52 @@ async fn acm_and_health_events_scope_the_run() {
         assert_eq!(report.scanned.load_balancers, 1, "{dt}");
         assert_eq!(report.scanned.distributions, 0, "{dt}");
         for f in &report.findings {
-            assert!(f.resource == partner || f.resource.starts_with(&partner_lb.replace(":loadbalancer/", ":listener/")) || f.resource.starts_with("config:"), "{dt}: unrelated finding {f:?}");
+            assert!(
+                f.resource == partner
+                    || f.resource
+                        .starts_with(&partner_lb.replace(":loadbalancer/", ":listener/"))
+                    || f.resource.starts_with("config:"),
+                "{dt}: unrelated finding {f:?}"
+            );
         }
-        assert!(report.findings.iter().any(|f| f.check == "certificate_expiring" && f.severity == Severity::High));
+        assert!(
+            report
+                .findings
+                .iter()
+                .any(|f| f.check == "certificate_expiring" && f.severity == Severity::High)
+        );
     }
     let cdn = seed["certificates"]["cdn"].as_str().unwrap();
-    let health = event("aws.health", "AWS Health Event", json!([]), json!({
-        "service": "ACM", "eventTypeCode": "AWS_ACM_RENEWAL_STATE_CHANGE", "startTime": "Sat, 28 Nov 2026 06:00:53 GMT",
-        "affectedEntities": [{"entityValue": cdn}]
-    }));
-    let report = e.handle_event(&health, clock(&seed), "health".into()).await.unwrap().report.unwrap();
+    let health = event(
+        "aws.health",
+        "AWS Health Event",
+        json!([]),
+        json!({
+            "service": "ACM", "eventTypeCode": "AWS_ACM_RENEWAL_STATE_CHANGE", "startTime": "Sat, 28 Nov 2026 06:00:53 GMT",
+            "affectedEntities": [{"entityValue": cdn}]
+        }),
+    );
+    let report = e
+        .handle_event(&health, clock(&seed), "health".into())
+        .await
+        .unwrap()
+        .report
+        .unwrap();
     assert_eq!(report.scanned.certificates, 1);
     assert_eq!(report.scanned.distributions, 1);
-    assert!(report.findings.iter().any(|f| f.check == "cloudfront_alias_not_covered"));
-    assert!(report.findings.iter().all(|f| f.check != "alb_host_not_covered"), "ALB findings belong to other certificates");
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.check == "cloudfront_alias_not_covered")
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.check != "alb_host_not_covered"),
+        "ALB findings belong to other certificates"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -178,11 +348,28 @@ async fn unknown_certificate_in_an_event_is_skipped_not_fatal() {
     let moto = Moto::start();
     let seed = moto.seed(300);
     let e = engine(&moto, &seed).await;
-    let ghost = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-000000000000";
-    let out = e.handle_event(&event("aws.acm", "ACM Certificate Expired", json!([ghost]), json!({})), clock(&seed), "ghost".into()).await.unwrap();
+    let ghost =
+        "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-4000-8000-000000000000";
+    let out = e
+        .handle_event(
+            &event(
+                "aws.acm",
+                "ACM Certificate Expired",
+                json!([ghost]),
+                json!({}),
+            ),
+            clock(&seed),
+            "ghost".into(),
+        )
+        .await
+        .unwrap();
     let report = out.report.unwrap();
     assert_eq!(report.skipped.len(), 1);
-    assert!(report.skipped[0].what.contains("DescribeCertificate"), "{:?}", report.skipped);
+    assert!(
+        report.skipped[0].what.contains("DescribeCertificate"),
+        "{:?}",
+        report.skipped
+    );
 }
 
 #[test]
@@ -199,9 +386,16 @@ fn the_binary_reaches_moto_through_aws_endpoint_url() {
         .env_remove("AWS_LAMBDA_RUNTIME_API")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["scanned"]["certificates"], seed["certificates"].as_object().unwrap().len());
+    assert_eq!(
+        report["scanned"]["certificates"],
+        seed["certificates"].as_object().unwrap().len()
+    );
     assert!(pairs(&report).contains(&("imported_self_signed".into(), "legacy.example.com".into())));
 
     let bad = std::process::Command::new(env!("CARGO_BIN_EXE_acm-doctor"))

@@ -18,7 +18,11 @@ pub const DOC: CheckDoc = CheckDoc {
     fix: "Request an ACM certificate that includes the hostname and add it to the listener's certificate list (SNI), or correct the DNS record that sends the name there.",
 };
 
-declare_check!(AlbHostNotCovered, "alb_host_not_covered", Cause::NameMismatch);
+declare_check!(
+    AlbHostNotCovered,
+    "alb_host_not_covered",
+    Cause::NameMismatch
+);
 
 fn run(ctx: &Context) -> Vec<Finding> {
     let inv = ctx.inventory;
@@ -34,8 +38,11 @@ fn run(ctx: &Context) -> Vec<Finding> {
             }
             // A certificate we could not read (IAM server certificate, another account)
             // has unknown names: do not guess.
-            let certs: Option<Vec<&crate::inventory::Certificate>> =
-                l.certificates.iter().map(|lc| inv.certificate(&lc.arn)).collect();
+            let certs: Option<Vec<&crate::inventory::Certificate>> = l
+                .certificates
+                .iter()
+                .map(|lc| inv.certificate(&lc.arn))
+                .collect();
             let Some(certs) = certs else { continue };
             let names: Vec<String> = certs.iter().flat_map(|c| c.sans.iter().cloned()).collect();
             let default = l.default_certificate().and_then(|a| inv.certificate(a));
@@ -90,15 +97,23 @@ mod tests {
             vec![]
         };
         let mut lb = alb("web");
-        lb.listeners.push(with_certs(listener("web", 443, "HTTPS", forward()), "default", &sni));
-        inv.dns_records.push(alias_record(host, &format!("dualstack.{}", lb.dns_name)));
+        lb.listeners.push(with_certs(
+            listener("web", 443, "HTTPS", forward()),
+            "default",
+            &sni,
+        ));
+        inv.dns_records
+            .push(alias_record(host, &format!("dualstack.{}", lb.dns_name)));
         inv.load_balancers.push(lb);
         inv
     }
 
     #[test]
     fn uncovered_host_gets_the_default_certificate() {
-        let f = run_check(&AlbHostNotCovered, &setup(&["www.example.com"], None, "shop.example.com"));
+        let f = run_check(
+            &AlbHostNotCovered,
+            &setup(&["www.example.com"], None, "shop.example.com"),
+        );
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].hostname.as_deref(), Some("shop.example.com"));
         assert!(f[0].detail.contains("www.example.com"));
@@ -106,14 +121,44 @@ mod tests {
 
     #[test]
     fn sni_only_certificate_covers_the_host() {
-        assert!(run_check(&AlbHostNotCovered, &setup(&["www.example.com"], Some(&["shop.example.com"]), "shop.example.com")).is_empty());
+        assert!(
+            run_check(
+                &AlbHostNotCovered,
+                &setup(
+                    &["www.example.com"],
+                    Some(&["shop.example.com"]),
+                    "shop.example.com"
+                )
+            )
+            .is_empty()
+        );
     }
 
     #[test]
     fn wildcard_covers_one_label_only() {
-        assert!(run_check(&AlbHostNotCovered, &setup(&["*.example.com"], None, "shop.example.com")).is_empty());
-        assert_eq!(run_check(&AlbHostNotCovered, &setup(&["*.example.com"], None, "a.shop.example.com")).len(), 1);
-        assert_eq!(run_check(&AlbHostNotCovered, &setup(&["*.example.com"], None, "example.com")).len(), 1);
+        assert!(
+            run_check(
+                &AlbHostNotCovered,
+                &setup(&["*.example.com"], None, "shop.example.com")
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            run_check(
+                &AlbHostNotCovered,
+                &setup(&["*.example.com"], None, "a.shop.example.com")
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            run_check(
+                &AlbHostNotCovered,
+                &setup(&["*.example.com"], None, "example.com")
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]
@@ -127,7 +172,11 @@ mod tests {
             ..Default::default()
         });
         let f = run_check(&AlbHostNotCovered, &inv);
-        assert_eq!(f.len(), 1, "wildcard host headers are not names a visitor types");
+        assert_eq!(
+            f.len(),
+            1,
+            "wildcard host headers are not names a visitor types"
+        );
         assert_eq!(f[0].hostname.as_deref(), Some("api.example.com"));
     }
 

@@ -17,12 +17,22 @@ pub const DOC: CheckDoc = CheckDoc {
     fix: "Set the HTTP listener's default action to a permanent redirect to HTTPS (port 443, HTTP_301), and make its rules redirect instead of forward.",
 };
 
-declare_check!(AlbHttpNotRedirected, "alb_http_not_redirected", Cause::HttpNotRedirected);
+declare_check!(
+    AlbHttpNotRedirected,
+    "alb_http_not_redirected",
+    Cause::HttpNotRedirected
+);
 
 fn describe(a: &Action) -> String {
     match a {
         Action::Forward { target } => format!("forward to {target}"),
-        Action::Redirect { protocol, port, host, path, status_code } => format!(
+        Action::Redirect {
+            protocol,
+            port,
+            host,
+            path,
+            status_code,
+        } => format!(
             "redirect ({status_code}) to protocol {} port {} host {} path {}",
             protocol.as_deref().unwrap_or("#{protocol}"),
             port.as_deref().unwrap_or("#{port}"),
@@ -37,12 +47,20 @@ fn describe(a: &Action) -> String {
 fn run(ctx: &Context) -> Vec<Finding> {
     let inv = ctx.inventory;
     let mut out = Vec::new();
-    for lb in inv.load_balancers.iter().filter(|lb| lb.lb_type == "application") {
+    for lb in inv
+        .load_balancers
+        .iter()
+        .filter(|lb| lb.lb_type == "application")
+    {
         if lb.https_listeners().next().is_none() {
             continue; // an HTTP-only ALB is a different problem (no certificate at all)
         }
         let hosts: Vec<String> = inv.load_balancer_hostnames(lb).into_keys().collect();
-        let severity = if lb.is_internet_facing() { Severity::Medium } else { Severity::Low };
+        let severity = if lb.is_internet_facing() {
+            Severity::Medium
+        } else {
+            Severity::Low
+        };
         for l in lb.listeners.iter().filter(|l| l.protocol == "HTTP") {
             let fix = format!(
                 "aws elbv2 modify-listener --listener-arn {} --default-actions 'Type=redirect,RedirectConfig={{Protocol=HTTPS,Port=443,Host=#{{host}},Path=/#{{path}},Query=#{{query}},StatusCode=HTTP_301}}' --region {}",
@@ -115,16 +133,29 @@ mod tests {
 
     fn alb_with_http(default: Action, rules: Vec<Rule>) -> Inventory {
         let mut lb = alb("web");
-        lb.listeners.push(with_certs(listener("web", 443, "HTTPS", forward()), "c", &[]));
+        lb.listeners.push(with_certs(
+            listener("web", 443, "HTTPS", forward()),
+            "c",
+            &[],
+        ));
         let mut http = listener("web", 80, "HTTP", default);
         http.rules = rules;
         lb.listeners.push(http);
-        Inventory { load_balancers: vec![lb], ..Default::default() }
+        Inventory {
+            load_balancers: vec![lb],
+            ..Default::default()
+        }
     }
 
     #[test]
     fn redirect_to_https_is_compliant() {
-        assert!(run_check(&AlbHttpNotRedirected, &alb_with_http(redirect("HTTPS"), vec![])).is_empty());
+        assert!(
+            run_check(
+                &AlbHttpNotRedirected,
+                &alb_with_http(redirect("HTTPS"), vec![])
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -136,12 +167,25 @@ mod tests {
 
     #[test]
     fn protocol_placeholder_is_not_a_redirect_to_https() {
-        assert_eq!(run_check(&AlbHttpNotRedirected, &alb_with_http(redirect("#{protocol}"), vec![])).len(), 1);
+        assert_eq!(
+            run_check(
+                &AlbHttpNotRedirected,
+                &alb_with_http(redirect("#{protocol}"), vec![])
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]
     fn path_scoped_redirect_is_not_enough() {
-        let rule = Rule { arn: "rule/1".into(), priority: "1".into(), path_patterns: vec!["/login*".into()], actions: vec![redirect("HTTPS")], ..Default::default() };
+        let rule = Rule {
+            arn: "rule/1".into(),
+            priority: "1".into(),
+            path_patterns: vec!["/login*".into()],
+            actions: vec![redirect("HTTPS")],
+            ..Default::default()
+        };
         let f = run_check(&AlbHttpNotRedirected, &alb_with_http(forward(), vec![rule]));
         assert_eq!(f.len(), 1);
         assert!(f[0].detail.contains("/login*"));
@@ -149,8 +193,17 @@ mod tests {
 
     #[test]
     fn rule_forwarding_plain_http_is_flagged_even_with_default_redirect() {
-        let rule = Rule { arn: "rule/2".into(), priority: "5".into(), host_headers: vec!["legacy.example.com".into()], actions: vec![forward()], ..Default::default() };
-        let f = run_check(&AlbHttpNotRedirected, &alb_with_http(redirect("HTTPS"), vec![rule]));
+        let rule = Rule {
+            arn: "rule/2".into(),
+            priority: "5".into(),
+            host_headers: vec!["legacy.example.com".into()],
+            actions: vec![forward()],
+            ..Default::default()
+        };
+        let f = run_check(
+            &AlbHttpNotRedirected,
+            &alb_with_http(redirect("HTTPS"), vec![rule]),
+        );
         assert_eq!(f.len(), 1);
         assert!(f[0].title.contains("Rule 5"));
     }
@@ -159,9 +212,27 @@ mod tests {
     fn http_only_alb_or_no_http_listener_is_silent() {
         let mut lb = alb("plain");
         lb.listeners.push(listener("plain", 80, "HTTP", forward()));
-        assert!(run_check(&AlbHttpNotRedirected, &Inventory { load_balancers: vec![lb], ..Default::default() }).is_empty());
+        assert!(
+            run_check(
+                &AlbHttpNotRedirected,
+                &Inventory {
+                    load_balancers: vec![lb],
+                    ..Default::default()
+                }
+            )
+            .is_empty()
+        );
         let mut lb = alb("tls");
         lb.listeners.push(listener("tls", 443, "HTTPS", forward()));
-        assert!(run_check(&AlbHttpNotRedirected, &Inventory { load_balancers: vec![lb], ..Default::default() }).is_empty());
+        assert!(
+            run_check(
+                &AlbHttpNotRedirected,
+                &Inventory {
+                    load_balancers: vec![lb],
+                    ..Default::default()
+                }
+            )
+            .is_empty()
+        );
     }
 }

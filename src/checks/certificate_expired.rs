@@ -27,15 +27,28 @@ fn run(ctx: &Context) -> Vec<Finding> {
         }
         let users = inv.usages(&c.arn);
         let in_use = inv.is_in_use(c);
-        let severity = if in_use { Severity::Critical } else { Severity::Low };
-        let when = c.not_after.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "an unknown date".into());
+        let severity = if in_use {
+            Severity::Critical
+        } else {
+            Severity::Low
+        };
+        let when = c
+            .not_after
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_else(|| "an unknown date".into());
         let mut f = Finding::new(CertificateExpired::ID, severity, &c.arn, &c.region)
             .hostname(&c.domain_name)
-            .title(format!("Certificate for {} expired on {when}", c.domain_name))
+            .title(format!(
+                "Certificate for {} expired on {when}",
+                c.domain_name
+            ))
             .evidence("status", &c.status)
             .evidence("not_after", c.not_after)
             .evidence("type", &c.cert_type)
-            .evidence("in_use_by", users.iter().map(usage_label).collect::<Vec<_>>());
+            .evidence(
+                "in_use_by",
+                users.iter().map(usage_label).collect::<Vec<_>>(),
+            );
         if in_use {
             f = f.detail(format!(
                 "The certificate {} ({}) expired on {when} and is still attached to {} resource(s); every visitor gets a certificate-date error.",
@@ -54,7 +67,12 @@ fn run(ctx: &Context) -> Vec<Finding> {
 
 /// Steps to replace a certificate that will not (or did not) renew by itself.
 pub(crate) fn replacement_steps(f: Finding, c: &crate::inventory::Certificate) -> Finding {
-    let names = c.sans.iter().filter(|s| **s != c.domain_name).map(|s| s.as_str()).collect::<Vec<_>>();
+    let names = c
+        .sans
+        .iter()
+        .filter(|s| **s != c.domain_name)
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>();
     if c.cert_type == "IMPORTED" {
         f.step("Obtain a renewed certificate (and its intermediate chain) from your CA.")
             .step(format!(
@@ -62,7 +80,11 @@ pub(crate) fn replacement_steps(f: Finding, c: &crate::inventory::Certificate) -
                 c.arn, c.region
             ))
     } else {
-        let san_arg = if names.is_empty() { String::new() } else { format!(" --subject-alternative-names {}", names.join(" ")) };
+        let san_arg = if names.is_empty() {
+            String::new()
+        } else {
+            format!(" --subject-alternative-names {}", names.join(" "))
+        };
         f.step(format!(
             "Request a replacement: aws acm request-certificate --domain-name {}{san_arg} --validation-method DNS --region {}",
             c.domain_name, c.region
@@ -76,8 +98,19 @@ pub(crate) fn replacement_steps(f: Finding, c: &crate::inventory::Certificate) -
 pub(crate) fn usage_label(u: &crate::inventory::Usage) -> String {
     use crate::inventory::Usage;
     match u {
-        Usage::Listener { listener_arn, is_default, .. } => {
-            format!("{listener_arn} ({})", if *is_default { "default certificate" } else { "SNI certificate" })
+        Usage::Listener {
+            listener_arn,
+            is_default,
+            ..
+        } => {
+            format!(
+                "{listener_arn} ({})",
+                if *is_default {
+                    "default certificate"
+                } else {
+                    "SNI certificate"
+                }
+            )
         }
         Usage::Distribution { arn } => arn.clone(),
         Usage::InUseBy { arn } => arn.clone(),
@@ -97,12 +130,20 @@ mod tests {
         c.status = "EXPIRED".into();
         inv.certificates.push(c);
         let mut lb = alb("shop");
-        lb.listeners.push(with_certs(listener("shop", 443, "HTTPS", forward()), "old", &[]));
+        lb.listeners.push(with_certs(
+            listener("shop", 443, "HTTPS", forward()),
+            "old",
+            &[],
+        ));
         inv.load_balancers.push(lb);
         let f = run_check(&CertificateExpired, &inv);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::Critical);
-        assert!(f[0].remediation.iter().any(|s| s.contains("request-certificate")));
+        assert!(
+            f[0].remediation
+                .iter()
+                .any(|s| s.contains("request-certificate"))
+        );
     }
 
     #[test]
@@ -111,13 +152,18 @@ mod tests {
         inv.certificates.push(cert("lag", &["a.example.com"], -1));
         let f = run_check(&CertificateExpired, &inv);
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].severity, Severity::Low, "unused expired certificate is only clean-up");
+        assert_eq!(
+            f[0].severity,
+            Severity::Low,
+            "unused expired certificate is only clean-up"
+        );
     }
 
     #[test]
     fn valid_certificate_is_not_expired() {
         let mut inv = Inventory::default();
-        inv.certificates.push(cert("ok", &["a.example.com"], 0).clone());
+        inv.certificates
+            .push(cert("ok", &["a.example.com"], 0).clone());
         inv.certificates[0].not_after = Some(now() + chrono::Duration::minutes(5));
         assert!(run_check(&CertificateExpired, &inv).is_empty());
     }

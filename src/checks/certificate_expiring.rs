@@ -41,17 +41,26 @@ fn run(ctx: &Context) -> Vec<Finding> {
             continue;
         }
         let in_use = inv.is_in_use(c);
-        let severity = if in_use { severity_for_days(days) } else { Severity::Low };
+        let severity = if in_use {
+            severity_for_days(days)
+        } else {
+            Severity::Low
+        };
         let renewal = c.renewal.as_ref().map(|r| r.status.clone());
         let why = match (c.cert_type.as_str(), renewal.as_deref()) {
             ("IMPORTED", _) => "ACM never renews imported certificates.".to_string(),
             ("AMAZON_ISSUED", Some(s)) => format!("ACM renewal status is {s}."),
-            ("AMAZON_ISSUED", None) if !in_use => "It is not in use, and ACM does not renew unused certificates.".to_string(),
+            ("AMAZON_ISSUED", None) if !in_use => {
+                "It is not in use, and ACM does not renew unused certificates.".to_string()
+            }
             _ => "ACM would normally have renewed it by now.".to_string(),
         };
         let f = Finding::new(CertificateExpiring::ID, severity, &c.arn, &c.region)
             .hostname(&c.domain_name)
-            .title(format!("Certificate for {} expires in {days} day(s)", c.domain_name))
+            .title(format!(
+                "Certificate for {} expires in {days} day(s)",
+                c.domain_name
+            ))
             .detail(format!(
                 "{} ({}) expires on {}. {why}{}",
                 c.arn,
@@ -64,7 +73,13 @@ fn run(ctx: &Context) -> Vec<Finding> {
             .evidence("type", &c.cert_type)
             .evidence("renewal_status", renewal)
             .evidence("renewal_eligibility", &c.renewal_eligibility)
-            .evidence("in_use_by", inv.usages(&c.arn).iter().map(usage_label).collect::<Vec<_>>());
+            .evidence(
+                "in_use_by",
+                inv.usages(&c.arn)
+                    .iter()
+                    .map(usage_label)
+                    .collect::<Vec<_>>(),
+            );
         out.push(replacement_steps(f, c));
     }
     out
@@ -86,16 +101,31 @@ mod tests {
 
     #[test]
     fn severity_rises_as_expiry_nears() {
-        assert_eq!(run_check(&CertificateExpiring, &in_use(25))[0].severity, Severity::Medium);
-        assert_eq!(run_check(&CertificateExpiring, &in_use(10))[0].severity, Severity::High);
-        assert_eq!(run_check(&CertificateExpiring, &in_use(7))[0].severity, Severity::Critical);
-        assert_eq!(run_check(&CertificateExpiring, &in_use(1))[0].severity, Severity::Critical);
+        assert_eq!(
+            run_check(&CertificateExpiring, &in_use(25))[0].severity,
+            Severity::Medium
+        );
+        assert_eq!(
+            run_check(&CertificateExpiring, &in_use(10))[0].severity,
+            Severity::High
+        );
+        assert_eq!(
+            run_check(&CertificateExpiring, &in_use(7))[0].severity,
+            Severity::Critical
+        );
+        assert_eq!(
+            run_check(&CertificateExpiring, &in_use(1))[0].severity,
+            Severity::Critical
+        );
     }
 
     #[test]
     fn outside_the_window_is_silent_and_window_is_configurable() {
         assert!(run_check(&CertificateExpiring, &in_use(31)).is_empty());
-        let cfg = crate::config::Config { expiry_warning_days: 45, ..Default::default() };
+        let cfg = crate::config::Config {
+            expiry_warning_days: 45,
+            ..Default::default()
+        };
         assert_eq!(run_with(&CertificateExpiring, &in_use(40), &cfg).len(), 1);
     }
 
@@ -112,13 +142,23 @@ mod tests {
         inv.certificates.push(c);
         let f = &run_check(&CertificateExpiring, &inv)[0];
         assert_eq!(f.severity, Severity::Low);
-        assert!(f.remediation.iter().any(|s| s.contains("import-certificate --certificate-arn")));
+        assert!(
+            f.remediation
+                .iter()
+                .any(|s| s.contains("import-certificate --certificate-arn"))
+        );
         // Attached through a listener → in use even if ACM's flag lags.
         let mut lb = alb("a");
         let mut l = listener("a", 443, "HTTPS", forward());
-        l.certificates.push(ListenerCertificate { arn: cert_arn("imp"), is_default: true });
+        l.certificates.push(ListenerCertificate {
+            arn: cert_arn("imp"),
+            is_default: true,
+        });
         lb.listeners.push(l);
         inv.load_balancers.push(lb);
-        assert_eq!(run_check(&CertificateExpiring, &inv)[0].severity, Severity::Critical);
+        assert_eq!(
+            run_check(&CertificateExpiring, &inv)[0].severity,
+            Severity::Critical
+        );
     }
 }

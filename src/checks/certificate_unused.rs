@@ -17,7 +17,11 @@ pub const DOC: CheckDoc = CheckDoc {
     fix: "Attach it to the listener (aws elbv2 add-listener-certificates) or distribution it was requested for, or delete it if nothing needs it.",
 };
 
-declare_check!(CertificateUnused, "certificate_unused", Cause::NotAssociated);
+declare_check!(
+    CertificateUnused,
+    "certificate_unused",
+    Cause::NotAssociated
+);
 
 fn run(ctx: &Context) -> Vec<Finding> {
     let inv = ctx.inventory;
@@ -44,7 +48,10 @@ fn run(ctx: &Context) -> Vec<Finding> {
             }
         }
         let (severity, tail) = if !meant_for.is_empty() {
-            (Severity::Medium, " Hostnames it covers are served by resources that use another certificate — it was probably meant to be attached there.")
+            (
+                Severity::Medium,
+                " Hostnames it covers are served by resources that use another certificate — it was probably meant to be attached there.",
+            )
         } else if c.cert_type == "AMAZON_ISSUED" {
             (Severity::Low, " ACM will not renew it while it is unused.")
         } else {
@@ -90,10 +97,15 @@ mod tests {
     #[test]
     fn unused_certificate_is_reported_and_used_one_is_not() {
         let mut inv = Inventory::default();
-        inv.certificates.push(cert("unused", &["a.example.com"], 200));
+        inv.certificates
+            .push(cert("unused", &["a.example.com"], 200));
         inv.certificates.push(cert("used", &["b.example.com"], 200));
         let mut lb = alb("b");
-        lb.listeners.push(with_certs(listener("b", 443, "HTTPS", forward()), "used", &[]));
+        lb.listeners.push(with_certs(
+            listener("b", 443, "HTTPS", forward()),
+            "used",
+            &[],
+        ));
         inv.load_balancers.push(lb);
         let f = run_check(&CertificateUnused, &inv);
         assert_eq!(f.len(), 1);
@@ -113,11 +125,18 @@ mod tests {
     #[test]
     fn certificate_meant_for_a_routed_hostname_is_medium() {
         let mut inv = Inventory::default();
-        inv.certificates.push(cert("new", &["shop.example.com"], 200));
-        inv.certificates.push(cert("old", &["old.example.com"], 200));
+        inv.certificates
+            .push(cert("new", &["shop.example.com"], 200));
+        inv.certificates
+            .push(cert("old", &["old.example.com"], 200));
         let mut lb = alb("shop");
-        lb.listeners.push(with_certs(listener("shop", 443, "HTTPS", forward()), "old", &[]));
-        inv.dns_records.push(alias_record("shop.example.com", &lb.dns_name));
+        lb.listeners.push(with_certs(
+            listener("shop", 443, "HTTPS", forward()),
+            "old",
+            &[],
+        ));
+        inv.dns_records
+            .push(alias_record("shop.example.com", &lb.dns_name));
         inv.load_balancers.push(lb);
         let f = run_check(&CertificateUnused, &inv);
         assert_eq!(f[0].severity, Severity::Medium);

@@ -17,7 +17,11 @@ pub const DOC: CheckDoc = CheckDoc {
     fix: "Request an ACM certificate in us-east-1 that covers every alias and set it as the distribution's viewer certificate (sni-only, TLSv1.2_2021).",
 };
 
-declare_check!(CloudfrontAliasNotCovered, "cloudfront_alias_not_covered", Cause::NameMismatch);
+declare_check!(
+    CloudfrontAliasNotCovered,
+    "cloudfront_alias_not_covered",
+    Cause::NameMismatch
+);
 
 fn run(ctx: &Context) -> Vec<Finding> {
     let inv = ctx.inventory;
@@ -29,9 +33,10 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 Some(c) => (c.sans.clone(), arn.clone()),
                 None => continue,
             },
-            None if vc.cloudfront_default_certificate => {
-                (vec!["*.cloudfront.net".to_string()], "the default *.cloudfront.net certificate".into())
-            }
+            None if vc.cloudfront_default_certificate => (
+                vec!["*.cloudfront.net".to_string()],
+                "the default *.cloudfront.net certificate".into(),
+            ),
             None => continue, // IAM server certificate: names unknown here
         };
         for (host, source) in inv.distribution_hostnames(d) {
@@ -82,7 +87,11 @@ mod tests {
     fn alias_outside_the_certificate_is_caught() {
         let inv = Inventory {
             certificates: vec![cert("c", &["www.example.com"], 200)],
-            distributions: vec![distribution("E1", &["www.example.com", "static.example.com"], Some("c"))],
+            distributions: vec![distribution(
+                "E1",
+                &["www.example.com", "static.example.com"],
+                Some("c"),
+            )],
             ..Default::default()
         };
         let f = run_check(&CloudfrontAliasNotCovered, &inv);
@@ -93,7 +102,10 @@ mod tests {
 
     #[test]
     fn default_certificate_never_covers_aliases() {
-        let inv = Inventory { distributions: vec![distribution("E2", &["cdn.example.com"], None)], ..Default::default() };
+        let inv = Inventory {
+            distributions: vec![distribution("E2", &["cdn.example.com"], None)],
+            ..Default::default()
+        };
         assert_eq!(run_check(&CloudfrontAliasNotCovered, &inv).len(), 1);
     }
 
@@ -101,7 +113,11 @@ mod tests {
     fn wildcard_certificate_covers_one_label() {
         let inv = Inventory {
             certificates: vec![cert("c", &["*.example.com"], 200)],
-            distributions: vec![distribution("E3", &["cdn.example.com", "a.cdn.example.com"], Some("c"))],
+            distributions: vec![distribution(
+                "E3",
+                &["cdn.example.com", "a.cdn.example.com"],
+                Some("c"),
+            )],
             ..Default::default()
         };
         let f = run_check(&CloudfrontAliasNotCovered, &inv);

@@ -14,15 +14,26 @@ pub const DOC: CheckDoc = CheckDoc {
     fix: "Set ViewerProtocolPolicy to redirect-to-https on every cache behavior (CloudFront console: the distribution → Behaviors → Edit → Viewer protocol policy).",
 };
 
-declare_check!(CloudfrontAllowsHttp, "cloudfront_allows_http", Cause::HttpNotRedirected);
+declare_check!(
+    CloudfrontAllowsHttp,
+    "cloudfront_allows_http",
+    Cause::HttpNotRedirected
+);
 
 fn run(ctx: &Context) -> Vec<Finding> {
     let inv = ctx.inventory;
     let mut out = Vec::new();
     for d in &inv.distributions {
         let hosts: Vec<String> = inv.distribution_hostnames(d).into_keys().collect();
-        for b in d.all_behaviors().filter(|b| b.viewer_protocol_policy == "allow-all") {
-            let which = if b.path_pattern == "*" { "default cache behavior".to_string() } else { format!("cache behavior {}", b.path_pattern) };
+        for b in d
+            .all_behaviors()
+            .filter(|b| b.viewer_protocol_policy == "allow-all")
+        {
+            let which = if b.path_pattern == "*" {
+                "default cache behavior".to_string()
+            } else {
+                format!("cache behavior {}", b.path_pattern)
+            };
             let mut f = Finding::new(CloudfrontAllowsHttp::ID, Severity::Medium, &d.arn, "global")
                 .key(&b.path_pattern)
                 .title(format!("CloudFront {} serves plain HTTP on its {which}", d.id))
@@ -61,9 +72,21 @@ mod tests {
     #[test]
     fn a_single_allow_all_cache_behavior_is_caught() {
         let mut d = distribution("E1", &["cdn.example.com"], Some("c"));
-        d.behaviors.push(CacheBehavior { path_pattern: "/api/*".into(), viewer_protocol_policy: "https-only".into() });
-        d.behaviors.push(CacheBehavior { path_pattern: "/legacy/*".into(), viewer_protocol_policy: "allow-all".into() });
-        let f = run_check(&CloudfrontAllowsHttp, &Inventory { distributions: vec![d], ..Default::default() });
+        d.behaviors.push(CacheBehavior {
+            path_pattern: "/api/*".into(),
+            viewer_protocol_policy: "https-only".into(),
+        });
+        d.behaviors.push(CacheBehavior {
+            path_pattern: "/legacy/*".into(),
+            viewer_protocol_policy: "allow-all".into(),
+        });
+        let f = run_check(
+            &CloudfrontAllowsHttp,
+            &Inventory {
+                distributions: vec![d],
+                ..Default::default()
+            },
+        );
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].evidence["path_pattern"], "/legacy/*");
     }
@@ -71,9 +94,24 @@ mod tests {
     #[test]
     fn allow_all_default_is_caught_and_redirect_is_fine() {
         let mut d = distribution("E2", &["cdn.example.com"], Some("c"));
-        assert!(run_check(&CloudfrontAllowsHttp, &Inventory { distributions: vec![d.clone()], ..Default::default() }).is_empty());
+        assert!(
+            run_check(
+                &CloudfrontAllowsHttp,
+                &Inventory {
+                    distributions: vec![d.clone()],
+                    ..Default::default()
+                }
+            )
+            .is_empty()
+        );
         d.default_behavior.viewer_protocol_policy = "allow-all".into();
-        let f = run_check(&CloudfrontAllowsHttp, &Inventory { distributions: vec![d], ..Default::default() });
+        let f = run_check(
+            &CloudfrontAllowsHttp,
+            &Inventory {
+                distributions: vec![d],
+                ..Default::default()
+            },
+        );
         assert_eq!(f.len(), 1);
         assert!(f[0].title.contains("default cache behavior"));
     }

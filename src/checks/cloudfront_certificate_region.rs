@@ -17,17 +17,29 @@ pub const DOC: CheckDoc = CheckDoc {
     fix: "Request (or import) the certificate in us-east-1 and set that ARN as the distribution's viewer certificate.",
 };
 
-declare_check!(CloudfrontCertificateRegion, "cloudfront_certificate_region", Cause::TlsConfiguration);
+declare_check!(
+    CloudfrontCertificateRegion,
+    "cloudfront_certificate_region",
+    Cause::TlsConfiguration
+);
 
 fn run(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for d in &ctx.inventory.distributions {
-        let Some(arn) = &d.viewer_certificate.acm_certificate_arn else { continue };
-        let Some(region) = arn_region(arn) else { continue };
+        let Some(arn) = &d.viewer_certificate.acm_certificate_arn else {
+            continue;
+        };
+        let Some(region) = arn_region(arn) else {
+            continue;
+        };
         if region == "us-east-1" {
             continue;
         }
-        let first = d.aliases.first().cloned().unwrap_or_else(|| "YOUR_DOMAIN".into());
+        let first = d
+            .aliases
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "YOUR_DOMAIN".into());
         out.push(
             Finding::new(CloudfrontCertificateRegion::ID, Severity::High, &d.arn, "global")
                 .title(format!("CloudFront {} references a certificate in {region}, not us-east-1", d.id))
@@ -50,9 +62,29 @@ mod tests {
     #[test]
     fn certificate_outside_us_east_1_is_flagged() {
         let mut d = distribution("E1", &["cdn.example.com"], Some("c"));
-        d.viewer_certificate.acm_certificate_arn = Some("arn:aws:acm:eu-west-1:123456789012:certificate/c".into());
-        assert_eq!(run_check(&CloudfrontCertificateRegion, &Inventory { distributions: vec![d], ..Default::default() }).len(), 1);
+        d.viewer_certificate.acm_certificate_arn =
+            Some("arn:aws:acm:eu-west-1:123456789012:certificate/c".into());
+        assert_eq!(
+            run_check(
+                &CloudfrontCertificateRegion,
+                &Inventory {
+                    distributions: vec![d],
+                    ..Default::default()
+                }
+            )
+            .len(),
+            1
+        );
         let d = distribution("E2", &["cdn.example.com"], Some("c"));
-        assert!(run_check(&CloudfrontCertificateRegion, &Inventory { distributions: vec![d], ..Default::default() }).is_empty());
+        assert!(
+            run_check(
+                &CloudfrontCertificateRegion,
+                &Inventory {
+                    distributions: vec![d],
+                    ..Default::default()
+                }
+            )
+            .is_empty()
+        );
     }
 }

@@ -15,7 +15,11 @@ pub const DOC: CheckDoc = CheckDoc {
     fix: "Request a replacement certificate with CT logging enabled (the default) and attach it; then delete the old one.",
 };
 
-declare_check!(CtLoggingDisabled, "ct_logging_disabled", Cause::CertificateTransparency);
+declare_check!(
+    CtLoggingDisabled,
+    "ct_logging_disabled",
+    Cause::CertificateTransparency
+);
 
 fn run(ctx: &Context) -> Vec<Finding> {
     let inv = ctx.inventory;
@@ -23,7 +27,10 @@ fn run(ctx: &Context) -> Vec<Finding> {
     for c in &inv.certificates {
         // Private-CA certificates chain to roots browsers exempt from CT; imported
         // certificates carry whatever SCTs their CA embedded (the live probe checks).
-        if c.cert_type != "AMAZON_ISSUED" || c.ct_logging.as_deref() != Some("DISABLED") || !inv.is_in_use(c) {
+        if c.cert_type != "AMAZON_ISSUED"
+            || c.ct_logging.as_deref() != Some("DISABLED")
+            || !inv.is_in_use(c)
+        {
             continue;
         }
         out.push(
@@ -56,18 +63,34 @@ mod tests {
         c.ct_logging = Some(pref.into());
         c.in_use = Some(in_use);
         c.cert_type = cert_type.into();
-        Inventory { certificates: vec![c], ..Default::default() }
+        Inventory {
+            certificates: vec![c],
+            ..Default::default()
+        }
     }
 
     #[test]
     fn disabled_in_use_is_flagged() {
-        assert_eq!(run_check(&CtLoggingDisabled, &setup("DISABLED", true, "AMAZON_ISSUED")).len(), 1);
+        assert_eq!(
+            run_check(
+                &CtLoggingDisabled,
+                &setup("DISABLED", true, "AMAZON_ISSUED")
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]
     fn enabled_unused_or_private_is_silent() {
         assert!(run_check(&CtLoggingDisabled, &setup("ENABLED", true, "AMAZON_ISSUED")).is_empty());
-        assert!(run_check(&CtLoggingDisabled, &setup("DISABLED", false, "AMAZON_ISSUED")).is_empty());
+        assert!(
+            run_check(
+                &CtLoggingDisabled,
+                &setup("DISABLED", false, "AMAZON_ISSUED")
+            )
+            .is_empty()
+        );
         assert!(run_check(&CtLoggingDisabled, &setup("DISABLED", true, "PRIVATE")).is_empty());
     }
 }

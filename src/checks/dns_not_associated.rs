@@ -24,7 +24,10 @@ pub const DOC: CheckDoc = CheckDoc {
 declare_check!(DnsNotAssociated, "dns_not_associated", Cause::NotAssociated);
 
 fn is_aws_name(n: &str) -> bool {
-    n.ends_with(".elb.amazonaws.com") || n.ends_with(".cloudfront.net") || n.ends_with(".amazonaws.com") || n.ends_with(".awsglobalaccelerator.com")
+    n.ends_with(".elb.amazonaws.com")
+        || n.ends_with(".cloudfront.net")
+        || n.ends_with(".amazonaws.com")
+        || n.ends_with(".awsglobalaccelerator.com")
 }
 
 fn run(ctx: &Context) -> Vec<Finding> {
@@ -43,9 +46,19 @@ fn run(ctx: &Context) -> Vec<Finding> {
                         .hostname(&h.hostname)
                         .key("unresolved")
                         .title(format!("{} does not resolve", h.hostname))
-                        .detail(format!("Looking up {} failed ({e}); visitors cannot reach the site at all.", h.hostname))
+                        .detail(format!(
+                            "Looking up {} failed ({e}); visitors cannot reach the site at all.",
+                            h.hostname
+                        ))
                         .evidence("expected_targets", &targets)
-                        .step(format!("Create the record: a Route 53 alias A record for {} to {}.", h.hostname, targets.first().map(String::as_str).unwrap_or("the load balancer or distribution"))),
+                        .step(format!(
+                            "Create the record: a Route 53 alias A record for {} to {}.",
+                            h.hostname,
+                            targets
+                                .first()
+                                .map(String::as_str)
+                                .unwrap_or("the load balancer or distribution")
+                        )),
                 );
             }
             continue;
@@ -54,8 +67,13 @@ fn run(ctx: &Context) -> Vec<Finding> {
         let addrs: BTreeSet<IpAddr> = h.dns.addresses.iter().copied().collect();
         let leads_to = |name: &str| {
             let bare = name.strip_prefix("dualstack.").unwrap_or(name);
-            chain.iter().any(|c| c.strip_prefix("dualstack.").unwrap_or(c) == bare)
-                || ctx.resource_addresses.get(name).is_some_and(|a| a.iter().any(|ip| addrs.contains(ip)))
+            chain
+                .iter()
+                .any(|c| c.strip_prefix("dualstack.").unwrap_or(c) == bare)
+                || ctx
+                    .resource_addresses
+                    .get(name)
+                    .is_some_and(|a| a.iter().any(|ip| addrs.contains(ip)))
         };
         if targets.is_empty() {
             // A name the inventory does not route (PROBE_HOSTNAMES, or a SAN whose
@@ -64,7 +82,11 @@ fn run(ctx: &Context) -> Vec<Finding> {
             if inv.load_balancers.is_empty() && inv.distributions.is_empty() {
                 continue;
             }
-            let any_known = ctx.resource_addresses.values().flatten().any(|ip| addrs.contains(ip));
+            let any_known = ctx
+                .resource_addresses
+                .values()
+                .flatten()
+                .any(|ip| addrs.contains(ip));
             if !chain.iter().any(|c| is_aws_name(c)) && !any_known {
                 out.push(
                     Finding::new(DnsNotAssociated::ID, Severity::Medium, &resource, &region)
@@ -120,26 +142,51 @@ mod tests {
 
     fn run_with_dns(cname: &[&str], addrs: &[&str], lb_addrs: &[&str]) -> Vec<Finding> {
         let mut lb = alb("shop");
-        lb.listeners.push(with_certs(listener("shop", 443, "HTTPS", forward()), "c", &[]));
-        let mut inv = Inventory { certificates: vec![cert("c", &["shop.example.com"], 80)], ..Default::default() };
-        inv.dns_records.push(alias_record("shop.example.com", &lb.dns_name));
+        lb.listeners.push(with_certs(
+            listener("shop", 443, "HTTPS", forward()),
+            "c",
+            &[],
+        ));
+        let mut inv = Inventory {
+            certificates: vec![cert("c", &["shop.example.com"], 80)],
+            ..Default::default()
+        };
+        inv.dns_records
+            .push(alias_record("shop.example.com", &lb.dns_name));
         let lb_dns = lb.dns_name.clone();
         inv.load_balancers.push(lb);
         let mut h = host_serving("shop.example.com", vec![]);
         h.dns.cname_chain = cname.iter().map(|s| s.to_string()).collect();
         h.dns.addresses = addrs.iter().map(|a| a.parse().unwrap()).collect();
         let mut res = BTreeMap::new();
-        res.insert(lb_dns, lb_addrs.iter().map(|a| a.parse().unwrap()).collect());
+        res.insert(
+            lb_dns,
+            lb_addrs.iter().map(|a| a.parse().unwrap()).collect(),
+        );
         let trust = crate::checks::trust::TrustStore::with_public_roots(&test_ca().root_pem);
         let cfg = Config::default();
         let hosts = [h];
-        let ctx = Context { inventory: &inv, hosts: &hosts, resource_addresses: &res, trust: &trust, now: now(), config: &cfg };
+        let ctx = Context {
+            inventory: &inv,
+            hosts: &hosts,
+            resource_addresses: &res,
+            trust: &trust,
+            now: now(),
+            config: &cfg,
+        };
         DnsNotAssociated.run(&ctx)
     }
 
     #[test]
     fn cname_to_the_load_balancer_is_fine() {
-        assert!(run_with_dns(&["shop-1234567890.us-east-1.elb.amazonaws.com"], &["127.0.0.9"], &[]).is_empty());
+        assert!(
+            run_with_dns(
+                &["shop-1234567890.us-east-1.elb.amazonaws.com"],
+                &["127.0.0.9"],
+                &[]
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -157,7 +204,10 @@ mod tests {
 
     #[test]
     fn unknown_name_not_leading_to_aws() {
-        let inv = Inventory { load_balancers: vec![alb("other")], ..Default::default() };
+        let inv = Inventory {
+            load_balancers: vec![alb("other")],
+            ..Default::default()
+        };
         let mut h = host_serving("www.example.org", vec![]);
         h.dns.addresses = vec!["127.0.0.77".parse().unwrap()];
         let f = run_live(&DnsNotAssociated, &inv, &[h.clone()], &Config::default());
@@ -166,6 +216,14 @@ mod tests {
         assert!(run_live(&DnsNotAssociated, &inv, &[h.clone()], &Config::default()).is_empty());
         // Without any AWS inventory (a bare CLI probe) there is nothing to compare with.
         h.dns.cname_chain.clear();
-        assert!(run_live(&DnsNotAssociated, &Inventory::default(), &[h], &Config::default()).is_empty());
+        assert!(
+            run_live(
+                &DnsNotAssociated,
+                &Inventory::default(),
+                &[h],
+                &Config::default()
+            )
+            .is_empty()
+        );
     }
 }

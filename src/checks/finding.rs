@@ -32,7 +32,12 @@ pub struct Finding {
 
 impl Finding {
     /// Starts a finding; the cause and id are filled in by [`super::run_all`].
-    pub fn new(check: &str, severity: Severity, resource: impl Into<String>, region: impl Into<String>) -> Finding {
+    pub fn new(
+        check: &str,
+        severity: Severity,
+        resource: impl Into<String>,
+        region: impl Into<String>,
+    ) -> Finding {
         Finding {
             id: String::new(),
             cause: Cause::TlsConfiguration,
@@ -65,8 +70,10 @@ impl Finding {
         self
     }
     pub fn evidence(mut self, k: &str, v: impl Serialize) -> Self {
-        self.evidence
-            .insert(k.to_string(), serde_json::to_value(v).unwrap_or(serde_json::Value::Null));
+        self.evidence.insert(
+            k.to_string(),
+            serde_json::to_value(v).unwrap_or(serde_json::Value::Null),
+        );
         self
     }
     pub fn key(mut self, k: impl Into<String>) -> Self {
@@ -102,15 +109,23 @@ mod tests {
 
     #[test]
     fn id_is_stable_and_ignores_wording_and_severity() {
-        let mut a = Finding::new("certificate_expired", Severity::High, "arn:x", "us-east-1").title("A");
-        let mut b = Finding::new("certificate_expired", Severity::Critical, "arn:x", "us-east-1").title("B");
+        let mut a =
+            Finding::new("certificate_expired", Severity::High, "arn:x", "us-east-1").title("A");
+        let mut b = Finding::new(
+            "certificate_expired",
+            Severity::Critical,
+            "arn:x",
+            "us-east-1",
+        )
+        .title("B");
         a.assign_id();
         b.assign_id();
         assert_eq!(a.id, b.id);
         let mut c = Finding::new("certificate_expired", Severity::High, "arn:y", "us-east-1");
         c.assign_id();
         assert_ne!(a.id, c.id);
-        let mut d = Finding::new("certificate_expired", Severity::High, "arn:x", "us-east-1").hostname("a.example.com");
+        let mut d = Finding::new("certificate_expired", Severity::High, "arn:x", "us-east-1")
+            .hostname("a.example.com");
         d.assign_id();
         assert_ne!(a.id, d.id);
     }

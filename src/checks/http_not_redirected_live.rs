@@ -17,7 +17,11 @@ pub const DOC: CheckDoc = CheckDoc {
     fix: "Answer port 80 with a 301 redirect to https:// on the same host (ALB listener default action, or CloudFront viewer protocol policy redirect-to-https), then add HSTS.",
 };
 
-declare_check!(HttpNotRedirectedLive, "http_not_redirected_live", Cause::HttpNotRedirected);
+declare_check!(
+    HttpNotRedirectedLive,
+    "http_not_redirected_live",
+    Cause::HttpNotRedirected
+);
 
 fn run(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -46,8 +50,14 @@ fn run(ctx: &Context) -> Vec<Finding> {
             } else if let Some(e) = &h.http.error {
                 out.push(
                     base(Severity::Low, "broken")
-                        .title(format!("Port 80 of {} does not answer HTTP properly", h.hostname))
-                        .detail(format!("http://{}/ accepted the connection but failed: {e}.", h.hostname)),
+                        .title(format!(
+                            "Port 80 of {} does not answer HTTP properly",
+                            h.hostname
+                        ))
+                        .detail(format!(
+                            "http://{}/ accepted the connection but failed: {e}.",
+                            h.hostname
+                        )),
                 );
             }
             continue;
@@ -57,11 +67,25 @@ fn run(ctx: &Context) -> Vec<Finding> {
         let target_host = location
             .strip_prefix("https://")
             .or_else(|| location.strip_prefix("HTTPS://"))
-            .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default().split(':').next().unwrap_or_default().to_ascii_lowercase());
+            .map(|rest| {
+                rest.split(['/', '?', '#'])
+                    .next()
+                    .unwrap_or_default()
+                    .split(':')
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase()
+            });
         let f = if !is_redirect {
             base(Severity::Medium, "served")
-                .title(format!("http://{}/ is served over plain HTTP (status {status})", h.hostname))
-                .detail(format!("Port 80 answered {status} instead of redirecting to https://{}/.", h.hostname))
+                .title(format!(
+                    "http://{}/ is served over plain HTTP (status {status})",
+                    h.hostname
+                ))
+                .detail(format!(
+                    "Port 80 answered {status} instead of redirecting to https://{}/.",
+                    h.hostname
+                ))
         } else if let Some(th) = target_host {
             if th == h.hostname {
                 continue;
@@ -72,7 +96,10 @@ fn run(ctx: &Context) -> Vec<Finding> {
         } else {
             base(Severity::Medium, "to-http")
                 .title(format!("http://{}/ redirects but not to HTTPS", h.hostname))
-                .detail(format!("Port 80 answers {status} → {:?}, which keeps visitors on plain HTTP.", location))
+                .detail(format!(
+                    "Port 80 answers {status} → {:?}, which keeps visitors on plain HTTP.",
+                    location
+                ))
         };
         out.push(f);
     }
@@ -95,7 +122,12 @@ mod tests {
         if closed {
             h.http.error = Some("connection refused".into());
         }
-        run_live(&HttpNotRedirectedLive, &Inventory::default(), &[h], &Config::default())
+        run_live(
+            &HttpNotRedirectedLive,
+            &Inventory::default(),
+            &[h],
+            &Config::default(),
+        )
     }
 
     #[test]
@@ -107,8 +139,14 @@ mod tests {
     #[test]
     fn plain_page_other_host_and_http_redirects_are_findings() {
         assert_eq!(http(Some(200), None, false)[0].severity, Severity::Medium);
-        assert_eq!(http(Some(301), Some("https://www.example.com/"), false)[0].severity, Severity::Low);
-        assert_eq!(http(Some(302), Some("http://a.example.com/"), false)[0].severity, Severity::Medium);
+        assert_eq!(
+            http(Some(301), Some("https://www.example.com/"), false)[0].severity,
+            Severity::Low
+        );
+        assert_eq!(
+            http(Some(302), Some("http://a.example.com/"), false)[0].severity,
+            Severity::Medium
+        );
         assert_eq!(http(Some(404), None, false).len(), 1);
     }
 

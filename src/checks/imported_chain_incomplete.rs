@@ -17,19 +17,34 @@ pub const DOC: CheckDoc = CheckDoc {
     fix: "Re-import the certificate under the same ARN with --certificate-chain holding the intermediate certificate(s) from your CA.",
 };
 
-declare_check!(ImportedChainIncomplete, "imported_chain_incomplete", Cause::Untrusted);
+declare_check!(
+    ImportedChainIncomplete,
+    "imported_chain_incomplete",
+    Cause::Untrusted
+);
 
 fn run(ctx: &Context) -> Vec<Finding> {
     let inv = ctx.inventory;
     let mut out = Vec::new();
-    for c in inv.certificates.iter().filter(|c| c.cert_type == "IMPORTED" && inv.is_in_use(c)) {
+    for c in inv
+        .certificates
+        .iter()
+        .filter(|c| c.cert_type == "IMPORTED" && inv.is_in_use(c))
+    {
         let Some(pem) = &c.pem else { continue };
-        let Ok(leafs) = x509::parse_pem(&pem.certificate) else { continue };
+        let Ok(leafs) = x509::parse_pem(&pem.certificate) else {
+            continue;
+        };
         let Some(leaf) = leafs.first() else { continue };
         if leaf.is_self_issued() {
             continue; // imported_self_signed reports it
         }
-        let chain = pem.chain.as_deref().map(x509::parse_pem).and_then(Result::ok).unwrap_or_default();
+        let chain = pem
+            .chain
+            .as_deref()
+            .map(x509::parse_pem)
+            .and_then(Result::ok)
+            .unwrap_or_default();
         if chain.iter().any(|ca| leaf.is_issued_by(ca)) {
             continue;
         }
@@ -68,7 +83,10 @@ mod tests {
         c.cert_type = "IMPORTED".into();
         c.in_use = Some(true);
         c.pem = Some(ca_issued_pem("a.example.com", with_chain));
-        Inventory { certificates: vec![c], ..Default::default() }
+        Inventory {
+            certificates: vec![c],
+            ..Default::default()
+        }
     }
 
     #[test]

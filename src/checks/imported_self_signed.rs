@@ -19,9 +19,15 @@ declare_check!(ImportedSelfSigned, "imported_self_signed", Cause::Untrusted);
 fn run(ctx: &Context) -> Vec<Finding> {
     let inv = ctx.inventory;
     let mut out = Vec::new();
-    for c in inv.certificates.iter().filter(|c| c.cert_type == "IMPORTED" && inv.is_in_use(c)) {
+    for c in inv
+        .certificates
+        .iter()
+        .filter(|c| c.cert_type == "IMPORTED" && inv.is_in_use(c))
+    {
         let Some(pem) = &c.pem else { continue };
-        let Ok(leaf) = x509::parse_pem(&pem.certificate) else { continue };
+        let Ok(leaf) = x509::parse_pem(&pem.certificate) else {
+            continue;
+        };
         let Some(leaf) = leaf.first() else { continue };
         if !leaf.is_self_issued() {
             continue;
@@ -58,19 +64,37 @@ mod tests {
         c.cert_type = "IMPORTED".into();
         c.in_use = Some(in_use);
         c.pem = Some(pem);
-        Inventory { certificates: vec![c], ..Default::default() }
+        Inventory {
+            certificates: vec![c],
+            ..Default::default()
+        }
     }
 
     #[test]
     fn self_signed_in_use_is_flagged() {
-        let f = run_check(&ImportedSelfSigned, &imported(self_signed_pem("a.example.com"), true));
+        let f = run_check(
+            &ImportedSelfSigned,
+            &imported(self_signed_pem("a.example.com"), true),
+        );
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::High);
     }
 
     #[test]
     fn ca_issued_or_unused_is_silent() {
-        assert!(run_check(&ImportedSelfSigned, &imported(ca_issued_pem("a.example.com", true), true)).is_empty());
-        assert!(run_check(&ImportedSelfSigned, &imported(self_signed_pem("a.example.com"), false)).is_empty());
+        assert!(
+            run_check(
+                &ImportedSelfSigned,
+                &imported(ca_issued_pem("a.example.com", true), true)
+            )
+            .is_empty()
+        );
+        assert!(
+            run_check(
+                &ImportedSelfSigned,
+                &imported(self_signed_pem("a.example.com"), false)
+            )
+            .is_empty()
+        );
     }
 }

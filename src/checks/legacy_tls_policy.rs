@@ -16,7 +16,11 @@ pub const DOC: CheckDoc = CheckDoc {
     fix: "Use ELBSecurityPolicy-TLS13-1-2-2021-06 (or newer) on listeners and TLSv1.2_2021 on CloudFront.",
 };
 
-declare_check!(LegacyTlsPolicy, "legacy_tls_policy", Cause::TlsConfiguration);
+declare_check!(
+    LegacyTlsPolicy,
+    "legacy_tls_policy",
+    Cause::TlsConfiguration
+);
 
 /// ELB policies that still negotiate TLS 1.0 or 1.1.
 const LEGACY_ELB_POLICIES: &[&str] = &[
@@ -41,7 +45,13 @@ fn run(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for lb in &inv.load_balancers {
         for l in lb.https_listeners() {
-            let Some(policy) = l.ssl_policy.as_deref().filter(|p| elb_policy_allows_legacy(p)) else { continue };
+            let Some(policy) = l
+                .ssl_policy
+                .as_deref()
+                .filter(|p| elb_policy_allows_legacy(p))
+            else {
+                continue;
+            };
             out.push(
                 Finding::new(LegacyTlsPolicy::ID, Severity::Low, &l.arn, &lb.region)
                     .title(format!("{} listener {}:{} allows TLS 1.0/1.1 ({policy})", lb.name, l.protocol, l.port))
@@ -56,8 +66,12 @@ fn run(ctx: &Context) -> Vec<Finding> {
         }
     }
     for d in &inv.distributions {
-        let Some(v) = d.viewer_certificate.minimum_protocol_version.as_deref() else { continue };
-        if d.viewer_certificate.cloudfront_default_certificate || !matches!(v, "SSLv3" | "TLSv1" | "TLSv1_2016" | "TLSv1.1_2016") {
+        let Some(v) = d.viewer_certificate.minimum_protocol_version.as_deref() else {
+            continue;
+        };
+        if d.viewer_certificate.cloudfront_default_certificate
+            || !matches!(v, "SSLv3" | "TLSv1" | "TLSv1_2016" | "TLSv1.1_2016")
+        {
             continue; // the default certificate forces TLSv1 and cannot be changed
         }
         out.push(
@@ -86,7 +100,13 @@ mod tests {
         let mut l2 = listener("x", 8443, "HTTPS", forward());
         l2.ssl_policy = Some("ELBSecurityPolicy-TLS13-1-2-2021-06".into());
         lb.listeners.push(l2);
-        let f = run_check(&LegacyTlsPolicy, &Inventory { load_balancers: vec![lb], ..Default::default() });
+        let f = run_check(
+            &LegacyTlsPolicy,
+            &Inventory {
+                load_balancers: vec![lb],
+                ..Default::default()
+            },
+        );
         assert_eq!(f.len(), 1);
         assert!(f[0].title.contains("443"));
     }
@@ -95,6 +115,16 @@ mod tests {
     fn cloudfront_tlsv1_is_flagged() {
         let mut d = distribution("E1", &["a.example.com"], Some("c"));
         d.viewer_certificate.minimum_protocol_version = Some("TLSv1_2016".into());
-        assert_eq!(run_check(&LegacyTlsPolicy, &Inventory { distributions: vec![d], ..Default::default() }).len(), 1);
+        assert_eq!(
+            run_check(
+                &LegacyTlsPolicy,
+                &Inventory {
+                    distributions: vec![d],
+                    ..Default::default()
+                }
+            )
+            .len(),
+            1
+        );
     }
 }

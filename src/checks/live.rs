@@ -28,7 +28,10 @@ pub fn expected_targets(inv: &Inventory, host: &str) -> Vec<String> {
     for lb in &inv.load_balancers {
         let routed = inv.load_balancer_hostnames(lb).contains_key(host);
         let carries = lb.https_listeners().any(|l| {
-            l.certificates.iter().any(|c| inv.certificate(&c.arn).is_some_and(|c| covered_by(&c.sans, host)))
+            l.certificates.iter().any(|c| {
+                inv.certificate(&c.arn)
+                    .is_some_and(|c| covered_by(&c.sans, host))
+            })
         });
         if routed || carries {
             out.push(normalize(&lb.dns_name));
@@ -61,8 +64,16 @@ pub fn expected_certificates<'a>(inv: &'a Inventory, host: &str) -> Vec<&'a Cert
             continue;
         }
         for l in lb.https_listeners().filter(|l| l.port == 443) {
-            let certs: Vec<&Certificate> = l.certificates.iter().filter_map(|c| inv.certificate(&c.arn)).collect();
-            let covering: Vec<&Certificate> = certs.iter().copied().filter(|c| covered_by(&c.sans, host)).collect();
+            let certs: Vec<&Certificate> = l
+                .certificates
+                .iter()
+                .filter_map(|c| inv.certificate(&c.arn))
+                .collect();
+            let covering: Vec<&Certificate> = certs
+                .iter()
+                .copied()
+                .filter(|c| covered_by(&c.sans, host))
+                .collect();
             if covering.is_empty() {
                 out.extend(l.default_certificate().and_then(|a| inv.certificate(a)));
             } else {
@@ -72,7 +83,12 @@ pub fn expected_certificates<'a>(inv: &'a Inventory, host: &str) -> Vec<&'a Cert
     }
     for d in &inv.distributions {
         if inv.distribution_hostnames(d).contains_key(host) {
-            out.extend(d.viewer_certificate.acm_certificate_arn.as_deref().and_then(|a| inv.certificate(a)));
+            out.extend(
+                d.viewer_certificate
+                    .acm_certificate_arn
+                    .as_deref()
+                    .and_then(|a| inv.certificate(a)),
+            );
         }
     }
     out.sort_by(|a, b| a.arn.cmp(&b.arn));
@@ -93,7 +109,11 @@ pub fn normalize_serial(s: &str) -> String {
         }
     };
     let t = hex.trim_start_matches('0');
-    if t.is_empty() { "0".into() } else { t.to_string() }
+    if t.is_empty() {
+        "0".into()
+    } else {
+        t.to_string()
+    }
 }
 
 #[cfg(test)]

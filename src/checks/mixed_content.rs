@@ -47,15 +47,38 @@ fn run(ctx: &Context) -> Vec<Finding> {
         }
         let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
         for (class, key, sev, what) in [
-            (Class::Blockable, "blockable", Severity::High, "blockable resources (blocked by the browser: the page breaks)"),
-            (Class::Form, "form", Severity::Medium, "forms that submit over plain HTTP"),
-            (Class::Upgradeable, "upgradeable", Severity::Low, "upgradeable media (auto-upgraded to HTTPS, dropped if that fails)"),
+            (
+                Class::Blockable,
+                "blockable",
+                Severity::High,
+                "blockable resources (blocked by the browser: the page breaks)",
+            ),
+            (
+                Class::Form,
+                "form",
+                Severity::Medium,
+                "forms that submit over plain HTTP",
+            ),
+            (
+                Class::Upgradeable,
+                "upgradeable",
+                Severity::Low,
+                "upgradeable media (auto-upgraded to HTTPS, dropped if that fails)",
+            ),
         ] {
-            let refs: Vec<&InsecureRef> = h.page.insecure.iter().filter(|r| classify(r) == class).collect();
+            let refs: Vec<&InsecureRef> = h
+                .page
+                .insecure
+                .iter()
+                .filter(|r| classify(r) == class)
+                .collect();
             if refs.is_empty() {
                 continue;
             }
-            let list: Vec<String> = refs.iter().map(|r| format!("<{}> {}", r.element, r.url)).collect();
+            let list: Vec<String> = refs
+                .iter()
+                .map(|r| format!("<{}> {}", r.element, r.url))
+                .collect();
             out.push(
                 Finding::new(MixedContent::ID, sev, &resource, &region)
                     .hostname(&h.hostname)
@@ -83,14 +106,31 @@ mod tests {
     fn page(html: &str) -> Vec<Finding> {
         let mut h = host_serving("a.example.com", vec![]);
         h.page.insecure = crate::probe::scan_html(html);
-        run_live(&MixedContent, &Inventory::default(), &[h], &Config::default())
+        run_live(
+            &MixedContent,
+            &Inventory::default(),
+            &[h],
+            &Config::default(),
+        )
     }
 
     #[test]
     fn blockable_upgradeable_and_forms_are_separate_findings() {
-        let f = page(r#"<script src="http://x/a.js"></script><img src="http://x/a.png"><form action="http://x/post"></form><link rel=stylesheet href="http://x/s.css">"#);
-        let classes: Vec<(&str, Severity)> = f.iter().map(|f| (f.evidence["class"].as_str().unwrap(), f.severity)).collect();
-        assert_eq!(classes, vec![("blockable", Severity::High), ("form", Severity::Medium), ("upgradeable", Severity::Low)]);
+        let f = page(
+            r#"<script src="http://x/a.js"></script><img src="http://x/a.png"><form action="http://x/post"></form><link rel=stylesheet href="http://x/s.css">"#,
+        );
+        let classes: Vec<(&str, Severity)> = f
+            .iter()
+            .map(|f| (f.evidence["class"].as_str().unwrap(), f.severity))
+            .collect();
+        assert_eq!(
+            classes,
+            vec![
+                ("blockable", Severity::High),
+                ("form", Severity::Medium),
+                ("upgradeable", Severity::Low)
+            ]
+        );
         assert!(f[0].detail.contains("s.css"));
     }
 

@@ -191,7 +191,12 @@ where
 {
     pairs
         .into_iter()
-        .map(|(k, v)| (k.into(), serde_json::to_value(v).unwrap_or(serde_json::Value::Null)))
+        .map(|(k, v)| {
+            (
+                k.into(),
+                serde_json::to_value(v).unwrap_or(serde_json::Value::Null),
+            )
+        })
         .collect()
 }
 
@@ -216,8 +221,13 @@ impl Severity {
             Severity::Critical => "critical",
         }
     }
-    pub const ALL_DESC: [Severity; 5] =
-        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+    pub const ALL_DESC: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
 }
 
 impl std::fmt::Display for Severity {
@@ -291,7 +301,11 @@ mod tests {
             let module = c.module().rsplit("::").next().unwrap();
             assert_eq!(c.id(), module, "check id must equal its module name");
             assert!(seen.insert(c.id()), "check {} registered twice", c.id());
-            assert!(!c.doc().detects.is_empty() && !c.doc().browser.is_empty() && !c.doc().fix.is_empty());
+            assert!(
+                !c.doc().detects.is_empty()
+                    && !c.doc().browser.is_empty()
+                    && !c.doc().fix.is_empty()
+            );
         }
     }
 

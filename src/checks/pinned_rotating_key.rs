@@ -40,12 +40,30 @@ fn served_keys(ctx: &Context) -> Vec<(String, PinMatch)> {
         let Some(pem) = &c.pem else { continue };
         if let Ok(leaf) = x509::parse_pem(&pem.certificate) {
             for l in leaf.into_iter().take(1) {
-                keys.push((l.spki_sha256.clone(), PinMatch { role: "leaf", resource: c.arn.clone(), region: c.region.clone(), hostname: Some(c.domain_name.clone()), subject: l.subject }));
+                keys.push((
+                    l.spki_sha256.clone(),
+                    PinMatch {
+                        role: "leaf",
+                        resource: c.arn.clone(),
+                        region: c.region.clone(),
+                        hostname: Some(c.domain_name.clone()),
+                        subject: l.subject,
+                    },
+                ));
             }
         }
         if let Some(chain) = pem.chain.as_deref().and_then(|p| x509::parse_pem(p).ok()) {
             for ca in chain.into_iter().filter(|ca| !ca.is_self_issued()) {
-                keys.push((ca.spki_sha256.clone(), PinMatch { role: "intermediate", resource: c.arn.clone(), region: c.region.clone(), hostname: Some(c.domain_name.clone()), subject: ca.subject }));
+                keys.push((
+                    ca.spki_sha256.clone(),
+                    PinMatch {
+                        role: "intermediate",
+                        resource: c.arn.clone(),
+                        region: c.region.clone(),
+                        hostname: Some(c.domain_name.clone()),
+                        subject: ca.subject,
+                    },
+                ));
             }
         }
     }
@@ -57,7 +75,11 @@ fn served_keys(ctx: &Context) -> Vec<(String, PinMatch)> {
             keys.push((
                 cert.spki_sha256.clone(),
                 PinMatch {
-                    role: if i == 0 { "served leaf" } else { "served intermediate" },
+                    role: if i == 0 {
+                        "served leaf"
+                    } else {
+                        "served intermediate"
+                    },
                     resource: format!("host:{}", h.hostname),
                     region: "global".into(),
                     hostname: Some(h.hostname.clone()),
@@ -91,7 +113,11 @@ fn run(ctx: &Context) -> Vec<Finding> {
             );
             continue;
         }
-        let matches: Vec<&PinMatch> = keys.iter().filter(|(k, _)| *k == pin).map(|(_, m)| m).collect();
+        let matches: Vec<&PinMatch> = keys
+            .iter()
+            .filter(|(k, _)| *k == pin)
+            .map(|(_, m)| m)
+            .collect();
         if matches.is_empty() {
             out.push(
                 Finding::new(PinnedRotatingKey::ID, Severity::Low, "config:PINNED_SPKI_SHA256", "global")
@@ -138,19 +164,39 @@ mod tests {
 
     fn setup(pins: Vec<String>) -> (Inventory, Config, String, String) {
         let pem = ca_issued_pem("app.example.com", true);
-        let leaf = x509::parse_pem(&pem.certificate).unwrap().remove(0).spki_sha256;
-        let inter = x509::parse_pem(pem.chain.as_deref().unwrap()).unwrap().remove(0).spki_sha256;
+        let leaf = x509::parse_pem(&pem.certificate)
+            .unwrap()
+            .remove(0)
+            .spki_sha256;
+        let inter = x509::parse_pem(pem.chain.as_deref().unwrap())
+            .unwrap()
+            .remove(0)
+            .spki_sha256;
         let mut c = cert("pinned", &["app.example.com"], 200);
         c.in_use = Some(true);
         c.pem = Some(pem);
-        let cfg = Config { pinned_spki_sha256: pins, ..Default::default() };
-        (Inventory { certificates: vec![c], ..Default::default() }, cfg, leaf, inter)
+        let cfg = Config {
+            pinned_spki_sha256: pins,
+            ..Default::default()
+        };
+        (
+            Inventory {
+                certificates: vec![c],
+                ..Default::default()
+            },
+            cfg,
+            leaf,
+            inter,
+        )
     }
 
     #[test]
     fn leaf_and_intermediate_pins_are_flagged() {
         let (inv, _, leaf, inter) = setup(vec![]);
-        let cfg = Config { pinned_spki_sha256: vec![leaf, format!("pin-sha256=\"{inter}\"")], ..Default::default() };
+        let cfg = Config {
+            pinned_spki_sha256: vec![leaf, format!("pin-sha256=\"{inter}\"")],
+            ..Default::default()
+        };
         let f = run_with(&PinnedRotatingKey, &inv, &cfg);
         assert_eq!(f.len(), 2);
         assert!(f.iter().all(|f| f.severity == Severity::High));

@@ -4,11 +4,26 @@
 /// (name, base64 SHA-256 of the SPKI). Regenerate from Debian's ca-certificates:
 /// `openssl x509 -in Amazon_Root_CA_1.pem -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`.
 pub const AMAZON_TRUST_SERVICES_ROOTS: &[(&str, &str)] = &[
-    ("Amazon Root CA 1", "++MBgDH5WGvL9Bcn5Be30cRcL0f5O+NyoXuWtQdX1aI="),
-    ("Amazon Root CA 2", "f0KW/FtqTjs108NpYj42SrGvOB2PpxIVM8nWxjPqJGE="),
-    ("Amazon Root CA 3", "NqvDJlas/GRcYbcWE8S/IceH9cq77kg0jVhZeAPXq8k="),
-    ("Amazon Root CA 4", "9+ze1cZgR9KO1kZrVDxA4HQ6voHRCSVNz4RdTCx4U8U="),
-    ("Starfield Services Root CA - G2", "KwccWaCgrnaw6tsrrSO61FgLacNgG2MMLq8GE6+oP5I="),
+    (
+        "Amazon Root CA 1",
+        "++MBgDH5WGvL9Bcn5Be30cRcL0f5O+NyoXuWtQdX1aI=",
+    ),
+    (
+        "Amazon Root CA 2",
+        "f0KW/FtqTjs108NpYj42SrGvOB2PpxIVM8nWxjPqJGE=",
+    ),
+    (
+        "Amazon Root CA 3",
+        "NqvDJlas/GRcYbcWE8S/IceH9cq77kg0jVhZeAPXq8k=",
+    ),
+    (
+        "Amazon Root CA 4",
+        "9+ze1cZgR9KO1kZrVDxA4HQ6voHRCSVNz4RdTCx4U8U=",
+    ),
+    (
+        "Starfield Services Root CA - G2",
+        "KwccWaCgrnaw6tsrrSO61FgLacNgG2MMLq8GE6+oP5I=",
+    ),
 ];
 
 /// SHA-256 of empty input: a pin copied from broken sample code; it matches no key.

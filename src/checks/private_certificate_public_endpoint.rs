@@ -16,7 +16,11 @@ pub const DOC: CheckDoc = CheckDoc {
     fix: "Request a public certificate (aws acm request-certificate without --certificate-authority-arn) and attach it instead; keep private certificates for internal load balancers.",
 };
 
-declare_check!(PrivateCertificatePublicEndpoint, "private_certificate_public_endpoint", Cause::Untrusted);
+declare_check!(
+    PrivateCertificatePublicEndpoint,
+    "private_certificate_public_endpoint",
+    Cause::Untrusted
+);
 
 fn run(ctx: &Context) -> Vec<Finding> {
     let inv = ctx.inventory;
@@ -24,14 +28,25 @@ fn run(ctx: &Context) -> Vec<Finding> {
     for c in inv.certificates.iter().filter(|c| c.cert_type == "PRIVATE") {
         for u in inv.usages(&c.arn) {
             let (resource, what) = match &u {
-                Usage::Listener { lb_arn, listener_arn, .. } => {
-                    let Some(lb) = inv.load_balancers.iter().find(|lb| &lb.arn == lb_arn) else { continue };
+                Usage::Listener {
+                    lb_arn,
+                    listener_arn,
+                    ..
+                } => {
+                    let Some(lb) = inv.load_balancers.iter().find(|lb| &lb.arn == lb_arn) else {
+                        continue;
+                    };
                     if !lb.is_internet_facing() {
                         continue;
                     }
-                    (listener_arn.clone(), format!("internet-facing load balancer {}", lb.name))
+                    (
+                        listener_arn.clone(),
+                        format!("internet-facing load balancer {}", lb.name),
+                    )
                 }
-                Usage::Distribution { arn } => (arn.clone(), format!("CloudFront distribution {arn}")),
+                Usage::Distribution { arn } => {
+                    (arn.clone(), format!("CloudFront distribution {arn}"))
+                }
                 Usage::InUseBy { .. } => continue,
             };
             out.push(
@@ -67,13 +82,24 @@ mod tests {
         c.cert_type = "PRIVATE".into();
         let mut lb = alb("app");
         lb.scheme = scheme.into();
-        lb.listeners.push(with_certs(listener("app", 443, "HTTPS", forward()), "pca", &[]));
-        Inventory { certificates: vec![c], load_balancers: vec![lb], ..Default::default() }
+        lb.listeners.push(with_certs(
+            listener("app", 443, "HTTPS", forward()),
+            "pca",
+            &[],
+        ));
+        Inventory {
+            certificates: vec![c],
+            load_balancers: vec![lb],
+            ..Default::default()
+        }
     }
 
     #[test]
     fn private_cert_on_internet_facing_alb_is_flagged() {
-        assert_eq!(run_check(&PrivateCertificatePublicEndpoint, &setup("internet-facing")).len(), 1);
+        assert_eq!(
+            run_check(&PrivateCertificatePublicEndpoint, &setup("internet-facing")).len(),
+            1
+        );
     }
 
     #[test]
@@ -84,7 +110,8 @@ mod tests {
     #[test]
     fn private_cert_on_cloudfront_is_flagged() {
         let mut inv = setup("internal");
-        inv.distributions.push(distribution("E9", &["app.example.com"], Some("pca")));
+        inv.distributions
+            .push(distribution("E9", &["app.example.com"], Some("pca")));
         assert_eq!(run_check(&PrivateCertificatePublicEndpoint, &inv).len(), 1);
     }
 }

@@ -25,7 +25,11 @@ fn run(ctx: &Context) -> Vec<Finding> {
     for c in &inv.certificates {
         let in_use = inv.is_in_use(c);
         let days = c.not_after.map(|na| days_until(ctx.now, na));
-        if let Some(r) = c.renewal.as_ref().filter(|r| matches!(r.status.as_str(), "FAILED" | "PENDING_VALIDATION")) {
+        if let Some(r) = c
+            .renewal
+            .as_ref()
+            .filter(|r| matches!(r.status.as_str(), "FAILED" | "PENDING_VALIDATION"))
+        {
             let pending: Vec<&str> = r
                 .validations
                 .iter()
@@ -103,8 +107,16 @@ mod tests {
             reason: reason.map(str::to_string),
             updated_at: Some(now()),
             validations: vec![
-                DomainValidation { domain_name: "shop.example.com".into(), status: Some("SUCCESS".into()), ..Default::default() },
-                DomainValidation { domain_name: "www.shop.example.com".into(), status: Some("PENDING_VALIDATION".into()), ..Default::default() },
+                DomainValidation {
+                    domain_name: "shop.example.com".into(),
+                    status: Some("SUCCESS".into()),
+                    ..Default::default()
+                },
+                DomainValidation {
+                    domain_name: "www.shop.example.com".into(),
+                    status: Some("PENDING_VALIDATION".into()),
+                    ..Default::default()
+                },
             ],
         });
         inv.certificates.push(c);
@@ -113,24 +125,39 @@ mod tests {
 
     #[test]
     fn failed_renewal_names_reason_and_pending_domains() {
-        let f = run_check(&RenewalFailed, &with_renewal("FAILED", Some("CAA_ERROR"), 40));
+        let f = run_check(
+            &RenewalFailed,
+            &with_renewal("FAILED", Some("CAA_ERROR"), 40),
+        );
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::High);
         assert!(f[0].title.contains("CAA_ERROR"));
-        assert_eq!(f[0].evidence["pending_domains"], serde_json::json!(["www.shop.example.com"]));
+        assert_eq!(
+            f[0].evidence["pending_domains"],
+            serde_json::json!(["www.shop.example.com"])
+        );
         assert!(f[0].remediation[0].contains("CAA"));
     }
 
     #[test]
     fn pending_validation_close_to_expiry_is_critical() {
-        let f = run_check(&RenewalFailed, &with_renewal("PENDING_VALIDATION", Some("PENDING_DOMAIN_VALIDATION"), 3));
+        let f = run_check(
+            &RenewalFailed,
+            &with_renewal("PENDING_VALIDATION", Some("PENDING_DOMAIN_VALIDATION"), 3),
+        );
         assert_eq!(f[0].severity, Severity::Critical);
     }
 
     #[test]
     fn healthy_renewal_is_silent() {
         assert!(run_check(&RenewalFailed, &with_renewal("SUCCESS", None, 40)).is_empty());
-        assert!(run_check(&RenewalFailed, &with_renewal("PENDING_AUTO_RENEWAL", None, 50)).is_empty());
+        assert!(
+            run_check(
+                &RenewalFailed,
+                &with_renewal("PENDING_AUTO_RENEWAL", None, 50)
+            )
+            .is_empty()
+        );
     }
 
     #[test]

@@ -30,7 +30,11 @@ fn run(ctx: &Context) -> Vec<Finding> {
         if days <= ctx.config.expiry_warning_days {
             continue; // certificate_expiring already speaks, louder
         }
-        let severity = if days <= 60 { Severity::Medium } else { Severity::Low };
+        let severity = if days <= 60 {
+            Severity::Medium
+        } else {
+            Severity::Low
+        };
         let users: Vec<String> = inv.usages(&c.arn).iter().map(usage_label).collect();
         let f = match (c.cert_type.as_str(), c.renewal_eligibility.as_deref()) {
             ("IMPORTED", _) => Finding::new(RenewalIneligible::ID, severity, &c.arn, &c.region)
@@ -91,21 +95,56 @@ mod tests {
 
     #[test]
     fn in_use_imported_certificate_is_flagged() {
-        let f = run_check(&RenewalIneligible, &inv_with("IMPORTED", "INELIGIBLE", true, 200));
+        let f = run_check(
+            &RenewalIneligible,
+            &inv_with("IMPORTED", "INELIGIBLE", true, 200),
+        );
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::Low);
-        assert_eq!(run_check(&RenewalIneligible, &inv_with("IMPORTED", "INELIGIBLE", true, 50))[0].severity, Severity::Medium);
+        assert_eq!(
+            run_check(
+                &RenewalIneligible,
+                &inv_with("IMPORTED", "INELIGIBLE", true, 50)
+            )[0]
+            .severity,
+            Severity::Medium
+        );
     }
 
     #[test]
     fn in_use_ineligible_amazon_certificate_is_flagged() {
-        assert_eq!(run_check(&RenewalIneligible, &inv_with("AMAZON_ISSUED", "INELIGIBLE", true, 200)).len(), 1);
+        assert_eq!(
+            run_check(
+                &RenewalIneligible,
+                &inv_with("AMAZON_ISSUED", "INELIGIBLE", true, 200)
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]
     fn eligible_or_unused_or_expiring_is_silent() {
-        assert!(run_check(&RenewalIneligible, &inv_with("AMAZON_ISSUED", "ELIGIBLE", true, 200)).is_empty());
-        assert!(run_check(&RenewalIneligible, &inv_with("IMPORTED", "INELIGIBLE", false, 200)).is_empty());
-        assert!(run_check(&RenewalIneligible, &inv_with("IMPORTED", "INELIGIBLE", true, 10)).is_empty());
+        assert!(
+            run_check(
+                &RenewalIneligible,
+                &inv_with("AMAZON_ISSUED", "ELIGIBLE", true, 200)
+            )
+            .is_empty()
+        );
+        assert!(
+            run_check(
+                &RenewalIneligible,
+                &inv_with("IMPORTED", "INELIGIBLE", false, 200)
+            )
+            .is_empty()
+        );
+        assert!(
+            run_check(
+                &RenewalIneligible,
+                &inv_with("IMPORTED", "INELIGIBLE", true, 10)
+            )
+            .is_empty()
+        );
     }
 }

@@ -22,25 +22,40 @@ pub const DOC: CheckDoc = CheckDoc {
     fix: "Replace the certificate with one issued with certificate transparency logging (an Amazon-issued ACM certificate with the default CT preference, or ask your CA), and deploy it.",
 };
 
-declare_check!(SctCountBelowPolicy, "sct_count_below_policy", Cause::CertificateTransparency);
+declare_check!(
+    SctCountBelowPolicy,
+    "sct_count_below_policy",
+    Cause::CertificateTransparency
+);
 
 fn run(ctx: &Context) -> Vec<Finding> {
     let logs = known_logs();
     let mut out = Vec::new();
     for h in ctx.hosts {
-        let Some(Ok(leaf)) = h.served_leaf() else { continue };
+        let Some(Ok(leaf)) = h.served_leaf() else {
+            continue;
+        };
         let at = time_within_validity(&leaf, ctx.now.timestamp());
         if ctx.trust.verify(&h.tls.served_chain, at) != (Verdict::Trusted { via_extra: false }) {
             continue; // untrusted chains are served_chain_untrusted's; private roots are exempt
         }
         let lifetime_days = (leaf.not_after - leaf.not_before) / 86_400;
         let needed = if lifetime_days <= 180 { 2 } else { 3 };
-        let known: Vec<&(String, String)> = leaf.embedded_scts.iter().filter_map(|s| logs.by_id.get(&s.log_id)).collect();
+        let known: Vec<&(String, String)> = leaf
+            .embedded_scts
+            .iter()
+            .filter_map(|s| logs.by_id.get(&s.log_id))
+            .collect();
         let operators: BTreeSet<&str> = known.iter().map(|(op, _)| op.as_str()).collect();
         if known.len() >= needed && operators.len() >= 2 {
             continue;
         }
-        let unknown: Vec<&str> = leaf.embedded_scts.iter().filter(|s| !logs.by_id.contains_key(&s.log_id)).map(|s| s.log_id.as_str()).collect();
+        let unknown: Vec<&str> = leaf
+            .embedded_scts
+            .iter()
+            .filter(|s| !logs.by_id.contains_key(&s.log_id))
+            .map(|s| s.log_id.as_str())
+            .collect();
         let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
         out.push(
             Finding::new(SctCountBelowPolicy::ID, Severity::High, &resource, &region)
@@ -82,7 +97,12 @@ mod tests {
         s.not_after = s.not_before + chrono::Duration::days(days);
         s.scts = scts.iter().map(|s| s.to_string()).collect();
         let h = host_serving("a.example.com", test_ca().chain(&s));
-        run_live(&SctCountBelowPolicy, &Inventory::default(), &[h], &Config::default())
+        run_live(
+            &SctCountBelowPolicy,
+            &Inventory::default(),
+            &[h],
+            &Config::default(),
+        )
     }
 
     #[test]
@@ -93,17 +113,31 @@ mod tests {
     #[test]
     fn too_few_or_one_operator_is_a_finding() {
         assert_eq!(served(&[GOOGLE], 90).len(), 1);
-        assert_eq!(served(&[GOOGLE, GOOGLE_2], 90).len(), 1, "one operator only");
+        assert_eq!(
+            served(&[GOOGLE, GOOGLE_2], 90).len(),
+            1,
+            "one operator only"
+        );
         assert_eq!(served(&[], 90).len(), 1);
-        assert_eq!(served(&[GOOGLE, CLOUDFLARE], 200).len(), 1, "over 180 days needs 3");
+        assert_eq!(
+            served(&[GOOGLE, CLOUDFLARE], 200).len(),
+            1,
+            "over 180 days needs 3"
+        );
         assert!(served(&[GOOGLE, CLOUDFLARE, DIGICERT], 200).is_empty());
     }
 
     #[test]
     fn unknown_logs_do_not_count() {
-        let f = served(&[GOOGLE, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="], 90);
+        let f = served(
+            &[GOOGLE, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="],
+            90,
+        );
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].evidence["unknown_log_ids"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            f[0].evidence["unknown_log_ids"].as_array().unwrap().len(),
+            1
+        );
     }
 
     #[test]
@@ -111,14 +145,29 @@ mod tests {
         let mut s = LeafSpec::new(&["a.example.com"]);
         s.scts = vec![];
         let h = host_serving("a.example.com", vec![test_ca().leaf(&s)]); // incomplete chain: untrusted
-        assert!(run_live(&SctCountBelowPolicy, &Inventory::default(), &[h], &Config::default()).is_empty());
+        assert!(
+            run_live(
+                &SctCountBelowPolicy,
+                &Inventory::default(),
+                &[h],
+                &Config::default()
+            )
+            .is_empty()
+        );
         let mut trust = crate::checks::trust::TrustStore::with_public_roots("");
         trust.add_extra(&test_ca().root_pem);
         let hosts = [host_serving("a.example.com", test_ca().chain(&s))];
         let inv = Inventory::default();
         let addrs = Default::default();
         let cfg = Config::default();
-        let ctx = Context { inventory: &inv, hosts: &hosts, resource_addresses: &addrs, trust: &trust, now: now(), config: &cfg };
+        let ctx = Context {
+            inventory: &inv,
+            hosts: &hosts,
+            resource_addresses: &addrs,
+            trust: &trust,
+            now: now(),
+            config: &cfg,
+        };
         assert!(SctCountBelowPolicy.run(&ctx).is_empty());
     }
 }

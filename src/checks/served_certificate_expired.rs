@@ -16,10 +16,16 @@ pub const DOC: CheckDoc = CheckDoc {
     fix: "Attach the renewed certificate to the endpoint that serves this hostname (or re-import it under the same ARN), and check the served chain's intermediates.",
 };
 
-declare_check!(ServedCertificateExpired, "served_certificate_expired", Cause::Expired);
+declare_check!(
+    ServedCertificateExpired,
+    "served_certificate_expired",
+    Cause::Expired
+);
 
 fn fmt(ts: i64) -> String {
-    chrono::DateTime::from_timestamp(ts, 0).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| ts.to_string())
+    chrono::DateTime::from_timestamp(ts, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| ts.to_string())
 }
 
 fn run(ctx: &Context) -> Vec<Finding> {
@@ -32,18 +38,31 @@ fn run(ctx: &Context) -> Vec<Finding> {
             if i > 0 && c.is_self_issued() {
                 continue;
             }
-            let role = if i == 0 { "certificate" } else { "intermediate certificate" };
+            let role = if i == 0 {
+                "certificate"
+            } else {
+                "intermediate certificate"
+            };
             let (title, detail, sev, key) = if c.not_after < now {
                 (
                     format!("{} serves an expired {role}", h.hostname),
-                    format!("The served {role} {} expired on {} ({} day(s) ago).", c.subject, fmt(c.not_after), (now - c.not_after) / 86_400),
+                    format!(
+                        "The served {role} {} expired on {} ({} day(s) ago).",
+                        c.subject,
+                        fmt(c.not_after),
+                        (now - c.not_after) / 86_400
+                    ),
                     Severity::Critical,
                     format!("expired/{i}"),
                 )
             } else if c.not_before > now {
                 (
                     format!("{} serves a {role} that is not valid yet", h.hostname),
-                    format!("The served {role} {} is valid only from {}.", c.subject, fmt(c.not_before)),
+                    format!(
+                        "The served {role} {} is valid only from {}.",
+                        c.subject,
+                        fmt(c.not_before)
+                    ),
                     Severity::High,
                     format!("not-yet-valid/{i}"),
                 )
@@ -79,7 +98,12 @@ mod tests {
 
     fn served(spec: LeafSpec) -> Vec<Finding> {
         let h = host_serving("a.example.com", test_ca().chain(&spec));
-        run_live(&ServedCertificateExpired, &Inventory::default(), &[h], &Config::default())
+        run_live(
+            &ServedCertificateExpired,
+            &Inventory::default(),
+            &[h],
+            &Config::default(),
+        )
     }
 
     #[test]

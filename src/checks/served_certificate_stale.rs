@@ -18,14 +18,24 @@ pub const DOC: CheckDoc = CheckDoc {
     fix: "Make the hostname's DNS record point at the load balancer or distribution that carries the current certificate, or attach the current certificate where the name is actually served.",
 };
 
-declare_check!(ServedCertificateStale, "served_certificate_stale", Cause::Expired);
+declare_check!(
+    ServedCertificateStale,
+    "served_certificate_stale",
+    Cause::Expired
+);
 
 fn run(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for h in ctx.hosts {
-        let Some(Ok(leaf)) = h.served_leaf() else { continue };
+        let Some(Ok(leaf)) = h.served_leaf() else {
+            continue;
+        };
         let expected = expected_certificates(ctx.inventory, &h.hostname);
-        let serials: Vec<String> = expected.iter().filter_map(|c| c.serial.as_deref()).map(normalize_serial).collect();
+        let serials: Vec<String> = expected
+            .iter()
+            .filter_map(|c| c.serial.as_deref())
+            .map(normalize_serial)
+            .collect();
         if serials.is_empty() || serials.contains(&normalize_serial(&leaf.serial_hex)) {
             continue;
         }
@@ -67,11 +77,23 @@ mod tests {
         let der = test_ca().leaf(&LeafSpec::new(&["shop.example.com"]));
         let served = crate::checks::x509::parse_der(&der).unwrap();
         let mut c = cert("c", &["shop.example.com"], 80);
-        c.serial = Some(if serial_matches { served.serial_hex.clone() } else { "0a:0b".into() });
+        c.serial = Some(if serial_matches {
+            served.serial_hex.clone()
+        } else {
+            "0a:0b".into()
+        });
         let mut lb = alb("shop");
-        lb.listeners.push(with_certs(listener("shop", 443, "HTTPS", forward()), "c", &[]));
-        let mut inv = Inventory { certificates: vec![c], ..Default::default() };
-        inv.dns_records.push(alias_record("shop.example.com", &lb.dns_name));
+        lb.listeners.push(with_certs(
+            listener("shop", 443, "HTTPS", forward()),
+            "c",
+            &[],
+        ));
+        let mut inv = Inventory {
+            certificates: vec![c],
+            ..Default::default()
+        };
+        inv.dns_records
+            .push(alias_record("shop.example.com", &lb.dns_name));
         inv.load_balancers.push(lb);
         let h = host_serving("shop.example.com", vec![der, test_ca().inter_der.clone()]);
         run_live(&ServedCertificateStale, &inv, &[h], &Config::default())

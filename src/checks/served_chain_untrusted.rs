@@ -19,7 +19,11 @@ pub const DOC: CheckDoc = CheckDoc {
     fix: "Serve a certificate from a public CA with its complete intermediate chain: an Amazon-issued ACM certificate on the load balancer or distribution does this automatically; for an imported one, re-import with --certificate-chain.",
 };
 
-declare_check!(ServedChainUntrusted, "served_chain_untrusted", Cause::Untrusted);
+declare_check!(
+    ServedChainUntrusted,
+    "served_chain_untrusted",
+    Cause::Untrusted
+);
 
 fn run(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -39,13 +43,21 @@ fn run(ctx: &Context) -> Vec<Finding> {
             continue;
         };
         let at = time_within_validity(&leaf, ctx.now.timestamp());
-        let Verdict::Untrusted(problems) = ctx.trust.verify(&h.tls.served_chain, at) else { continue };
+        let Verdict::Untrusted(problems) = ctx.trust.verify(&h.tls.served_chain, at) else {
+            continue;
+        };
         let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
         for p in problems {
             let base = Finding::new(ServedChainUntrusted::ID, Severity::High, &resource, &region)
                 .hostname(&h.hostname)
                 .evidence("problem", &p)
-                .evidence("served_chain", h.served_chain_facts().iter().map(|c| format!("{} (issued by {})", c.subject, c.issuer)).collect::<Vec<_>>());
+                .evidence(
+                    "served_chain",
+                    h.served_chain_facts()
+                        .iter()
+                        .map(|c| format!("{} (issued by {})", c.subject, c.issuer))
+                        .collect::<Vec<_>>(),
+                );
             let f = match &p {
                 TrustProblem::SelfSigned => base
                     .key("self-signed")
@@ -113,7 +125,12 @@ mod tests {
     use crate::inventory::Inventory;
 
     fn verdict(chain: Vec<Vec<u8>>) -> Vec<Finding> {
-        run_live(&ServedChainUntrusted, &Inventory::default(), &[host_serving("a.example.com", chain)], &Config::default())
+        run_live(
+            &ServedChainUntrusted,
+            &Inventory::default(),
+            &[host_serving("a.example.com", chain)],
+            &Config::default(),
+        )
     }
 
     #[test]
@@ -149,12 +166,18 @@ mod tests {
     fn private_root_is_unknown_unless_extra_trusted() {
         // A second, independent PKI: its root is not among the test's "public" roots.
         let other = {
-            use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+            use rcgen::{
+                BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
+            };
             let mut rp = CertificateParams::new(Vec::<String>::new()).unwrap();
-            rp.distinguished_name.push(DnType::CommonName, "Corp Private Root");
+            rp.distinguished_name
+                .push(DnType::CommonName, "Corp Private Root");
             rp.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
             let root = CertifiedIssuer::self_signed(rp, KeyPair::generate().unwrap()).unwrap();
-            let leaf = CertificateParams::new(vec!["a.example.com".to_string()]).unwrap().signed_by(&KeyPair::generate().unwrap(), &root).unwrap();
+            let leaf = CertificateParams::new(vec!["a.example.com".to_string()])
+                .unwrap()
+                .signed_by(&KeyPair::generate().unwrap(), &root)
+                .unwrap();
             (root.pem(), vec![leaf.der().to_vec(), root.der().to_vec()])
         };
         let f = verdict(other.1.clone());
@@ -167,7 +190,14 @@ mod tests {
         let hosts = [host_serving("a.example.com", other.1)];
         let addrs = Default::default();
         let cfg = Config::default();
-        let ctx = Context { inventory: &inv, hosts: &hosts, resource_addresses: &addrs, trust: &trust, now: now(), config: &cfg };
+        let ctx = Context {
+            inventory: &inv,
+            hosts: &hosts,
+            resource_addresses: &addrs,
+            trust: &trust,
+            now: now(),
+            config: &cfg,
+        };
         assert!(ServedChainUntrusted.run(&ctx).is_empty());
     }
 
@@ -175,13 +205,29 @@ mod tests {
     fn expired_and_untrusted_are_both_reported() {
         // Expiry is not a trust problem here, but the self-signed problem still shows.
         let mut p = rcgen::CertificateParams::new(vec!["a.example.com".to_string()]).unwrap();
-        p.not_before = time::OffsetDateTime::from_unix_timestamp((now() - chrono::Duration::days(400)).timestamp()).unwrap();
-        p.not_after = time::OffsetDateTime::from_unix_timestamp((now() - chrono::Duration::days(5)).timestamp()).unwrap();
+        p.not_before = time::OffsetDateTime::from_unix_timestamp(
+            (now() - chrono::Duration::days(400)).timestamp(),
+        )
+        .unwrap();
+        p.not_after = time::OffsetDateTime::from_unix_timestamp(
+            (now() - chrono::Duration::days(5)).timestamp(),
+        )
+        .unwrap();
         let c = p.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap();
         let hosts = [host_serving("a.example.com", vec![c.der().to_vec()])];
-        let f = run_live(&ServedChainUntrusted, &Inventory::default(), &hosts, &Config::default());
+        let f = run_live(
+            &ServedChainUntrusted,
+            &Inventory::default(),
+            &hosts,
+            &Config::default(),
+        );
         assert_eq!(f[0].evidence["problem"]["problem"], "self-signed");
-        let e = run_live(&crate::checks::served_certificate_expired::ServedCertificateExpired, &Inventory::default(), &hosts, &Config::default());
+        let e = run_live(
+            &crate::checks::served_certificate_expired::ServedCertificateExpired,
+            &Inventory::default(),
+            &hosts,
+            &Config::default(),
+        );
         assert_eq!(e.len(), 1);
     }
 }

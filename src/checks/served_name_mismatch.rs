@@ -17,18 +17,32 @@ pub const DOC: CheckDoc = CheckDoc {
     fix: "Serve a certificate whose subject alternative names include the hostname: add one to the listener's SNI list or the distribution, or fix the DNS record that sends the name to the wrong endpoint.",
 };
 
-declare_check!(ServedNameMismatch, "served_name_mismatch", Cause::NameMismatch);
+declare_check!(
+    ServedNameMismatch,
+    "served_name_mismatch",
+    Cause::NameMismatch
+);
 
 fn run(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for h in ctx.hosts {
-        let Some(Ok(leaf)) = h.served_leaf() else { continue };
+        let Some(Ok(leaf)) = h.served_leaf() else {
+            continue;
+        };
         if covered_by(&leaf.dns_names, &h.hostname) {
             continue;
         }
-        let cn_only = leaf.dns_names.is_empty() && leaf.subject.to_ascii_lowercase().contains(&format!("cn={}", h.hostname));
+        let cn_only = leaf.dns_names.is_empty()
+            && leaf
+                .subject
+                .to_ascii_lowercase()
+                .contains(&format!("cn={}", h.hostname));
         let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
-        let covers = if leaf.dns_names.is_empty() { "no names at all (it has no SAN extension)".to_string() } else { leaf.dns_names.join(", ") };
+        let covers = if leaf.dns_names.is_empty() {
+            "no names at all (it has no SAN extension)".to_string()
+        } else {
+            leaf.dns_names.join(", ")
+        };
         out.push(
             Finding::new(ServedNameMismatch::ID, Severity::High, &resource, &region)
                 .hostname(&h.hostname)
@@ -59,7 +73,12 @@ mod tests {
 
     fn served(host: &str, spec: LeafSpec) -> Vec<Finding> {
         let h = host_serving(host, test_ca().chain(&spec));
-        run_live(&ServedNameMismatch, &Inventory::default(), &[h], &Config::default())
+        run_live(
+            &ServedNameMismatch,
+            &Inventory::default(),
+            &[h],
+            &Config::default(),
+        )
     }
 
     #[test]
@@ -72,8 +91,14 @@ mod tests {
     #[test]
     fn one_label_wildcard_hits_and_two_label_misses() {
         assert!(served("a.example.com", LeafSpec::new(&["*.example.com"])).is_empty());
-        assert_eq!(served("a.b.example.com", LeafSpec::new(&["*.example.com"])).len(), 1);
-        assert!(served("A.Example.COM", LeafSpec::new(&["a.example.com"])).is_empty() || served("a.example.com", LeafSpec::new(&["A.EXAMPLE.com"])).is_empty());
+        assert_eq!(
+            served("a.b.example.com", LeafSpec::new(&["*.example.com"])).len(),
+            1
+        );
+        assert!(
+            served("A.Example.COM", LeafSpec::new(&["a.example.com"])).is_empty()
+                || served("a.example.com", LeafSpec::new(&["A.EXAMPLE.com"])).is_empty()
+        );
     }
 
     #[test]

@@ -37,7 +37,9 @@ pub fn cert(id: &str, sans: &[&str], days: i64) -> Certificate {
 }
 
 pub fn lb_arn(name: &str) -> String {
-    format!("arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:loadbalancer/app/{name}/50dc6c495c0c9188")
+    format!(
+        "arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:loadbalancer/app/{name}/50dc6c495c0c9188"
+    )
 }
 
 /// An internet-facing ALB with no listeners.
@@ -68,7 +70,9 @@ pub fn listener(lb: &str, port: i32, protocol: &str, default: Action) -> Listene
 }
 
 pub fn forward() -> Action {
-    Action::Forward { target: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1".into() }
+    Action::Forward {
+        target: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1".into(),
+    }
 }
 
 pub fn redirect(protocol: &str) -> Action {
@@ -82,9 +86,15 @@ pub fn redirect(protocol: &str) -> Action {
 }
 
 pub fn with_certs(mut l: Listener, default: &str, sni: &[&str]) -> Listener {
-    l.certificates.push(ListenerCertificate { arn: cert_arn(default), is_default: true });
+    l.certificates.push(ListenerCertificate {
+        arn: cert_arn(default),
+        is_default: true,
+    });
     for s in sni {
-        l.certificates.push(ListenerCertificate { arn: cert_arn(s), is_default: false });
+        l.certificates.push(ListenerCertificate {
+            arn: cert_arn(s),
+            is_default: false,
+        });
     }
     l
 }
@@ -103,7 +113,10 @@ pub fn distribution(id: &str, aliases: &[&str], cert_id: Option<&str>) -> Distri
             minimum_protocol_version: Some("TLSv1.2_2021".into()),
             ..Default::default()
         },
-        default_behavior: CacheBehavior { path_pattern: "*".into(), viewer_protocol_policy: "redirect-to-https".into() },
+        default_behavior: CacheBehavior {
+            path_pattern: "*".into(),
+            viewer_protocol_policy: "redirect-to-https".into(),
+        },
         behaviors: Vec::new(),
     }
 }
@@ -125,23 +138,42 @@ pub fn run_check(check: &dyn crate::checks::Check, inv: &Inventory) -> Vec<Findi
     run_with(check, inv, &Config::default())
 }
 
-pub fn run_with(check: &dyn crate::checks::Check, inv: &Inventory, config: &Config) -> Vec<Finding> {
+pub fn run_with(
+    check: &dyn crate::checks::Check,
+    inv: &Inventory,
+    config: &Config,
+) -> Vec<Finding> {
     run_live(check, inv, &[], config)
 }
 
 /// Runs one check over an inventory and probe facts; the test CA's root stands in for
 /// the browser's public roots.
-pub fn run_live(check: &dyn crate::checks::Check, inv: &Inventory, hosts: &[HostFacts], config: &Config) -> Vec<Finding> {
+pub fn run_live(
+    check: &dyn crate::checks::Check,
+    inv: &Inventory,
+    hosts: &[HostFacts],
+    config: &Config,
+) -> Vec<Finding> {
     let trust = crate::checks::trust::TrustStore::with_public_roots(&test_ca().root_pem);
     let addrs = std::collections::BTreeMap::new();
-    let ctx = Context { inventory: inv, hosts, resource_addresses: &addrs, trust: &trust, now: now(), config };
+    let ctx = Context {
+        inventory: inv,
+        hosts,
+        resource_addresses: &addrs,
+        trust: &trust,
+        now: now(),
+        config,
+    };
     check.run(&ctx)
 }
 
 /// A self-signed certificate for `host`, as PEM (leaf only, no chain).
 pub fn self_signed_pem(host: &str) -> CertificatePem {
     let ck = rcgen::generate_simple_self_signed(vec![host.to_string()]).unwrap();
-    CertificatePem { certificate: ck.cert.pem(), chain: None }
+    CertificatePem {
+        certificate: ck.cert.pem(),
+        chain: None,
+    }
 }
 
 /// A leaf for `host` issued by a test intermediate (itself under a test root); the
@@ -150,19 +182,33 @@ pub fn self_signed_pem(host: &str) -> CertificatePem {
 pub fn ca_issued_pem(host: &str, with_chain: bool) -> CertificatePem {
     use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
     let mut root_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    root_params.distinguished_name.push(DnType::CommonName, "Test Root");
+    root_params
+        .distinguished_name
+        .push(DnType::CommonName, "Test Root");
     root_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let root = CertifiedIssuer::self_signed(root_params, KeyPair::generate().unwrap()).unwrap();
     let mut int_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    int_params.distinguished_name.push(DnType::CommonName, "Test Intermediate");
+    int_params
+        .distinguished_name
+        .push(DnType::CommonName, "Test Intermediate");
     int_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let inter = CertifiedIssuer::signed_by(int_params, KeyPair::generate().unwrap(), &root).unwrap();
+    let inter =
+        CertifiedIssuer::signed_by(int_params, KeyPair::generate().unwrap(), &root).unwrap();
     let mut leaf_params = CertificateParams::new(vec![host.to_string()]).unwrap();
-    leaf_params.distinguished_name.push(DnType::CommonName, host);
+    leaf_params
+        .distinguished_name
+        .push(DnType::CommonName, host);
     let leaf_key = KeyPair::generate().unwrap();
     let leaf = leaf_params.signed_by(&leaf_key, &inter).unwrap();
-    let chain = if with_chain { format!("{}{}", inter.pem(), root.pem()) } else { root.pem() };
-    CertificatePem { certificate: leaf.pem(), chain: Some(chain) }
+    let chain = if with_chain {
+        format!("{}{}", inter.pem(), root.pem())
+    } else {
+        root.pem()
+    };
+    CertificatePem {
+        certificate: leaf.pem(),
+        chain: Some(chain),
+    }
 }
 
 /// A test PKI: a root (standing in for a browser-trusted root) and an intermediate.
@@ -206,7 +252,9 @@ fn sct_extension(log_ids: &[String]) -> rcgen::CustomExtension {
     use base64::Engine;
     let mut list = Vec::new();
     for (i, id) in log_ids.iter().enumerate() {
-        let id = base64::engine::general_purpose::STANDARD.decode(id).unwrap();
+        let id = base64::engine::general_purpose::STANDARD
+            .decode(id)
+            .unwrap();
         let mut sct = vec![0u8]; // v1
         sct.extend_from_slice(&id);
         sct.extend_from_slice(&(1_700_000_000_000u64 + i as u64).to_be_bytes());
@@ -238,11 +286,18 @@ impl TestCa {
         }
         p.not_before = to_offset(spec.not_before);
         p.not_after = to_offset(spec.not_after);
-        p.extended_key_usages = vec![if spec.client_auth_only { ExtendedKeyUsagePurpose::ClientAuth } else { ExtendedKeyUsagePurpose::ServerAuth }];
+        p.extended_key_usages = vec![if spec.client_auth_only {
+            ExtendedKeyUsagePurpose::ClientAuth
+        } else {
+            ExtendedKeyUsagePurpose::ServerAuth
+        }];
         if !spec.scts.is_empty() {
             p.custom_extensions.push(sct_extension(&spec.scts));
         }
-        p.signed_by(&KeyPair::generate().unwrap(), &self.inter).unwrap().der().to_vec()
+        p.signed_by(&KeyPair::generate().unwrap(), &self.inter)
+            .unwrap()
+            .der()
+            .to_vec()
     }
     /// Leaf + intermediate, as a well-configured server sends them.
     pub fn chain(&self, spec: &LeafSpec) -> Vec<Vec<u8>> {
@@ -256,19 +311,25 @@ pub fn test_ca() -> &'static TestCa {
     CA.get_or_init(|| {
         use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
         let mut rp = CertificateParams::new(Vec::<String>::new()).unwrap();
-        rp.distinguished_name.push(DnType::CommonName, "acm-doctor Test Root");
+        rp.distinguished_name
+            .push(DnType::CommonName, "acm-doctor Test Root");
         rp.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         rp.not_before = to_offset(now() - Duration::days(3650));
         rp.not_after = to_offset(now() + Duration::days(3650));
         let root = CertifiedIssuer::self_signed(rp, KeyPair::generate().unwrap()).unwrap();
         let mut ip = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ip.distinguished_name.push(DnType::CommonName, "acm-doctor Test Intermediate");
+        ip.distinguished_name
+            .push(DnType::CommonName, "acm-doctor Test Intermediate");
         ip.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         ip.not_before = to_offset(now() - Duration::days(3650));
         ip.not_after = to_offset(now() + Duration::days(3650));
         let inter = CertifiedIssuer::signed_by(ip, KeyPair::generate().unwrap(), &root).unwrap();
         let inter_der = inter.der().to_vec();
-        TestCa { root_pem: root.pem(), inter_der, inter }
+        TestCa {
+            root_pem: root.pem(),
+            inter_der,
+            inter,
+        }
     })
 }
 

@@ -22,7 +22,10 @@ pub enum TrustProblem {
     SelfSigned,
     /// The leaf's (or an intermediate's) issuer was not sent; `aia` says where a
     /// browser that fetches missing intermediates (Chrome) could find it.
-    IncompleteChain { missing_issuer: String, aia: Vec<String> },
+    IncompleteChain {
+        missing_issuer: String,
+        aia: Vec<String>,
+    },
     /// The chain ends at a root no browser trusts (a private or unknown CA).
     UnknownRoot { root: String },
     /// A signature in the chain does not verify.
@@ -39,7 +42,9 @@ pub enum TrustProblem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Verdict {
     /// Trusted; `via_extra` when only `EXTRA_TRUSTED_CA_PEM` makes it so.
-    Trusted { via_extra: bool },
+    Trusted {
+        via_extra: bool,
+    },
     Untrusted(Vec<TrustProblem>),
     /// Nothing to verify (no chain served, or a leaf that cannot be parsed).
     Unverifiable(String),
@@ -50,7 +55,11 @@ impl TrustStore {
     /// be used as anchors are returned as errors (the report names them).
     pub fn new(extra_pem: Option<&str>) -> (TrustStore, Vec<String>) {
         let public = webpki_roots::TLS_SERVER_ROOTS.to_vec();
-        let mut store = TrustStore { public, extra: Vec::new(), extra_subjects: Vec::new() };
+        let mut store = TrustStore {
+            public,
+            extra: Vec::new(),
+            extra_subjects: Vec::new(),
+        };
         let errors = match extra_pem {
             Some(pem) => store.add_extra(pem),
             None => Vec::new(),
@@ -61,7 +70,11 @@ impl TrustStore {
     /// A store whose *public* roots are the given PEM bundle (tests stand in for a
     /// browser's roots with their own CA).
     pub fn with_public_roots(pem: &str) -> TrustStore {
-        let mut s = TrustStore { public: Vec::new(), extra: Vec::new(), extra_subjects: Vec::new() };
+        let mut s = TrustStore {
+            public: Vec::new(),
+            extra: Vec::new(),
+            extra_subjects: Vec::new(),
+        };
         for der in pem_to_der(pem).unwrap_or_default() {
             if let Ok(a) = webpki::anchor_from_trusted_cert(&CertificateDer::from(der.as_slice())) {
                 s.public.push(a.to_owned());
@@ -91,12 +104,28 @@ impl TrustStore {
         errors
     }
 
-    fn check(&self, chain: &[Vec<u8>], anchors: &[TrustAnchor<'_>], at: UnixTime) -> Result<(), webpki::Error> {
+    fn check(
+        &self,
+        chain: &[Vec<u8>],
+        anchors: &[TrustAnchor<'_>],
+        at: UnixTime,
+    ) -> Result<(), webpki::Error> {
         let leaf_der = CertificateDer::from(chain[0].as_slice());
         let leaf = webpki::EndEntityCert::try_from(&leaf_der)?;
-        let intermediates: Vec<CertificateDer<'_>> = chain[1..].iter().map(|d| CertificateDer::from(d.as_slice())).collect();
-        leaf.verify_for_usage(webpki::ALL_VERIFICATION_ALGS, anchors, &intermediates, at, webpki::KeyUsage::server_auth(), None, None)
-            .map(|_| ())
+        let intermediates: Vec<CertificateDer<'_>> = chain[1..]
+            .iter()
+            .map(|d| CertificateDer::from(d.as_slice()))
+            .collect();
+        leaf.verify_for_usage(
+            webpki::ALL_VERIFICATION_ALGS,
+            anchors,
+            &intermediates,
+            at,
+            webpki::KeyUsage::server_auth(),
+            None,
+            None,
+        )
+        .map(|_| ())
     }
 
     /// Verifies a served chain (leaf first) at `at`. Callers that judge dates separately
@@ -123,10 +152,17 @@ impl TrustStore {
         let mut problems = Vec::new();
         for f in &facts {
             if f.has_weak_signature() && !(f.is_self_issued() && f.is_ca) {
-                problems.push(TrustProblem::Weak { what: format!("{} is signed with {}", f.subject, f.signature_algorithm) });
+                problems.push(TrustProblem::Weak {
+                    what: format!("{} is signed with {}", f.subject, f.signature_algorithm),
+                });
             }
             if f.has_weak_key() {
-                problems.push(TrustProblem::Weak { what: format!("{} has a {}-bit {} key", f.subject, f.public_key_bits, f.public_key_kind) });
+                problems.push(TrustProblem::Weak {
+                    what: format!(
+                        "{} has a {}-bit {} key",
+                        f.subject, f.public_key_bits, f.public_key_kind
+                    ),
+                });
             }
         }
         use webpki::Error as E;
@@ -135,22 +171,35 @@ impl TrustStore {
         #[allow(deprecated)]
         match public_err {
             E::UnknownIssuer => problems.push(self.classify_unknown_issuer(&leaf, &facts)),
-            E::InvalidSignatureForPublicKey | E::SignatureAlgorithmMismatch => problems.push(TrustProblem::BadSignature),
-            E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) => problems.push(TrustProblem::WrongEku),
+            E::InvalidSignatureForPublicKey | E::SignatureAlgorithmMismatch => {
+                problems.push(TrustProblem::BadSignature)
+            }
+            E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) => {
+                problems.push(TrustProblem::WrongEku)
+            }
             E::UnsupportedSignatureAlgorithm
             | E::UnsupportedSignatureAlgorithmContext(_)
             | E::UnsupportedSignatureAlgorithmForPublicKey
             | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
-                if !problems.iter().any(|p| matches!(p, TrustProblem::Weak { .. })) {
-                    problems.push(TrustProblem::Weak { what: "a signature algorithm browsers no longer accept".into() });
+                if !problems
+                    .iter()
+                    .any(|p| matches!(p, TrustProblem::Weak { .. }))
+                {
+                    problems.push(TrustProblem::Weak {
+                        what: "a signature algorithm browsers no longer accept".into(),
+                    });
                 }
             }
             // Dates are judged by the expiry checks; they are not a trust problem here.
             E::CertExpired { .. } | E::CertNotValidYet { .. } => {}
-            other => problems.push(TrustProblem::Other { error: format!("{other:?}") }),
+            other => problems.push(TrustProblem::Other {
+                error: format!("{other:?}"),
+            }),
         }
         if problems.is_empty() {
-            problems.push(TrustProblem::Other { error: "rejected by certificate path validation".into() });
+            problems.push(TrustProblem::Other {
+                error: "rejected by certificate path validation".into(),
+            });
         }
         Verdict::Untrusted(problems)
     }
@@ -165,13 +214,24 @@ impl TrustStore {
         let mut guard = 0;
         while guard < 10 {
             guard += 1;
-            match chain.iter().skip(1).find(|c| current.is_issued_by(c) && **c != current) {
-                Some(issuer) if issuer.is_self_issued() => return TrustProblem::UnknownRoot { root: issuer.subject.clone() },
+            match chain
+                .iter()
+                .skip(1)
+                .find(|c| current.is_issued_by(c) && **c != current)
+            {
+                Some(issuer) if issuer.is_self_issued() => {
+                    return TrustProblem::UnknownRoot {
+                        root: issuer.subject.clone(),
+                    };
+                }
                 Some(issuer) => current = issuer.clone(),
                 None => break,
             }
         }
-        TrustProblem::IncompleteChain { missing_issuer: current.issuer.clone(), aia: current.aia_ca_issuers.clone() }
+        TrustProblem::IncompleteChain {
+            missing_issuer: current.issuer.clone(),
+            aia: current.aia_ca_issuers.clone(),
+        }
     }
 }
 

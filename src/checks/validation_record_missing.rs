@@ -18,7 +18,11 @@ pub const DOC: CheckDoc = CheckDoc {
     fix: "Create the validation CNAME exactly as ACM lists it (ACM console: the certificate → \"Create records in Route 53\") and leave it in place for future renewals.",
 };
 
-declare_check!(ValidationRecordMissing, "validation_record_missing", Cause::Expired);
+declare_check!(
+    ValidationRecordMissing,
+    "validation_record_missing",
+    Cause::Expired
+);
 
 fn run(ctx: &Context) -> Vec<Finding> {
     let inv = ctx.inventory;
@@ -28,7 +32,10 @@ fn run(ctx: &Context) -> Vec<Finding> {
             continue;
         }
         let pending_issue = c.status == "PENDING_VALIDATION";
-        let pending_renewal = c.renewal.as_ref().is_some_and(|r| r.status == "PENDING_VALIDATION" || r.status == "FAILED");
+        let pending_renewal = c
+            .renewal
+            .as_ref()
+            .is_some_and(|r| r.status == "PENDING_VALIDATION" || r.status == "FAILED");
         let in_use = inv.is_in_use(c) && c.status == "ISSUED";
         if !(pending_issue || pending_renewal || in_use) {
             continue;
@@ -74,7 +81,9 @@ fn run(ctx: &Context) -> Vec<Finding> {
             let severity = if pending_issue || pending_renewal {
                 Severity::High
             } else {
-                days.map(severity_for_days).unwrap_or(Severity::Medium).min(Severity::Medium)
+                days.map(severity_for_days)
+                    .unwrap_or(Severity::Medium)
+                    .min(Severity::Medium)
             };
             let state = if pending_issue {
                 "is waiting for validation"
@@ -83,7 +92,12 @@ fn run(ctx: &Context) -> Vec<Finding> {
             } else {
                 "will not renew automatically"
             };
-            let zone_id = inv.dns_records.iter().find(|r| r.zone_name == zone).map(|r| r.zone_id.clone()).unwrap_or_default();
+            let zone_id = inv
+                .dns_records
+                .iter()
+                .find(|r| r.zone_name == zone)
+                .map(|r| r.zone_id.clone())
+                .unwrap_or_default();
             out.push(
                 Finding::new(ValidationRecordMissing::ID, severity, &c.arn, &c.region)
                     .hostname(&v.domain_name)
@@ -126,10 +140,15 @@ mod tests {
             domain_name: "shop.example.com".into(),
             method: Some("DNS".into()),
             status: Some("PENDING_VALIDATION".into()),
-            record: Some(ResourceRecord { name: "_abc.shop.example.com".into(), rtype: "CNAME".into(), value: "_xyz.acm-validations.aws".into() }),
+            record: Some(ResourceRecord {
+                name: "_abc.shop.example.com".into(),
+                rtype: "CNAME".into(),
+                value: "_xyz.acm-validations.aws".into(),
+            }),
         }];
         inv.certificates.push(c);
-        inv.dns_records.push(alias_record("shop.example.com", "x.elb.amazonaws.com"));
+        inv.dns_records
+            .push(alias_record("shop.example.com", "x.elb.amazonaws.com"));
         if let Some(v) = record_value {
             inv.dns_records.push(DnsRecord {
                 zone_id: "Z0EXAMPLE".into(),
@@ -154,12 +173,25 @@ mod tests {
 
     #[test]
     fn record_with_wrong_value_is_missing_too() {
-        assert_eq!(run_check(&ValidationRecordMissing, &setup("PENDING_VALIDATION", Some("_old.acm-validations.aws"))).len(), 1);
+        assert_eq!(
+            run_check(
+                &ValidationRecordMissing,
+                &setup("PENDING_VALIDATION", Some("_old.acm-validations.aws"))
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]
     fn present_record_or_foreign_zone_is_silent() {
-        assert!(run_check(&ValidationRecordMissing, &setup("PENDING_VALIDATION", Some("_xyz.acm-validations.aws"))).is_empty());
+        assert!(
+            run_check(
+                &ValidationRecordMissing,
+                &setup("PENDING_VALIDATION", Some("_xyz.acm-validations.aws"))
+            )
+            .is_empty()
+        );
         let mut inv = setup("PENDING_VALIDATION", None);
         inv.dns_records.clear(); // domain not hosted in Route 53: cannot judge
         assert!(run_check(&ValidationRecordMissing, &inv).is_empty());
@@ -170,6 +202,9 @@ mod tests {
         assert!(run_check(&ValidationRecordMissing, &setup("ISSUED", None)).is_empty());
         let mut inv = setup("ISSUED", None);
         inv.certificates[0].in_use = Some(true);
-        assert_eq!(run_check(&ValidationRecordMissing, &inv)[0].severity, Severity::Medium);
+        assert_eq!(
+            run_check(&ValidationRecordMissing, &inv)[0].severity,
+            Severity::Medium
+        );
     }
 }

@@ -89,7 +89,8 @@ pub fn parse_der(der: &[u8]) -> Result<CertFacts, ParseError> {
             }
             ParsedExtension::AuthorityInfoAccess(a) => {
                 for d in &a.accessdescs {
-                    if d.access_method == x509_parser::oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS
+                    if d.access_method
+                        == x509_parser::oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS
                         && let GeneralName::URI(u) = &d.access_location
                     {
                         aia.push(u.to_string());
@@ -120,7 +121,10 @@ pub fn parse_der(der: &[u8]) -> Result<CertFacts, ParseError> {
     Ok(CertFacts {
         subject: tbs.subject().to_string(),
         issuer: tbs.issuer().to_string(),
-        serial_hex: tbs.raw_serial_as_string().replace(':', "").to_ascii_lowercase(),
+        serial_hex: tbs
+            .raw_serial_as_string()
+            .replace(':', "")
+            .to_ascii_lowercase(),
         dns_names,
         not_before: tbs.validity().not_before.timestamp(),
         not_after: tbs.validity().not_after.timestamp(),

@@ -101,11 +101,19 @@ pub struct Inventory {
 /// Where a certificate is used.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Usage {
-    Listener { lb_arn: String, listener_arn: String, is_default: bool },
-    Distribution { arn: String },
+    Listener {
+        lb_arn: String,
+        listener_arn: String,
+        is_default: bool,
+    },
+    Distribution {
+        arn: String,
+    },
     /// Named by ACM's `InUseBy` only (another integrated service, or a resource the
     /// inventory did not list).
-    InUseBy { arn: String },
+    InUseBy {
+        arn: String,
+    },
 }
 
 impl Inventory {
@@ -161,7 +169,10 @@ impl Inventory {
     }
 
     /// Route 53 records whose alias target or CNAME value is `dns_name`.
-    pub fn records_pointing_at<'a>(&'a self, dns_name: &str) -> impl Iterator<Item = &'a DnsRecord> {
+    pub fn records_pointing_at<'a>(
+        &'a self,
+        dns_name: &str,
+    ) -> impl Iterator<Item = &'a DnsRecord> {
         let want = strip_dualstack(&normalize(dns_name));
         self.dns_records
             .iter()
@@ -181,8 +192,9 @@ impl Inventory {
             for rule in &l.rules {
                 for h in &rule.host_headers {
                     if !crate::hostname::is_wildcard(h) {
-                        out.entry(normalize(h))
-                            .or_insert_with(|| format!("host-header condition of rule {}", rule.priority));
+                        out.entry(normalize(h)).or_insert_with(|| {
+                            format!("host-header condition of rule {}", rule.priority)
+                        });
                     }
                 }
             }
@@ -213,10 +225,11 @@ impl Inventory {
             lb.listeners
                 .iter()
                 .any(|l| l.certificates.iter().any(|c| arns.contains(&c.arn)))
-                || self
-                    .certificates
-                    .iter()
-                    .any(|c| c.in_use_by.iter().any(|u| u == &lb.arn || lb.listeners.iter().any(|l| &l.arn == u)))
+                || self.certificates.iter().any(|c| {
+                    c.in_use_by
+                        .iter()
+                        .any(|u| u == &lb.arn || lb.listeners.iter().any(|l| &l.arn == u))
+                })
         });
         self.distributions.retain(|d| {
             d.viewer_certificate
@@ -233,11 +246,16 @@ impl Inventory {
         let validation_names: BTreeSet<String> = self
             .certificates
             .iter()
-            .flat_map(|c| c.validations.iter().chain(c.renewal.iter().flat_map(|r| r.validations.iter())))
+            .flat_map(|c| {
+                c.validations
+                    .iter()
+                    .chain(c.renewal.iter().flat_map(|r| r.validations.iter()))
+            })
             .filter_map(|v| v.record.as_ref().map(|r| normalize(&r.name)))
             .collect();
-        self.dns_records
-            .retain(|r| targets.contains(&strip_dualstack(&r.target)) || validation_names.contains(&r.name));
+        self.dns_records.retain(|r| {
+            targets.contains(&strip_dualstack(&r.target)) || validation_names.contains(&r.name)
+        });
     }
 }
 
@@ -251,7 +269,12 @@ const ACM_DETAIL_CONCURRENCY: usize = 5;
 
 /// Reads the inventory for a run. Never fails as a whole: each failed call becomes a
 /// [`Skipped`] entry and the scan goes on.
-pub async fn collect<R: AwsReader>(reader: &R, config: &Config, scope: &Scope, now: DateTime<Utc>) -> Inventory {
+pub async fn collect<R: AwsReader>(
+    reader: &R,
+    config: &Config,
+    scope: &Scope,
+    now: DateTime<Utc>,
+) -> Inventory {
     let mut inv = Inventory::default();
     let scoped: Option<&[String]> = match scope {
         Scope::Full => None,
@@ -260,7 +283,10 @@ pub async fn collect<R: AwsReader>(reader: &R, config: &Config, scope: &Scope, n
     };
     let mut regions: Vec<String> = match scoped {
         None => config.scan_regions.clone(),
-        Some(arns) => arns.iter().filter_map(|a| arn_region(a).map(str::to_string)).collect(),
+        Some(arns) => arns
+            .iter()
+            .filter_map(|a| arn_region(a).map(str::to_string))
+            .collect(),
     };
     regions.sort();
     regions.dedup();
@@ -348,7 +374,12 @@ pub async fn collect<R: AwsReader>(reader: &R, config: &Config, scope: &Scope, n
         to_describe.extend(arns.iter().cloned());
     } else {
         // Certificates used here but held in a region not scanned (CloudFront's us-east-1).
-        to_describe.extend(referenced.iter().filter(|a| inv.certificate(a).is_none()).cloned());
+        to_describe.extend(
+            referenced
+                .iter()
+                .filter(|a| inv.certificate(a).is_none())
+                .cloned(),
+        );
     }
     let described: Vec<(String, Result<Certificate, ApiError>)> = stream::iter(to_describe)
         .map(|arn| async move {
@@ -422,13 +453,24 @@ fn merge_detail(c: &mut Certificate, d: Certificate) {
     let in_use = c.in_use.or(d.in_use);
     let pem = c.pem.take();
     *c = Certificate {
-        in_use: if d.in_use_by.is_empty() { in_use } else { Some(true) },
+        in_use: if d.in_use_by.is_empty() {
+            in_use
+        } else {
+            Some(true)
+        },
         pem,
         not_before: d.not_before.or(c.not_before),
         not_after: d.not_after.or(c.not_after),
-        renewal_eligibility: d.renewal_eligibility.clone().or(c.renewal_eligibility.clone()),
+        renewal_eligibility: d
+            .renewal_eligibility
+            .clone()
+            .or(c.renewal_eligibility.clone()),
         key_algorithm: d.key_algorithm.clone().or(c.key_algorithm.clone()),
-        sans: if d.sans.is_empty() { std::mem::take(&mut c.sans) } else { d.sans.clone() },
+        sans: if d.sans.is_empty() {
+            std::mem::take(&mut c.sans)
+        } else {
+            d.sans.clone()
+        },
         ..d
     };
 }

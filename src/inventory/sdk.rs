@@ -75,13 +75,21 @@ where
 {
     let code = err.code().unwrap_or_default().to_string();
     let kind = match code.as_str() {
-        "ThrottlingException" | "Throttling" | "TooManyRequestsException" | "RequestLimitExceeded"
+        "ThrottlingException"
+        | "Throttling"
+        | "TooManyRequestsException"
+        | "RequestLimitExceeded"
         | "PriorRequestNotComplete" => ApiErrorKind::Throttled,
-        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "UnrecognizedClientException"
-        | "InvalidClientTokenId" | "ExpiredToken" => ApiErrorKind::AccessDenied,
-        "ResourceNotFoundException" | "NoSuchDistribution" | "LoadBalancerNotFound" | "ListenerNotFound" => {
-            ApiErrorKind::NotFound
-        }
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "UnauthorizedOperation"
+        | "UnrecognizedClientException"
+        | "InvalidClientTokenId"
+        | "ExpiredToken" => ApiErrorKind::AccessDenied,
+        "ResourceNotFoundException"
+        | "NoSuchDistribution"
+        | "LoadBalancerNotFound"
+        | "ListenerNotFound" => ApiErrorKind::NotFound,
         "" => ApiErrorKind::Unavailable,
         _ => ApiErrorKind::Other,
     };
@@ -89,7 +97,13 @@ where
         Some(m) if !code.is_empty() => format!("{code}: {m}"),
         _ => DisplayErrorContext(&err).to_string(),
     };
-    ApiError { service, operation, region: region.map(str::to_string), kind, message }
+    ApiError {
+        service,
+        operation,
+        region: region.map(str::to_string),
+        kind,
+        message,
+    }
 }
 
 fn to_chrono(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
@@ -107,10 +121,18 @@ fn key_algorithm(k: Option<&KeyAlgorithm>) -> Option<String> {
 
 fn all_key_types() -> Vec<KeyAlgorithm> {
     // Without these the default silently hides ECDSA and RSA-3072/4096 certificates.
-    ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"]
-        .into_iter()
-        .map(KeyAlgorithm::from)
-        .collect()
+    [
+        "RSA_1024",
+        "RSA_2048",
+        "RSA_3072",
+        "RSA_4096",
+        "EC_prime256v1",
+        "EC_secp384r1",
+        "EC_secp521r1",
+    ]
+    .into_iter()
+    .map(KeyAlgorithm::from)
+    .collect()
 }
 
 fn validation(v: &aws_sdk_acm::types::DomainValidation) -> DomainValidation {
@@ -142,14 +164,22 @@ impl AwsReader for SdkReader {
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| api_err("acm", "ListCertificates", Some(region), e))?;
             for s in page.certificate_summary_list() {
-                let Some(arn) = s.certificate_arn() else { continue };
+                let Some(arn) = s.certificate_arn() else {
+                    continue;
+                };
                 out.push(Certificate {
                     arn: arn.to_string(),
                     region: region.to_string(),
                     domain_name: s.domain_name().unwrap_or_default().to_string(),
                     sans: s.subject_alternative_name_summaries().to_vec(),
-                    cert_type: s.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
-                    status: s.status().map(|t| t.as_str().to_string()).unwrap_or_default(),
+                    cert_type: s
+                        .r#type()
+                        .map(|t| t.as_str().to_string())
+                        .unwrap_or_default(),
+                    status: s
+                        .status()
+                        .map(|t| t.as_str().to_string())
+                        .unwrap_or_default(),
                     not_before: s.not_before().and_then(to_chrono),
                     not_after: s.not_after().and_then(to_chrono),
                     in_use: s.in_use(),
@@ -185,8 +215,14 @@ impl AwsReader for SdkReader {
             region: region.to_string(),
             domain_name: c.domain_name().unwrap_or_default().to_string(),
             sans: c.subject_alternative_names().to_vec(),
-            cert_type: c.r#type().map(|t| t.as_str().to_string()).unwrap_or_default(),
-            status: c.status().map(|t| t.as_str().to_string()).unwrap_or_default(),
+            cert_type: c
+                .r#type()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+            status: c
+                .status()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
             not_before: c.not_before().and_then(to_chrono),
             not_after: c.not_after().and_then(to_chrono),
             in_use: None,
@@ -200,9 +236,17 @@ impl AwsReader for SdkReader {
                 status: r.renewal_status().as_str().to_string(),
                 reason: r.renewal_status_reason().map(|s| s.as_str().to_string()),
                 updated_at: to_chrono(r.updated_at()),
-                validations: r.domain_validation_options().iter().map(validation).collect(),
+                validations: r
+                    .domain_validation_options()
+                    .iter()
+                    .map(validation)
+                    .collect(),
             }),
-            validations: c.domain_validation_options().iter().map(validation).collect(),
+            validations: c
+                .domain_validation_options()
+                .iter()
+                .map(validation)
+                .collect(),
             // Deprecated in the 2026 model, but a DISABLED flag on an existing certificate
             // still says it may lack SCTs (domain-facts.md).
             #[allow(deprecated)]
@@ -241,24 +285,30 @@ impl AwsReader for SdkReader {
         let mut pages = client.describe_load_balancers().into_paginator().send();
         let mut lbs = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| api_err("elbv2", "DescribeLoadBalancers", Some(region), e))?;
+            let page =
+                page.map_err(|e| api_err("elbv2", "DescribeLoadBalancers", Some(region), e))?;
             for lb in page.load_balancers() {
                 lbs.push(LoadBalancer {
                     arn: lb.load_balancer_arn().unwrap_or_default().to_string(),
                     name: lb.load_balancer_name().unwrap_or_default().to_string(),
                     region: region.to_string(),
                     dns_name: normalize(lb.dns_name().unwrap_or_default()),
-                    scheme: lb.scheme().map(|s| s.as_str().to_string()).unwrap_or_default(),
-                    lb_type: lb.r#type().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                    scheme: lb
+                        .scheme()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                    lb_type: lb
+                        .r#type()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
                     listeners: Vec::new(),
                 });
             }
         }
         let mut failures = Vec::new();
-        let results = futures::future::join_all(
-            lbs.iter().map(|lb| listeners_of(&client, region, &lb.arn)),
-        )
-        .await;
+        let results =
+            futures::future::join_all(lbs.iter().map(|lb| listeners_of(&client, region, &lb.arn)))
+                .await;
         for (lb, res) in lbs.iter_mut().zip(results) {
             let (listeners, errs) = res;
             lb.listeners = listeners;
@@ -278,7 +328,9 @@ impl AwsReader for SdkReader {
                 .send()
                 .await
                 .map_err(|e| api_err("cloudfront", "ListDistributions", None, e))?;
-            let Some(list) = resp.distribution_list() else { break };
+            let Some(list) = resp.distribution_list() else {
+                break;
+            };
             for d in list.items() {
                 out.push(distribution(d));
             }
@@ -334,10 +386,17 @@ async fn zone_records(
             .map_err(|e| api_err("route53", "ListResourceRecordSets", None, e))?;
         for rr in resp.resource_record_sets() {
             let rtype = rr.r#type().as_str().to_string();
-            let values: Vec<String> = rr.resource_records().iter().map(|v| v.value().to_string()).collect();
+            let values: Vec<String> = rr
+                .resource_records()
+                .iter()
+                .map(|v| v.value().to_string())
+                .collect();
             let (target, alias) = match (rr.alias_target(), rtype.as_str()) {
                 (Some(a), _) => (normalize(a.dns_name()), true),
-                (None, "CNAME") => (values.first().map(|v| normalize(v)).unwrap_or_default(), false),
+                (None, "CNAME") => (
+                    values.first().map(|v| normalize(v)).unwrap_or_default(),
+                    false,
+                ),
                 _ => (String::new(), false),
             };
             out.push(DnsRecord {
@@ -353,7 +412,11 @@ async fn zone_records(
         if resp.is_truncated() {
             match (resp.next_record_name(), resp.next_record_type()) {
                 (Some(n), Some(t)) => {
-                    start = Some((n.to_string(), t.clone(), resp.next_record_identifier().map(str::to_string)))
+                    start = Some((
+                        n.to_string(),
+                        t.clone(),
+                        resp.next_record_identifier().map(str::to_string),
+                    ))
                 }
                 _ => break,
             }
@@ -374,9 +437,13 @@ fn distribution(d: &aws_sdk_cloudfront::types::DistributionSummary) -> Distribut
         enabled: d.enabled(),
         viewer_certificate: ViewerCertificate {
             acm_certificate_arn: vc.and_then(|v| v.acm_certificate_arn()).map(str::to_string),
-            cloudfront_default_certificate: vc.and_then(|v| v.cloud_front_default_certificate()).unwrap_or(false),
+            cloudfront_default_certificate: vc
+                .and_then(|v| v.cloud_front_default_certificate())
+                .unwrap_or(false),
             iam_certificate_id: vc.and_then(|v| v.iam_certificate_id()).map(str::to_string),
-            ssl_support_method: vc.and_then(|v| v.ssl_support_method()).map(|m| m.as_str().to_string()),
+            ssl_support_method: vc
+                .and_then(|v| v.ssl_support_method())
+                .map(|m| m.as_str().to_string()),
             minimum_protocol_version: vc
                 .and_then(|v| v.minimum_protocol_version())
                 .map(|m| m.as_str().to_string()),
@@ -465,7 +532,10 @@ async fn listeners_of(
                     listeners.push(Listener {
                         arn: l.listener_arn().unwrap_or_default().to_string(),
                         port: l.port().unwrap_or_default(),
-                        protocol: l.protocol().map(|p| p.as_str().to_string()).unwrap_or_default(),
+                        protocol: l
+                            .protocol()
+                            .map(|p| p.as_str().to_string())
+                            .unwrap_or_default(),
                         ssl_policy: l.ssl_policy().map(str::to_string),
                         default_actions: l.default_actions().iter().map(action).collect(),
                         rules: Vec::new(),
@@ -473,7 +543,10 @@ async fn listeners_of(
                             .certificates()
                             .iter()
                             .filter_map(|c| c.certificate_arn())
-                            .map(|arn| ListenerCertificate { arn: arn.to_string(), is_default: true })
+                            .map(|arn| ListenerCertificate {
+                                arn: arn.to_string(),
+                                is_default: true,
+                            })
                             .collect(),
                     });
                 }
@@ -494,7 +567,12 @@ async fn listeners_of(
                 // DescribeListeners shows only the default; this adds the SNI list.
                 Ok(certs) if !certs.is_empty() => l.certificates = certs,
                 Ok(_) => {}
-                Err(e) => errors.push(api_err("elbv2", "DescribeListenerCertificates", Some(region), e)),
+                Err(e) => errors.push(api_err(
+                    "elbv2",
+                    "DescribeListenerCertificates",
+                    Some(region),
+                    e,
+                )),
             }
         }
     }
@@ -506,7 +584,10 @@ type ElbError<E> = aws_sdk_elasticloadbalancingv2::error::SdkError<E>;
 async fn rules_of(
     client: &aws_sdk_elasticloadbalancingv2::Client,
     listener_arn: &str,
-) -> Result<Vec<Rule>, ElbError<aws_sdk_elasticloadbalancingv2::operation::describe_rules::DescribeRulesError>> {
+) -> Result<
+    Vec<Rule>,
+    ElbError<aws_sdk_elasticloadbalancingv2::operation::describe_rules::DescribeRulesError>,
+> {
     let mut out = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -567,7 +648,7 @@ async fn listener_certificates(
 ) -> Result<
     Vec<ListenerCertificate>,
     ElbError<aws_sdk_elasticloadbalancingv2::operation::describe_listener_certificates::DescribeListenerCertificatesError>,
-> {
+>{
     let mut out = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -579,7 +660,10 @@ async fn listener_certificates(
             .await?;
         for c in resp.certificates() {
             if let Some(arn) = c.certificate_arn() {
-                out.push(ListenerCertificate { arn: arn.to_string(), is_default: c.is_default().unwrap_or(false) });
+                out.push(ListenerCertificate {
+                    arn: arn.to_string(),
+                    is_default: c.is_default().unwrap_or(false),
+                });
             }
         }
         match resp.next_marker() {

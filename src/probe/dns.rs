@@ -15,7 +15,8 @@ pub fn resolver(servers: &[String], timeout: Duration) -> Result<TokioResolver, 
     opts.timeout = timeout;
     opts.attempts = 1;
     let builder = if servers.is_empty() {
-        TokioResolver::builder_tokio().map_err(|e| format!("cannot read the system DNS configuration: {e}"))?
+        TokioResolver::builder_tokio()
+            .map_err(|e| format!("cannot read the system DNS configuration: {e}"))?
     } else {
         let mut cfg = ResolverConfig::from_parts(None, vec![], vec![]);
         for s in servers {
@@ -31,7 +32,10 @@ pub fn resolver(servers: &[String], timeout: Duration) -> Result<TokioResolver, 
         }
         TokioResolver::builder_with_config(cfg, TokioRuntimeProvider::default())
     };
-    builder.with_options(opts).build().map_err(|e| format!("cannot build the DNS resolver: {e}"))
+    builder
+        .with_options(opts)
+        .build()
+        .map_err(|e| format!("cannot build the DNS resolver: {e}"))
 }
 
 /// Resolves a hostname, recording the CNAME chain as the answer section shows it.

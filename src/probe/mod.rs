@@ -36,11 +36,18 @@ pub struct HostFacts {
 impl HostFacts {
     /// A host with nothing observed yet.
     pub fn new(hostname: &str) -> HostFacts {
-        HostFacts { hostname: hostname.to_string(), ..Default::default() }
+        HostFacts {
+            hostname: hostname.to_string(),
+            ..Default::default()
+        }
     }
     /// Parsed facts of the served chain (unparseable certificates are left out).
     pub fn served_chain_facts(&self) -> Vec<CertFacts> {
-        self.tls.served_chain.iter().filter_map(|d| parse_der(d).ok()).collect()
+        self.tls
+            .served_chain
+            .iter()
+            .filter_map(|d| parse_der(d).ok())
+            .collect()
     }
     /// The served leaf, parsed, or why it could not be.
     pub fn served_leaf(&self) -> Option<Result<CertFacts, crate::checks::x509::ParseError>> {
@@ -60,7 +67,11 @@ pub struct DnsFacts {
 
 fn b64_chain<S: Serializer>(chain: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
     use base64::Engine;
-    s.collect_seq(chain.iter().map(|d| base64::engine::general_purpose::STANDARD.encode(d)))
+    s.collect_seq(
+        chain
+            .iter()
+            .map(|d| base64::engine::general_purpose::STANDARD.encode(d)),
+    )
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -128,7 +139,11 @@ pub struct ProbeResults {
 
 /// Probes hostnames. The network prober in production; fakes in handler tests.
 pub trait Prober: Send + Sync {
-    fn probe(&self, targets: Vec<ProbeTarget>, resource_names: Vec<String>) -> impl std::future::Future<Output = ProbeResults> + Send;
+    fn probe(
+        &self,
+        targets: Vec<ProbeTarget>,
+        resource_names: Vec<String>,
+    ) -> impl std::future::Future<Output = ProbeResults> + Send;
 }
 
 /// A prober that probes nothing (`PROBE=false`).

@@ -8,7 +8,6 @@ use http_body_util::BodyExt;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::ServerName;
 use std::collections::{BTreeMap, HashMap};
-use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -61,12 +60,24 @@ pub struct NetProber {
 }
 
 impl NetProber {
-    pub fn new(dns_servers: &[String], concurrency: usize, timeouts: Timeouts) -> Result<NetProber, ProbeSetupError> {
+    pub fn new(
+        dns_servers: &[String],
+        concurrency: usize,
+        timeouts: Timeouts,
+    ) -> Result<NetProber, ProbeSetupError> {
         let resolver = dns::resolver(dns_servers, timeouts.dns).map_err(ProbeSetupError)?;
         let provider = CryptoProvider::get_default()
             .cloned()
             .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
-        Ok(NetProber { resolver, provider, concurrency: concurrency.max(1), timeouts, overrides: HashMap::new(), https_port: 443, http_port: 80 })
+        Ok(NetProber {
+            resolver,
+            provider,
+            concurrency: concurrency.max(1),
+            timeouts,
+            overrides: HashMap::new(),
+            https_port: 443,
+            http_port: 80,
+        })
     }
 
     /// Sends `host` to `ip` without asking DNS (like curl's `--resolve`).
@@ -85,7 +96,9 @@ impl NetProber {
         let mut facts = match result {
             Ok(f) => f,
             Err(_) => {
-                facts.tls.error.get_or_insert_with(|| format!("gave up after {} s (whole-host budget)", budget.as_secs()));
+                facts.tls.error.get_or_insert_with(|| {
+                    format!("gave up after {} s (whole-host budget)", budget.as_secs())
+                });
                 facts
             }
         };
@@ -101,10 +114,15 @@ impl NetProber {
         } else {
             facts.dns = match timeout(self.timeouts.dns, dns::lookup(&self.resolver, host)).await {
                 Ok(d) => d,
-                Err(_) => super::DnsFacts { error: Some("DNS lookup timed out".into()), ..Default::default() },
+                Err(_) => super::DnsFacts {
+                    error: Some("DNS lookup timed out".into()),
+                    ..Default::default()
+                },
             };
         }
-        let Some(ip) = facts.dns.addresses.first().copied() else { return facts };
+        let Some(ip) = facts.dns.addresses.first().copied() else {
+            return facts;
+        };
         let (https, plain) = tokio::join!(self.https(host, ip), self.plain_http(host, ip));
         (facts.tls, facts.page) = https;
         facts.http = plain;
@@ -119,13 +137,22 @@ impl NetProber {
                 Ok(s)
             }
             Ok(Err(e)) => Err((true, format!("cannot connect to {addr}: {e}"))),
-            Err(_) => Err((true, format!("connect to {addr} timed out after {} s", self.timeouts.connect.as_secs()))),
+            Err(_) => Err((
+                true,
+                format!(
+                    "connect to {addr} timed out after {} s",
+                    self.timeouts.connect.as_secs()
+                ),
+            )),
         }
     }
 
     /// TLS handshake on 443, then `GET /` over the same connection.
     async fn https(&self, host: &str, ip: IpAddr) -> (super::TlsFacts, super::PageFacts) {
-        let mut t = super::TlsFacts { address: Some(SocketAddr::new(ip, self.https_port).to_string()), ..Default::default() };
+        let mut t = super::TlsFacts {
+            address: Some(SocketAddr::new(ip, self.https_port).to_string()),
+            ..Default::default()
+        };
         let mut p = super::PageFacts::default();
         let tcp = match self.connect(ip, self.https_port).await {
             Ok(s) => s,
@@ -147,7 +174,10 @@ impl NetProber {
                 return (t, p);
             }
             Err(_) => {
-                t.error = Some(format!("handshake timed out after {} s", self.timeouts.handshake.as_secs()));
+                t.error = Some(format!(
+                    "handshake timed out after {} s",
+                    self.timeouts.handshake.as_secs()
+                ));
                 return (t, p);
             }
         };
@@ -168,15 +198,26 @@ impl NetProber {
                 return;
             }
             Err(_) => {
-                p.error = Some(format!("no response headers within {} s", self.timeouts.headers.as_secs()));
+                p.error = Some(format!(
+                    "no response headers within {} s",
+                    self.timeouts.headers.as_secs()
+                ));
                 return;
             }
         };
         p.status = Some(resp.status().as_u16());
-        let header = |n: hyper::header::HeaderName| resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let header = |n: hyper::header::HeaderName| {
+            resp.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
         p.content_type = header(hyper::header::CONTENT_TYPE);
         p.hsts = header(hyper::header::STRICT_TRANSPORT_SECURITY);
-        let is_html = p.content_type.as_deref().is_none_or(|c| c.to_ascii_lowercase().contains("html"));
+        let is_html = p
+            .content_type
+            .as_deref()
+            .is_none_or(|c| c.to_ascii_lowercase().contains("html"));
         if !is_html {
             return;
         }
@@ -186,7 +227,10 @@ impl NetProber {
         loop {
             let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
                 Err(_) => {
-                    p.error = Some(format!("body not finished within {} s", self.timeouts.body.as_secs()));
+                    p.error = Some(format!(
+                        "body not finished within {} s",
+                        self.timeouts.body.as_secs()
+                    ));
                     break;
                 }
                 Ok(None) => break,
@@ -196,7 +240,9 @@ impl NetProber {
                 }
                 Ok(Some(Ok(f))) => f,
             };
-            let Ok(data) = frame.into_data() else { continue };
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
             let room = MAX_BODY - p.bytes_read;
             let chunk = &data[..data.len().min(room)];
             p.bytes_read += chunk.len();
@@ -214,7 +260,10 @@ impl NetProber {
 
     /// `GET http://HOST/` on port 80, redirects not followed.
     async fn plain_http(&self, host: &str, ip: IpAddr) -> super::HttpFacts {
-        let mut h = super::HttpFacts { attempted: true, ..Default::default() };
+        let mut h = super::HttpFacts {
+            attempted: true,
+            ..Default::default()
+        };
         let tcp = match self.connect(ip, self.http_port).await {
             Ok(s) => s,
             Err((closed, e)) => {
@@ -226,10 +275,19 @@ impl NetProber {
         match timeout(self.timeouts.headers, http::get(tcp, host)).await {
             Ok(Ok(resp)) => {
                 h.status = Some(resp.status().as_u16());
-                h.location = resp.headers().get(hyper::header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+                h.location = resp
+                    .headers()
+                    .get(hyper::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
             }
             Ok(Err(e)) => h.error = Some(e),
-            Err(_) => h.error = Some(format!("no response headers within {} s", self.timeouts.headers.as_secs())),
+            Err(_) => {
+                h.error = Some(format!(
+                    "no response headers within {} s",
+                    self.timeouts.headers.as_secs()
+                ))
+            }
         }
         h
     }
@@ -237,7 +295,8 @@ impl NetProber {
     async fn resolve_names(&self, names: Vec<String>) -> BTreeMap<String, Vec<IpAddr>> {
         stream::iter(names)
             .map(|n| async move {
-                let facts = match timeout(self.timeouts.dns, dns::lookup(&self.resolver, &n)).await {
+                let facts = match timeout(self.timeouts.dns, dns::lookup(&self.resolver, &n)).await
+                {
                     Ok(f) => f.addresses,
                     Err(_) => Vec::new(),
                 };
@@ -250,12 +309,17 @@ impl NetProber {
 }
 
 impl Prober for NetProber {
-    fn probe(&self, targets: Vec<ProbeTarget>, resource_names: Vec<String>) -> impl Future<Output = ProbeResults> + Send {
-        async move {
-            let hosts_f = stream::iter(targets).map(|t| self.probe_host(t)).buffer_unordered(self.concurrency).collect::<Vec<_>>();
-            let (mut hosts, resource_addresses) = tokio::join!(hosts_f, self.resolve_names(resource_names));
-            hosts.sort_by(|a, b| a.hostname.cmp(&b.hostname));
-            ProbeResults { hosts, resource_addresses }
+    async fn probe(&self, targets: Vec<ProbeTarget>, resource_names: Vec<String>) -> ProbeResults {
+        let hosts_f = stream::iter(targets)
+            .map(|t| self.probe_host(t))
+            .buffer_unordered(self.concurrency)
+            .collect::<Vec<_>>();
+        let (mut hosts, resource_addresses) =
+            tokio::join!(hosts_f, self.resolve_names(resource_names));
+        hosts.sort_by(|a, b| a.hostname.cmp(&b.hostname));
+        ProbeResults {
+            hosts,
+            resource_addresses,
         }
     }
 }

@@ -34,7 +34,9 @@ impl OutputSink for Discard {
 }
 
 fn is_plain_http(url: &str) -> bool {
-    url.trim_start().get(..7).is_some_and(|p| p.eq_ignore_ascii_case("http://"))
+    url.trim_start()
+        .get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("http://"))
 }
 
 /// A streaming scanner: feed it body chunks, then take the findings.
@@ -51,12 +53,36 @@ impl Scanner {
             let found = found.clone();
             let attr: &'static str = attr;
             settings = settings.append_element_content_handler(element!(*selector, move |el| {
-                let Some(value) = el.get_attribute(attr) else { return Ok(()) };
+                let Some(value) = el.get_attribute(attr) else {
+                    return Ok(());
+                };
                 let tag = el.tag_name().to_ascii_lowercase();
                 let element = if tag == "link" {
                     // Only links the page loads: stylesheets, icons, preloads, manifests.
-                    let rel = el.get_attribute("rel").unwrap_or_default().to_ascii_lowercase();
-                    if rel.split_whitespace().all(|r| matches!(r, "canonical" | "alternate" | "author" | "help" | "license" | "next" | "prev" | "search" | "bookmark" | "external" | "nofollow" | "noopener" | "noreferrer" | "dns-prefetch" | "preconnect")) {
+                    let rel = el
+                        .get_attribute("rel")
+                        .unwrap_or_default()
+                        .to_ascii_lowercase();
+                    if rel.split_whitespace().all(|r| {
+                        matches!(
+                            r,
+                            "canonical"
+                                | "alternate"
+                                | "author"
+                                | "help"
+                                | "license"
+                                | "next"
+                                | "prev"
+                                | "search"
+                                | "bookmark"
+                                | "external"
+                                | "nofollow"
+                                | "noopener"
+                                | "noreferrer"
+                                | "dns-prefetch"
+                                | "preconnect"
+                        )
+                    }) {
                         return Ok(());
                     }
                     format!("link rel={rel}")
@@ -64,25 +90,38 @@ impl Scanner {
                     tag
                 };
                 let urls: Vec<String> = if attr.ends_with("srcset") {
-                    value.split(',').filter_map(|c| c.split_whitespace().next()).map(str::to_string).collect()
+                    value
+                        .split(',')
+                        .filter_map(|c| c.split_whitespace().next())
+                        .map(str::to_string)
+                        .collect()
                 } else {
                     vec![value]
                 };
                 let mut f = found.lock().unwrap_or_else(|p| p.into_inner());
                 for url in urls.into_iter().filter(|u| is_plain_http(u)) {
                     if f.len() < 200 {
-                        f.push(InsecureRef { element: element.clone(), attribute: attr.to_string(), url: url.trim().to_string() });
+                        f.push(InsecureRef {
+                            element: element.clone(),
+                            attribute: attr.to_string(),
+                            url: url.trim().to_string(),
+                        });
                     }
                 }
                 Ok(())
             }));
         }
-        Scanner { rewriter: HtmlRewriter::new(settings, Discard), found }
+        Scanner {
+            rewriter: HtmlRewriter::new(settings, Discard),
+            found,
+        }
     }
 
     /// Feeds a chunk; a parse error stops scanning (what was found so far stays).
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), String> {
-        self.rewriter.write(chunk).map_err(|e| format!("HTML scan stopped: {e}"))
+        self.rewriter
+            .write(chunk)
+            .map_err(|e| format!("HTML scan stopped: {e}"))
     }
 
     pub fn finish(self) -> Vec<InsecureRef> {
@@ -126,7 +165,10 @@ mod tests {
             <iframe src="http://ads.example.com/"></iframe>
             </body></html>"#;
         let found = scan_html(html);
-        let got: Vec<(&str, &str)> = found.iter().map(|r| (r.element.as_str(), r.url.as_str())).collect();
+        let got: Vec<(&str, &str)> = found
+            .iter()
+            .map(|r| (r.element.as_str(), r.url.as_str()))
+            .collect();
         assert_eq!(
             got,
             vec![

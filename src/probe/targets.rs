@@ -25,7 +25,9 @@ pub fn targets(inv: &Inventory, config: &Config, scope: &Scope) -> Vec<ProbeTarg
         }
     };
     for lb in &inv.load_balancers {
-        if lb.https_listeners().next().is_none() && !lb.listeners.iter().any(|l| l.protocol == "HTTP") {
+        if lb.https_listeners().next().is_none()
+            && !lb.listeners.iter().any(|l| l.protocol == "HTTP")
+        {
             continue;
         }
         for (h, src) in inv.load_balancer_hostnames(lb) {
@@ -47,7 +49,9 @@ pub fn targets(inv: &Inventory, config: &Config, scope: &Scope) -> Vec<ProbeTarg
             add(h, "PROBE_HOSTNAMES".to_string());
         }
     }
-    out.into_iter().map(|(hostname, sources)| ProbeTarget { hostname, sources }).collect()
+    out.into_iter()
+        .map(|(hostname, sources)| ProbeTarget { hostname, sources })
+        .collect()
 }
 
 /// The DNS names of the inventory's resources, resolved so checks can compare addresses.
@@ -75,16 +79,32 @@ mod tests {
         let mut c = cert("c", &["shop.example.com", "*.example.com"], 100);
         c.in_use = Some(true);
         inv.certificates.push(c);
-        inv.certificates.push(cert("unused", &["unused.example.com"], 100));
+        inv.certificates
+            .push(cert("unused", &["unused.example.com"], 100));
         let mut lb = alb("shop");
-        lb.listeners.push(with_certs(listener("shop", 443, "HTTPS", forward()), "c", &[]));
-        inv.dns_records.push(alias_record("shop.example.com", &lb.dns_name));
+        lb.listeners.push(with_certs(
+            listener("shop", 443, "HTTPS", forward()),
+            "c",
+            &[],
+        ));
+        inv.dns_records
+            .push(alias_record("shop.example.com", &lb.dns_name));
         inv.load_balancers.push(lb);
-        inv.distributions.push(distribution("E1", &["cdn.example.com", "*.cdn.example.com"], Some("c")));
-        let cfg = Config { probe_hostnames: vec!["Extra.Example.com".into()], ..Default::default() };
+        inv.distributions.push(distribution(
+            "E1",
+            &["cdn.example.com", "*.cdn.example.com"],
+            Some("c"),
+        ));
+        let cfg = Config {
+            probe_hostnames: vec!["Extra.Example.com".into()],
+            ..Default::default()
+        };
         let t = targets(&inv, &cfg, &Scope::Full);
         let names: Vec<&str> = t.iter().map(|t| t.hostname.as_str()).collect();
-        assert_eq!(names, vec!["cdn.example.com", "extra.example.com", "shop.example.com"]);
+        assert_eq!(
+            names,
+            vec!["cdn.example.com", "extra.example.com", "shop.example.com"]
+        );
         assert_eq!(t[2].sources.len(), 2, "Route 53 record and SAN");
         let scoped = targets(&inv, &cfg, &Scope::Certificates(vec![]));
         assert!(scoped.iter().all(|t| t.hostname != "extra.example.com"));

@@ -31,23 +31,50 @@ impl ServerCertVerifier for RecordingVerifier {
         Ok(ServerCertVerified::assertion())
     }
 
-    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
-    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
 /// A client config for one probe: any chain accepted, no session resumption (so each
 /// probe sees a Certificate message), HTTP/1.1 offered over ALPN.
-pub fn client_config(provider: &Arc<CryptoProvider>) -> (Arc<ClientConfig>, Arc<RecordingVerifier>) {
-    let verifier = Arc::new(RecordingVerifier { provider: provider.clone(), ocsp: Mutex::new(None) });
+pub fn client_config(
+    provider: &Arc<CryptoProvider>,
+) -> (Arc<ClientConfig>, Arc<RecordingVerifier>) {
+    let verifier = Arc::new(RecordingVerifier {
+        provider: provider.clone(),
+        ocsp: Mutex::new(None),
+    });
     let mut cfg = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .expect("the aws-lc-rs provider supports the default protocol versions")
@@ -63,7 +90,12 @@ pub fn client_config(provider: &Arc<CryptoProvider>) -> (Arc<ClientConfig>, Arc<
 /// Records what a finished handshake negotiated.
 pub fn record(conn: &rustls::ClientConnection, verifier: &RecordingVerifier, facts: &mut TlsFacts) {
     facts.protocol = conn.protocol_version().map(|v| format!("{v:?}"));
-    facts.cipher = conn.negotiated_cipher_suite().map(|c| format!("{:?}", c.suite()));
-    facts.served_chain = conn.peer_certificates().map(|c| c.iter().map(|d| d.to_vec()).collect()).unwrap_or_default();
+    facts.cipher = conn
+        .negotiated_cipher_suite()
+        .map(|c| format!("{:?}", c.suite()));
+    facts.served_chain = conn
+        .peer_certificates()
+        .map(|c| c.iter().map(|d| d.to_vec()).collect())
+        .unwrap_or_default();
     facts.ocsp_stapled_bytes = *verifier.ocsp.lock().unwrap_or_else(|p| p.into_inner());
 }

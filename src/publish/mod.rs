@@ -27,7 +27,12 @@ impl Message {
             subject: report.subject(),
             body: report.sns_message(),
             severity: report.summary.highest.unwrap_or(Severity::Info),
-            causes: report.summary.by_cause.keys().map(|c| c.as_str().to_string()).collect(),
+            causes: report
+                .summary
+                .by_cause
+                .keys()
+                .map(|c| c.as_str().to_string())
+                .collect(),
         }
     }
 }
@@ -44,7 +49,11 @@ pub struct PublishError {
 /// Where findings go. SNS in production; a recorder in handler tests.
 pub trait Publisher: Send + Sync {
     /// Publishes one message; returns its message id.
-    fn publish(&self, topic: &str, message: &Message) -> impl Future<Output = Result<String, String>> + Send;
+    fn publish(
+        &self,
+        topic: &str,
+        message: &Message,
+    ) -> impl Future<Output = Result<String, String>> + Send;
 }
 
 /// Whether a report warrants a message: something at or above `min`.
@@ -53,15 +62,22 @@ pub fn worth_publishing(report: &Report, min: Severity) -> bool {
 }
 
 /// Splits and publishes a report; returns the message ids.
-pub async fn publish_report<P: Publisher>(publisher: &P, topic: &str, report: &Report) -> Result<Vec<String>, PublishError> {
+pub async fn publish_report<P: Publisher>(
+    publisher: &P,
+    topic: &str,
+    report: &Report,
+) -> Result<Vec<String>, PublishError> {
     let mut ids = Vec::new();
     for (i, part) in report.split(SNS_MAX_MESSAGE_BYTES).iter().enumerate() {
         let msg = Message::of(part);
-        let id = publisher.publish(topic, &msg).await.map_err(|message| PublishError {
-            topic: topic.to_string(),
-            part: i + 1,
-            message,
-        })?;
+        let id = publisher
+            .publish(topic, &msg)
+            .await
+            .map_err(|message| PublishError {
+                topic: topic.to_string(),
+                part: i + 1,
+                message,
+            })?;
         tracing::info!(topic, part = i + 1, message_id = %id, bytes = msg.body.len(), "published findings");
         ids.push(id);
     }
@@ -75,7 +91,9 @@ pub struct SnsPublisher {
 
 impl SnsPublisher {
     pub fn new(config: &aws_config::SdkConfig) -> Self {
-        SnsPublisher { config: config.clone() }
+        SnsPublisher {
+            config: config.clone(),
+        }
     }
 
     /// SNS must be called in the topic's region, which its ARN names.
@@ -92,7 +110,13 @@ impl Publisher for SnsPublisher {
     async fn publish(&self, topic: &str, m: &Message) -> Result<String, String> {
         use aws_sdk_sns::types::MessageAttributeValue;
         let causes = serde_json::to_string(&m.causes).unwrap_or_else(|_| "[]".into());
-        let attr = |t: &str, v: String| MessageAttributeValue::builder().data_type(t).string_value(v).build().map_err(|e| e.to_string());
+        let attr = |t: &str, v: String| {
+            MessageAttributeValue::builder()
+                .data_type(t)
+                .string_value(v)
+                .build()
+                .map_err(|e| e.to_string())
+        };
         let out = self
             .client_for(topic)
             .publish()

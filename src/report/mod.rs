@@ -49,7 +49,10 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(findings: &[Finding]) -> Summary {
-        let mut s = Summary { total: findings.len(), ..Default::default() };
+        let mut s = Summary {
+            total: findings.len(),
+            ..Default::default()
+        };
         for f in findings {
             *s.by_severity.entry(f.severity).or_default() += 1;
             *s.by_cause.entry(f.cause).or_default() += 1;
@@ -154,9 +157,20 @@ impl Report {
             .iter()
             .filter_map(|s| self.summary.by_severity.get(s).map(|n| format!("{n} {s}")))
             .collect();
-        let counts = if counts.is_empty() { "no findings".to_string() } else { counts.join(", ") };
-        let part = self.part.filter(|p| p.of > 1).map(|p| format!(" (part {}/{})", p.index, p.of)).unwrap_or_default();
-        let mut s = format!("acm-doctor: {counts}{part} - {}", self.account.as_deref().unwrap_or("unknown account"));
+        let counts = if counts.is_empty() {
+            "no findings".to_string()
+        } else {
+            counts.join(", ")
+        };
+        let part = self
+            .part
+            .filter(|p| p.of > 1)
+            .map(|p| format!(" (part {}/{})", p.index, p.of))
+            .unwrap_or_default();
+        let mut s = format!(
+            "acm-doctor: {counts}{part} - {}",
+            self.account.as_deref().unwrap_or("unknown account")
+        );
         s.truncate(99);
         s
     }
@@ -175,7 +189,10 @@ impl Report {
             self.generated_at.format("%Y-%m-%d %H:%M UTC")
         );
         if self.findings.is_empty() {
-            let _ = writeln!(out, "No findings: every checked site should open without a certificate warning.\n");
+            let _ = writeln!(
+                out,
+                "No findings: every checked site should open without a certificate warning.\n"
+            );
         }
         // Causes in the order of their most severe finding (findings are sorted).
         let mut causes: Vec<Cause> = Vec::new();
@@ -188,7 +205,12 @@ impl Report {
             let group: Vec<&Finding> = self.findings.iter().filter(|f| f.cause == cause).collect();
             let _ = writeln!(out, "== {} ({}) ==", cause_heading(cause), group.len());
             for f in group {
-                let _ = writeln!(out, "\n[{}] {}", f.severity.as_str().to_uppercase(), f.title);
+                let _ = writeln!(
+                    out,
+                    "\n[{}] {}",
+                    f.severity.as_str().to_uppercase(),
+                    f.title
+                );
                 if let Some(h) = &f.hostname {
                     let _ = writeln!(out, "  Hostname: {h}");
                 }
@@ -211,18 +233,35 @@ impl Report {
             s.distributions,
             s.dns_records,
             s.hostnames_probed,
-            if s.regions.is_empty() { "no region".to_string() } else { s.regions.join(", ") }
+            if s.regions.is_empty() {
+                "no region".to_string()
+            } else {
+                s.regions.join(", ")
+            }
         );
         if self.skipped.is_empty() {
             let _ = writeln!(out, "Skipped: nothing.");
         } else {
             let _ = writeln!(out, "Skipped (could not be checked):");
             for sk in &self.skipped {
-                let _ = writeln!(out, "  - {}{}: {}", sk.what, sk.region.as_deref().map(|r| format!(" in {r}")).unwrap_or_default(), sk.reason);
+                let _ = writeln!(
+                    out,
+                    "  - {}{}: {}",
+                    sk.what,
+                    sk.region
+                        .as_deref()
+                        .map(|r| format!(" in {r}"))
+                        .unwrap_or_default(),
+                    sk.reason
+                );
             }
         }
         if let Some(p) = self.part.filter(|p| p.of > 1) {
-            let _ = writeln!(out, "This is part {} of {}; the other parts carry the other findings.", p.index, p.of);
+            let _ = writeln!(
+                out,
+                "This is part {} of {}; the other parts carry the other findings.",
+                p.index, p.of
+            );
         }
         out
     }
@@ -257,13 +296,20 @@ impl Report {
     }
 
     fn with_findings(&self, findings: Vec<Finding>) -> Report {
-        Report { summary: Summary::of(&findings), findings, ..self.clone() }
+        Report {
+            summary: Summary::of(&findings),
+            findings,
+            ..self.clone()
+        }
     }
 
     fn split_into(&self, findings: Vec<Finding>, max_bytes: usize, out: &mut Vec<Vec<Finding>>) {
         // Measure as a part ("part 10/10" is the longest marker we add).
         let mut probe = self.with_findings(findings.clone());
-        probe.part = Some(Part { index: 999, of: 999 });
+        probe.part = Some(Part {
+            index: 999,
+            of: 999,
+        });
         if probe.sns_message().len() <= max_bytes || findings.len() <= 1 {
             out.push(findings);
             return;
@@ -305,31 +351,71 @@ mod tests {
     }
 
     fn report(findings: Vec<Finding>) -> Report {
-        Report::new("run-1".into(), Some("123456789012".into()), Trigger::manual(), now(), Scanned::default(), vec![], findings)
+        Report::new(
+            "run-1".into(),
+            Some("123456789012".into()),
+            Trigger::manual(),
+            now(),
+            Scanned::default(),
+            vec![],
+            findings,
+        )
     }
 
     #[test]
     fn dedupe_keeps_most_severe_and_orders_by_severity() {
-        let a = finding("certificate_expiring", Severity::Medium, Cause::Expired, "arn:1");
+        let a = finding(
+            "certificate_expiring",
+            Severity::Medium,
+            Cause::Expired,
+            "arn:1",
+        );
         let mut a2 = a.clone();
         a2.severity = Severity::Critical;
-        let b = finding("legacy_tls_policy", Severity::Low, Cause::TlsConfiguration, "arn:2");
-        let c = finding("alb_host_not_covered", Severity::High, Cause::NameMismatch, "arn:3");
+        let b = finding(
+            "legacy_tls_policy",
+            Severity::Low,
+            Cause::TlsConfiguration,
+            "arn:2",
+        );
+        let c = finding(
+            "alb_host_not_covered",
+            Severity::High,
+            Cause::NameMismatch,
+            "arn:3",
+        );
         let r = report(vec![b, a, c, a2]);
         assert_eq!(r.findings.len(), 3);
         let sev: Vec<Severity> = r.findings.iter().map(|f| f.severity).collect();
         assert_eq!(sev, vec![Severity::Critical, Severity::High, Severity::Low]);
-        assert_eq!(r.subject(), "acm-doctor: 1 critical, 1 high, 1 low - 123456789012");
+        assert_eq!(
+            r.subject(),
+            "acm-doctor: 1 critical, 1 high, 1 low - 123456789012"
+        );
         assert!(r.subject().is_ascii());
     }
 
     #[test]
     fn digest_groups_by_cause_and_lists_fixes_and_skips() {
         let mut r = report(vec![
-            finding("alb_host_not_covered", Severity::High, Cause::NameMismatch, "arn:3"),
-            finding("certificate_expired", Severity::Critical, Cause::Expired, "arn:1"),
+            finding(
+                "alb_host_not_covered",
+                Severity::High,
+                Cause::NameMismatch,
+                "arn:3",
+            ),
+            finding(
+                "certificate_expired",
+                Severity::Critical,
+                Cause::Expired,
+                "arn:1",
+            ),
         ]);
-        r.skipped.push(Skipped { what: "elbv2:DescribeLoadBalancers".into(), region: Some("eu-west-1".into()), reason: "AccessDenied".into() });
+        r.skipped.push(Skipped {
+            what: "elbv2:DescribeLoadBalancers".into(),
+            region: Some("eu-west-1".into()),
+            reason: "AccessDenied".into(),
+        });
         let d = r.email_digest();
         let expired = d.find("== Expired").unwrap();
         let names = d.find("== Name mismatch").unwrap();
@@ -341,7 +427,14 @@ mod tests {
     #[test]
     fn split_parts_fit_and_keep_every_finding() {
         let findings: Vec<Finding> = (0..200)
-            .map(|i| finding("certificate_unused", Severity::Low, Cause::NotAssociated, &format!("arn:{i}")))
+            .map(|i| {
+                finding(
+                    "certificate_unused",
+                    Severity::Low,
+                    Cause::NotAssociated,
+                    &format!("arn:{i}"),
+                )
+            })
             .collect();
         let r = report(findings);
         let parts = r.split(40_000);
@@ -350,7 +443,13 @@ mod tests {
         assert_eq!(total, 200);
         for (i, p) in parts.iter().enumerate() {
             assert!(p.sns_message().len() <= 40_000);
-            assert_eq!(p.part, Some(Part { index: i + 1, of: parts.len() }));
+            assert_eq!(
+                p.part,
+                Some(Part {
+                    index: i + 1,
+                    of: parts.len()
+                })
+            );
             let v: serde_json::Value = serde_json::from_str(&p.to_json()).unwrap();
             assert_eq!(v["schema"], SCHEMA);
             assert_eq!(v["summary"]["total"], p.findings.len());

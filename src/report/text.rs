@@ -6,7 +6,9 @@ use crate::probe::HostFacts;
 use std::fmt::Write as _;
 
 fn date(ts: i64) -> String {
-    chrono::DateTime::from_timestamp(ts, 0).map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()
+    chrono::DateTime::from_timestamp(ts, 0)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
 }
 
 pub fn probe_text(hosts: &[HostFacts], findings: &[Finding]) -> String {
@@ -18,7 +20,11 @@ pub fn probe_text(hosts: &[HostFacts], findings: &[Finding]) -> String {
                 let _ = writeln!(o, "  DNS       {e}");
             }
             None => {
-                let via = if h.dns.cname_chain.is_empty() { String::new() } else { format!(" via {}", h.dns.cname_chain.join(" → ")) };
+                let via = if h.dns.cname_chain.is_empty() {
+                    String::new()
+                } else {
+                    format!(" via {}", h.dns.cname_chain.join(" → "))
+                };
                 let src = if h.dns.overridden { " (--resolve)" } else { "" };
                 let addrs: Vec<String> = h.dns.addresses.iter().map(|a| a.to_string()).collect();
                 let _ = writeln!(o, "  DNS       {}{via}{src}", addrs.join(", "));
@@ -34,18 +40,40 @@ pub fn probe_text(hosts: &[HostFacts], findings: &[Finding]) -> String {
                     "  TLS       {p} {} at {}{}",
                     h.tls.cipher.as_deref().unwrap_or(""),
                     h.tls.address.as_deref().unwrap_or("?"),
-                    if h.tls.ocsp_stapled_bytes.is_some() { ", OCSP stapled" } else { "" }
+                    if h.tls.ocsp_stapled_bytes.is_some() {
+                        ", OCSP stapled"
+                    } else {
+                        ""
+                    }
                 );
                 for (i, c) in h.served_chain_facts().iter().enumerate() {
-                    let names = if c.dns_names.is_empty() { String::new() } else { format!(" [{}]", c.dns_names.join(", ")) };
-                    let _ = writeln!(o, "  chain[{i}]  {}{names}, issued by {}, valid {} → {}", c.subject, c.issuer, date(c.not_before), date(c.not_after));
+                    let names = if c.dns_names.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [{}]", c.dns_names.join(", "))
+                    };
+                    let _ = writeln!(
+                        o,
+                        "  chain[{i}]  {}{names}, issued by {}, valid {} → {}",
+                        c.subject,
+                        c.issuer,
+                        date(c.not_before),
+                        date(c.not_after)
+                    );
                 }
             }
             (None, None) => {}
         }
         if h.http.attempted {
             let line = match (h.http.status, &h.http.error) {
-                (Some(s), _) => format!("{s}{}", h.http.location.as_ref().map(|l| format!(" → {l}")).unwrap_or_default()),
+                (Some(s), _) => format!(
+                    "{s}{}",
+                    h.http
+                        .location
+                        .as_ref()
+                        .map(|l| format!(" → {l}"))
+                        .unwrap_or_default()
+                ),
                 (None, Some(e)) => e.clone(),
                 _ => "no answer".into(),
             };
@@ -56,8 +84,16 @@ pub fn probe_text(hosts: &[HostFacts], findings: &[Finding]) -> String {
                 (Some(s), e) => format!(
                     "{s}, {} bytes{}{}{}",
                     h.page.bytes_read,
-                    if h.page.truncated { " (cut at 2 MiB)" } else { "" },
-                    h.page.hsts.as_ref().map(|v| format!(", HSTS {v}")).unwrap_or_else(|| ", no HSTS".into()),
+                    if h.page.truncated {
+                        " (cut at 2 MiB)"
+                    } else {
+                        ""
+                    },
+                    h.page
+                        .hsts
+                        .as_ref()
+                        .map(|v| format!(", HSTS {v}"))
+                        .unwrap_or_else(|| ", no HSTS".into()),
                     e.as_ref().map(|e| format!(" ({e})")).unwrap_or_default()
                 ),
                 (None, Some(e)) => e.clone(),
@@ -67,11 +103,21 @@ pub fn probe_text(hosts: &[HostFacts], findings: &[Finding]) -> String {
         }
     }
     if findings.is_empty() {
-        let _ = writeln!(o, "\nNo findings: a browser should open this site without a certificate warning.");
+        let _ = writeln!(
+            o,
+            "\nNo findings: a browser should open this site without a certificate warning."
+        );
     } else {
         let _ = writeln!(o, "\nFindings ({}):", findings.len());
         for f in findings {
-            let _ = writeln!(o, "\n  [{}] {} ({}, {})", f.severity.as_str().to_uppercase(), f.title, f.cause, f.check);
+            let _ = writeln!(
+                o,
+                "\n  [{}] {} ({}, {})",
+                f.severity.as_str().to_uppercase(),
+                f.title,
+                f.cause,
+                f.check
+            );
             let _ = writeln!(o, "    {}", f.detail);
             for s in &f.remediation {
                 let _ = writeln!(o, "    fix: {s}");

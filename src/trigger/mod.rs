@@ -53,8 +53,13 @@ impl Trigger {
 pub enum TriggerError {
     #[error("malformed event: not an EventBridge envelope ({reason})")]
     NotAnEnvelope { reason: String },
-    #[error("malformed event: {detail_type:?} from {event_source:?} names no ACM certificate ARN in `resources`")]
-    NoCertificate { event_source: String, detail_type: String },
+    #[error(
+        "malformed event: {detail_type:?} from {event_source:?} names no ACM certificate ARN in `resources`"
+    )]
+    NoCertificate {
+        event_source: String,
+        detail_type: String,
+    },
     #[error("malformed event: {arn:?} in {field} is not an ACM certificate ARN")]
     NotACertificateArn { field: &'static str, arn: String },
 }
@@ -84,8 +89,10 @@ fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 
 /// Parses an EventBridge event into a [`Trigger`].
 pub fn parse(event: &Value) -> Result<Trigger, TriggerError> {
-    let envelope: EventBridgeEvent<Value> = serde_json::from_value(event.clone())
-        .map_err(|e| TriggerError::NotAnEnvelope { reason: e.to_string() })?;
+    let envelope: EventBridgeEvent<Value> =
+        serde_json::from_value(event.clone()).map_err(|e| TriggerError::NotAnEnvelope {
+            reason: e.to_string(),
+        })?;
     let source = envelope.source.clone();
     let detail_type = envelope.detail_type.clone();
     if source.is_empty() || detail_type.is_empty() {
@@ -111,7 +118,10 @@ pub fn parse(event: &Value) -> Result<Trigger, TriggerError> {
         ("aws.acm", dt) if ACM_DETAIL_TYPES.contains(&dt) => {
             let arns = certificate_arns(&resources, "resources")?;
             if arns.is_empty() {
-                return Err(TriggerError::NoCertificate { event_source: source, detail_type });
+                return Err(TriggerError::NoCertificate {
+                    event_source: source,
+                    detail_type,
+                });
             }
             trigger.kind = "acm-event";
             trigger.scope = Scope::Certificates(arns);
@@ -143,18 +153,28 @@ pub fn parse(event: &Value) -> Result<Trigger, TriggerError> {
             trigger.note = str_field(detail, "eventTypeCode").map(str::to_string);
             // An ACM health event that names no certificate still says ACM is in
             // trouble somewhere: look at everything rather than nothing.
-            trigger.scope = if arns.is_empty() { Scope::Full } else { Scope::Certificates(arns) };
+            trigger.scope = if arns.is_empty() {
+                Scope::Full
+            } else {
+                Scope::Certificates(arns)
+            };
         }
         _ => {}
     }
     Ok(trigger)
 }
 
-fn certificate_arns(resources: &[String], field: &'static str) -> Result<Vec<String>, TriggerError> {
+fn certificate_arns(
+    resources: &[String],
+    field: &'static str,
+) -> Result<Vec<String>, TriggerError> {
     let mut out = Vec::new();
     for r in resources {
         if !is_certificate_arn(r) {
-            return Err(TriggerError::NotACertificateArn { field, arn: r.clone() });
+            return Err(TriggerError::NotACertificateArn {
+                field,
+                arn: r.clone(),
+            });
         }
         out.push(r.clone());
     }
@@ -165,7 +185,13 @@ fn certificate_arns(resources: &[String], field: &'static str) -> Result<Vec<Str
 
 fn acm_note(detail: &Value) -> Option<String> {
     let mut parts = Vec::new();
-    for key in ["CommonName", "DaysToExpiry", "Action", "RenewalStatusReason", "CertificateType"] {
+    for key in [
+        "CommonName",
+        "DaysToExpiry",
+        "Action",
+        "RenewalStatusReason",
+        "CertificateType",
+    ] {
         match detail.get(key) {
             Some(Value::String(s)) => parts.push(format!("{key}={s}")),
             Some(Value::Number(n)) => parts.push(format!("{key}={n}")),
@@ -188,11 +214,18 @@ mod tests {
             "resources": resources, "detail": detail
         })
     }
-    const ARN: &str = "arn:aws:acm:us-east-1:123456789012:certificate/1f8a9b2c-0000-4000-8000-000000000001";
+    const ARN: &str =
+        "arn:aws:acm:us-east-1:123456789012:certificate/1f8a9b2c-0000-4000-8000-000000000001";
 
     #[test]
     fn schedule_is_a_full_scan() {
-        let t = parse(&envelope("aws.events", "Scheduled Event", json!(["arn:aws:events:us-east-1:123456789012:rule/x"]), json!({}))).unwrap();
+        let t = parse(&envelope(
+            "aws.events",
+            "Scheduled Event",
+            json!(["arn:aws:events:us-east-1:123456789012:rule/x"]),
+            json!({}),
+        ))
+        .unwrap();
         assert_eq!(t.scope, Scope::Full);
         assert_eq!(t.kind, "schedule");
     }
@@ -200,7 +233,13 @@ mod tests {
     #[test]
     fn every_acm_detail_type_scopes_to_its_certificate() {
         for dt in ACM_DETAIL_TYPES {
-            let t = parse(&envelope("aws.acm", dt, json!([ARN]), json!({"DaysToExpiry": 12, "CommonName": "shop.example.com", "SomethingNew": true}))).unwrap();
+            let t = parse(&envelope(
+                "aws.acm",
+                dt,
+                json!([ARN]),
+                json!({"DaysToExpiry": 12, "CommonName": "shop.example.com", "SomethingNew": true}),
+            ))
+            .unwrap();
             assert_eq!(t.scope, Scope::Certificates(vec![ARN.to_string()]), "{dt}");
             assert_eq!(t.kind, "acm-event");
         }
@@ -208,55 +247,120 @@ mod tests {
 
     #[test]
     fn renewal_reason_outside_the_enum_is_accepted() {
-        let t = parse(&envelope("aws.acm", "ACM Certificate Renewal Action Required", json!([ARN]),
-            json!({"RenewalStatusReason": "PENDING_DOMAIN_VALIDATION"}))).unwrap();
-        assert_eq!(t.note.as_deref(), Some("RenewalStatusReason=PENDING_DOMAIN_VALIDATION"));
+        let t = parse(&envelope(
+            "aws.acm",
+            "ACM Certificate Renewal Action Required",
+            json!([ARN]),
+            json!({"RenewalStatusReason": "PENDING_DOMAIN_VALIDATION"}),
+        ))
+        .unwrap();
+        assert_eq!(
+            t.note.as_deref(),
+            Some("RenewalStatusReason=PENDING_DOMAIN_VALIDATION")
+        );
     }
 
     #[test]
     fn acm_event_without_certificate_is_malformed() {
-        let e = parse(&envelope("aws.acm", "ACM Certificate Expired", json!([]), json!({}))).unwrap_err();
+        let e = parse(&envelope(
+            "aws.acm",
+            "ACM Certificate Expired",
+            json!([]),
+            json!({}),
+        ))
+        .unwrap_err();
         assert!(matches!(e, TriggerError::NoCertificate { .. }));
-        let e = parse(&envelope("aws.acm", "ACM Certificate Expired", json!(["arn:aws:s3:::bucket"]), json!({}))).unwrap_err();
+        let e = parse(&envelope(
+            "aws.acm",
+            "ACM Certificate Expired",
+            json!(["arn:aws:s3:::bucket"]),
+            json!({}),
+        ))
+        .unwrap_err();
         assert!(matches!(e, TriggerError::NotACertificateArn { .. }));
     }
 
     #[test]
     fn health_event_collects_arns_from_resources_and_entities() {
-        let other = "arn:aws:acm:eu-west-1:123456789012:certificate/22222222-0000-4000-8000-000000000002";
-        let t = parse(&envelope("aws.health", "AWS Health Event", json!([ARN]), json!({
-            "service": "ACM", "eventTypeCode": "AWS_ACM_RENEWAL_STATE_CHANGE",
-            "startTime": "Wed, 6 Apr 2022 06:00:53 GMT",
-            "affectedEntities": [{"entityValue": other}, {"entityValue": ARN}]
-        }))).unwrap();
-        assert_eq!(t.scope, Scope::Certificates(vec![other.to_string(), ARN.to_string()]), "sorted, deduplicated");
-        let t = parse(&envelope("aws.health", "AWS Health Event", json!([]), json!({"service": "EC2"}))).unwrap();
+        let other =
+            "arn:aws:acm:eu-west-1:123456789012:certificate/22222222-0000-4000-8000-000000000002";
+        let t = parse(&envelope(
+            "aws.health",
+            "AWS Health Event",
+            json!([ARN]),
+            json!({
+                "service": "ACM", "eventTypeCode": "AWS_ACM_RENEWAL_STATE_CHANGE",
+                "startTime": "Wed, 6 Apr 2022 06:00:53 GMT",
+                "affectedEntities": [{"entityValue": other}, {"entityValue": ARN}]
+            }),
+        ))
+        .unwrap();
+        assert_eq!(
+            t.scope,
+            Scope::Certificates(vec![other.to_string(), ARN.to_string()]),
+            "sorted, deduplicated"
+        );
+        let t = parse(&envelope(
+            "aws.health",
+            "AWS Health Event",
+            json!([]),
+            json!({"service": "EC2"}),
+        ))
+        .unwrap();
         assert_eq!(t.scope, Scope::Nothing);
     }
 
     #[test]
     fn unknown_detail_type_is_nothing_to_do() {
-        let t = parse(&envelope("aws.acm", "ACM Certificate Revoked", json!([ARN]), json!({}))).unwrap();
+        let t = parse(&envelope(
+            "aws.acm",
+            "ACM Certificate Revoked",
+            json!([ARN]),
+            json!({}),
+        ))
+        .unwrap();
         assert_eq!(t.scope, Scope::Nothing);
         assert_eq!(t.kind, "ignored");
     }
 
     #[test]
     fn malformed_envelopes_are_errors() {
-        for bad in [json!("hello"), json!({"detail-type": 5}), json!([1, 2]), json!({"source": "aws.acm"})] {
-            assert!(matches!(parse(&bad), Err(TriggerError::NotAnEnvelope { .. })), "{bad}");
+        for bad in [
+            json!("hello"),
+            json!({"detail-type": 5}),
+            json!([1, 2]),
+            json!({"source": "aws.acm"}),
+        ] {
+            assert!(
+                matches!(parse(&bad), Err(TriggerError::NotAnEnvelope { .. })),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn the_sample_events_in_events_dir_parse_as_documented() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
-        let read = |f: &str| -> Value { serde_json::from_str(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap() };
+        let read = |f: &str| -> Value {
+            serde_json::from_str(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap()
+        };
         assert_eq!(parse(&read("scheduled.json")).unwrap().scope, Scope::Full);
-        for f in ["acm-approaching-expiration.json", "acm-expired.json", "acm-available.json", "acm-renewal-action-required.json", "health-acm.json"] {
-            assert!(matches!(parse(&read(f)).unwrap().scope, Scope::Certificates(ref a) if a.len() == 1), "{f}");
+        for f in [
+            "acm-approaching-expiration.json",
+            "acm-expired.json",
+            "acm-available.json",
+            "acm-renewal-action-required.json",
+            "health-acm.json",
+        ] {
+            assert!(
+                matches!(parse(&read(f)).unwrap().scope, Scope::Certificates(ref a) if a.len() == 1),
+                "{f}"
+            );
         }
-        assert_eq!(parse(&read("unknown-detail-type.json")).unwrap().scope, Scope::Nothing);
+        assert_eq!(
+            parse(&read("unknown-detail-type.json")).unwrap().scope,
+            Scope::Nothing
+        );
         assert!(parse(&read("malformed.json")).is_err());
     }
 }

@@ -4,7 +4,9 @@
 //! started on first use. Certificates are generated here with rcgen.
 #![allow(dead_code)]
 
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, CustomExtension, DnType, IsCa, KeyPair};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, CustomExtension, DnType, IsCa, KeyPair,
+};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -33,7 +35,10 @@ struct Pki {
     inter: CertifiedIssuer<'static, KeyPair>,
 }
 
-fn ca(cn: &str, signer: Option<&CertifiedIssuer<'static, KeyPair>>) -> CertifiedIssuer<'static, KeyPair> {
+fn ca(
+    cn: &str,
+    signer: Option<&CertifiedIssuer<'static, KeyPair>>,
+) -> CertifiedIssuer<'static, KeyPair> {
     let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
     p.distinguished_name.push(DnType::CommonName, cn);
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -46,7 +51,13 @@ fn ca(cn: &str, signer: Option<&CertifiedIssuer<'static, KeyPair>>) -> Certified
 }
 
 /// Writes `NAME.pem` (leaf, then `chain`) and `NAME.key`.
-fn write_leaf(dir: &Path, name: &str, params: CertificateParams, issuer: Option<&CertifiedIssuer<'static, KeyPair>>, chain: &[&str]) {
+fn write_leaf(
+    dir: &Path,
+    name: &str,
+    params: CertificateParams,
+    issuer: Option<&CertifiedIssuer<'static, KeyPair>>,
+    chain: &[&str],
+) {
     let key = KeyPair::generate().unwrap();
     let cert = match issuer {
         Some(i) => params.signed_by(&key, i).unwrap(),
@@ -61,8 +72,10 @@ fn write_leaf(dir: &Path, name: &str, params: CertificateParams, issuer: Option<
 }
 
 fn leaf(sans: &[&str], from: i64, to: i64) -> CertificateParams {
-    let mut p = CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
-    p.distinguished_name.push(DnType::CommonName, sans.first().copied().unwrap_or("leaf"));
+    let mut p =
+        CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+    p.distinguished_name
+        .push(DnType::CommonName, sans.first().copied().unwrap_or("leaf"));
     p.not_before = ts(from);
     p.not_after = ts(to);
     p
@@ -85,19 +98,59 @@ fn aia(url: &str) -> CustomExtension {
 /// (name, certificate files, extra nginx directives for :443, port-80 behaviour)
 fn sites() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
     vec![
-        ("valid.acmd.test", "valid", "add_header Strict-Transport-Security \"max-age=31536000\" always; root WWW/clean;", "redirect"),
-        ("expired.acmd.test", "expired", "root WWW/clean;", "redirect"),
+        (
+            "valid.acmd.test",
+            "valid",
+            "add_header Strict-Transport-Security \"max-age=31536000\" always; root WWW/clean;",
+            "redirect",
+        ),
+        (
+            "expired.acmd.test",
+            "expired",
+            "root WWW/clean;",
+            "redirect",
+        ),
         ("notyet.acmd.test", "notyet", "root WWW/clean;", "redirect"),
         ("wrong.acmd.test", "wrong", "root WWW/clean;", "redirect"),
-        ("a.wild.acmd.test b.a.wild.acmd.test", "wild", "root WWW/clean;", "redirect"),
+        (
+            "a.wild.acmd.test b.a.wild.acmd.test",
+            "wild",
+            "root WWW/clean;",
+            "redirect",
+        ),
         ("cnonly.acmd.test", "cnonly", "root WWW/clean;", "redirect"),
-        ("selfsigned.acmd.test", "selfsigned", "root WWW/clean;", "redirect"),
-        ("nointer.acmd.test", "nointer", "root WWW/clean;", "redirect"),
-        ("nointer-aia.acmd.test", "nointer-aia", "root WWW/clean;", "redirect"),
-        ("private.acmd.test", "private", "root WWW/clean;", "redirect"),
+        (
+            "selfsigned.acmd.test",
+            "selfsigned",
+            "root WWW/clean;",
+            "redirect",
+        ),
+        (
+            "nointer.acmd.test",
+            "nointer",
+            "root WWW/clean;",
+            "redirect",
+        ),
+        (
+            "nointer-aia.acmd.test",
+            "nointer-aia",
+            "root WWW/clean;",
+            "redirect",
+        ),
+        (
+            "private.acmd.test",
+            "private",
+            "root WWW/clean;",
+            "redirect",
+        ),
         ("mixed.acmd.test", "valid", "root WWW/mixed;", "redirect"),
         ("noredirect.acmd.test", "valid", "root WWW/clean;", "serve"),
-        ("otherhost.acmd.test", "valid", "root WWW/clean;", "otherhost"),
+        (
+            "otherhost.acmd.test",
+            "valid",
+            "root WWW/clean;",
+            "otherhost",
+        ),
         ("loop.acmd.test", "valid", "root WWW/clean;", "loop"),
         ("big.acmd.test", "valid", "root WWW/big;", "redirect"),
         ("alias.acmd.test", "valid", "root WWW/clean;", "redirect"),
@@ -119,32 +172,83 @@ fn build(dir: &Path) {
     let f = std::fs::File::create(www.join("big/index.html")).unwrap();
     f.set_len(50 * 1024 * 1024).unwrap();
 
-    let pki = Pki { root: ca("acmd Test Root", None), inter: ca("acmd Test Intermediate", None) };
+    let pki = Pki {
+        root: ca("acmd Test Root", None),
+        inter: ca("acmd Test Intermediate", None),
+    };
     let inter = ca("acmd Test Intermediate", Some(&pki.root));
-    let pki = Pki { root: pki.root, inter };
+    let pki = Pki {
+        root: pki.root,
+        inter,
+    };
     let inter_pem = pki.inter.pem();
     std::fs::write(dir.join("root.pem"), pki.root.pem()).unwrap();
     std::fs::write(www.join("clean/inter.crt"), pki.inter.der().as_ref()).unwrap();
     let chain = [inter_pem.as_str()];
     let i = Some(&pki.inter);
-    write_leaf(dir, "valid", leaf(&["valid.acmd.test", "mixed.acmd.test", "noredirect.acmd.test", "otherhost.acmd.test", "loop.acmd.test", "big.acmd.test", "alias.acmd.test"], -10, 80), i, &chain);
-    write_leaf(dir, "expired", leaf(&["expired.acmd.test"], -100, -2), i, &chain);
+    write_leaf(
+        dir,
+        "valid",
+        leaf(
+            &[
+                "valid.acmd.test",
+                "mixed.acmd.test",
+                "noredirect.acmd.test",
+                "otherhost.acmd.test",
+                "loop.acmd.test",
+                "big.acmd.test",
+                "alias.acmd.test",
+            ],
+            -10,
+            80,
+        ),
+        i,
+        &chain,
+    );
+    write_leaf(
+        dir,
+        "expired",
+        leaf(&["expired.acmd.test"], -100, -2),
+        i,
+        &chain,
+    );
     write_leaf(dir, "notyet", leaf(&["notyet.acmd.test"], 3, 90), i, &chain);
     write_leaf(dir, "wrong", leaf(&["other.acmd.test"], -10, 80), i, &chain);
     write_leaf(dir, "wild", leaf(&["*.wild.acmd.test"], -10, 80), i, &chain);
     let mut cn = CertificateParams::new(Vec::<String>::new()).unwrap();
-    cn.distinguished_name.push(DnType::CommonName, "cnonly.acmd.test");
+    cn.distinguished_name
+        .push(DnType::CommonName, "cnonly.acmd.test");
     cn.not_before = ts(-10);
     cn.not_after = ts(80);
     write_leaf(dir, "cnonly", cn, i, &chain);
-    write_leaf(dir, "selfsigned", leaf(&["selfsigned.acmd.test"], -10, 80), None, &[]);
-    write_leaf(dir, "nointer", leaf(&["nointer.acmd.test"], -10, 80), i, &[]);
+    write_leaf(
+        dir,
+        "selfsigned",
+        leaf(&["selfsigned.acmd.test"], -10, 80),
+        None,
+        &[],
+    );
+    write_leaf(
+        dir,
+        "nointer",
+        leaf(&["nointer.acmd.test"], -10, 80),
+        i,
+        &[],
+    );
     let mut with_aia = leaf(&["nointer-aia.acmd.test"], -10, 80);
-    with_aia.custom_extensions.push(aia("http://valid.acmd.test/inter.crt"));
+    with_aia
+        .custom_extensions
+        .push(aia("http://valid.acmd.test/inter.crt"));
     write_leaf(dir, "nointer-aia", with_aia, i, &[]);
     let private_root = ca("Corp Private Root", None);
     let private_pem = private_root.pem();
-    write_leaf(dir, "private", leaf(&["private.acmd.test"], -10, 80), Some(&private_root), &[private_pem.as_str()]);
+    write_leaf(
+        dir,
+        "private",
+        leaf(&["private.acmd.test"], -10, 80),
+        Some(&private_root),
+        &[private_pem.as_str()],
+    );
     // Default server for unknown SNI: the valid certificate.
     let d = dir.display().to_string();
     let w = www.display().to_string();
@@ -161,7 +265,9 @@ fn build(dir: &Path) {
             "loop" => "return 302 http://$host/;".to_string(),
             _ => continue,
         };
-        conf.push_str(&format!("  server {{ listen {NGINX_IP}:80; server_name {names}; {p80} }}\n"));
+        conf.push_str(&format!(
+            "  server {{ listen {NGINX_IP}:80; server_name {names}; {p80} }}\n"
+        ));
     }
     conf.push_str("}\n");
     std::fs::write(dir.join("nginx.conf"), conf).unwrap();
@@ -213,7 +319,10 @@ fn hostile_servers() {
 }
 
 impl LiveEstate {
-    /// Starts (once per process) nginx, dnsmasq and the hostile servers.
+    /// Starts (once per process) nginx, dnsmasq and the hostile servers. They live as
+    /// long as the test process; the next run (or scripts/test.sh) stops leftovers via
+    /// their pid files, so they are deliberately never waited for here.
+    #[allow(clippy::zombie_processes)]
     pub fn get() -> &'static LiveEstate {
         static ESTATE: OnceLock<LiveEstate> = OnceLock::new();
         ESTATE.get_or_init(|| {
@@ -225,44 +334,59 @@ impl LiveEstate {
             let marker = std::env::temp_dir().join("acm-doctor-live-nginx.pid");
             kill_pidfile(&marker);
             let child = Command::new(nginx_bin())
-                .args(["-c", &dir.join("nginx.conf").display().to_string(), "-e", &dir.join("error.log").display().to_string()])
+                .args([
+                    "-c",
+                    &dir.join("nginx.conf").display().to_string(),
+                    "-e",
+                    &dir.join("error.log").display().to_string(),
+                ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit())
                 .spawn()
                 .expect("start nginx (scripts/setup.sh installs it)");
             std::fs::write(&marker, child.id().to_string()).unwrap();
             wait_port(&format!("{NGINX_IP}:443"));
-            let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let port = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
             let dmarker = std::env::temp_dir().join("acm-doctor-live-dnsmasq.pid");
             kill_pidfile(&dmarker);
-            let dns = Command::new(std::env::var("DNSMASQ").unwrap_or_else(|_| "/usr/sbin/dnsmasq".into()))
-                .args([
-                    "--keep-in-foreground",
-                    "--conf-file=/dev/null",
-                    "--no-resolv",
-                    "--no-hosts",
-                    "--bind-interfaces",
-                    "--listen-address=127.0.0.1",
-                    &format!("--port={port}"),
-                    "--user=root",
-                    &format!("--pid-file={}", dir.join("dnsmasq.pid").display()),
-                    // A CNAME chain: alias → edge → web-lb (a host record; dnsmasq only
-                    // follows CNAMEs to names it holds itself).
-                    "--cname=alias.acmd.test,edge.acmd.test",
-                    "--cname=edge.acmd.test,web-lb.elb.acmd.test",
-                    &format!("--host-record=web-lb.elb.acmd.test,{NGINX_IP}"),
-                    &format!("--address=/garbage.acmd.test/{GARBAGE_IP}"),
-                    &format!("--address=/silent.acmd.test/{SILENT_IP}"),
-                    &format!("--address=/acmd.test/{NGINX_IP}"),
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start dnsmasq (scripts/setup.sh installs it)");
+            let dns = Command::new(
+                std::env::var("DNSMASQ").unwrap_or_else(|_| "/usr/sbin/dnsmasq".into()),
+            )
+            .args([
+                "--keep-in-foreground",
+                "--conf-file=/dev/null",
+                "--no-resolv",
+                "--no-hosts",
+                "--bind-interfaces",
+                "--listen-address=127.0.0.1",
+                &format!("--port={port}"),
+                "--user=root",
+                &format!("--pid-file={}", dir.join("dnsmasq.pid").display()),
+                // A CNAME chain: alias → edge → web-lb (a host record; dnsmasq only
+                // follows CNAMEs to names it holds itself).
+                "--cname=alias.acmd.test,edge.acmd.test",
+                "--cname=edge.acmd.test,web-lb.elb.acmd.test",
+                &format!("--host-record=web-lb.elb.acmd.test,{NGINX_IP}"),
+                &format!("--address=/garbage.acmd.test/{GARBAGE_IP}"),
+                &format!("--address=/silent.acmd.test/{SILENT_IP}"),
+                &format!("--address=/acmd.test/{NGINX_IP}"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dnsmasq (scripts/setup.sh installs it)");
             std::fs::write(&dmarker, dns.id().to_string()).unwrap();
             std::thread::sleep(Duration::from_millis(300));
             hostile_servers();
-            LiveEstate { root_pem_path: dir.join("root.pem"), dns: format!("127.0.0.1:{port}"), dir }
+            LiveEstate {
+                root_pem_path: dir.join("root.pem"),
+                dns: format!("127.0.0.1:{port}"),
+                dir,
+            }
         })
     }
 

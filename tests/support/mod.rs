@@ -11,7 +11,11 @@ pub fn repo_root() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A moto server process bound to 127.0.0.1, killed on drop.
@@ -32,7 +36,11 @@ impl Moto {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start moto server {bin:?} ({e}); run the tests through scripts/test.sh"));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start moto server {bin:?} ({e}); run the tests through scripts/test.sh"
+                )
+            });
         let endpoint = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -45,7 +53,10 @@ impl Moto {
             if ok {
                 break;
             }
-            assert!(Instant::now() < deadline, "moto did not start on {endpoint}");
+            assert!(
+                Instant::now() < deadline,
+                "moto did not start on {endpoint}"
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
         Moto { child, endpoint }
@@ -71,7 +82,11 @@ impl Moto {
             .envs(self.env())
             .output()
             .expect("run seed.py");
-        assert!(out.status.success(), "seed.py failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "seed.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).expect("seed.py prints JSON")
     }
 
@@ -80,7 +95,9 @@ impl Moto {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
             .endpoint_url(&self.endpoint)
             .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_sqs::config::Credentials::new("testing", "testing", None, None, "moto"))
+            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+                "testing", "testing", None, None, "moto",
+            ))
             .load()
             .await
     }
@@ -94,7 +111,10 @@ impl Drop for Moto {
 }
 
 /// Drains the SQS queue subscribed to the findings topic: (SNS envelope, report) pairs.
-pub async fn published(config: &aws_config::SdkConfig, queue_url: &str) -> Vec<(serde_json::Value, serde_json::Value)> {
+pub async fn published(
+    config: &aws_config::SdkConfig,
+    queue_url: &str,
+) -> Vec<(serde_json::Value, serde_json::Value)> {
     let sqs = aws_sdk_sqs::Client::new(config);
     let mut out = Vec::new();
     loop {
@@ -112,7 +132,8 @@ pub async fn published(config: &aws_config::SdkConfig, queue_url: &str) -> Vec<(
         }
         for m in msgs {
             let env: serde_json::Value = serde_json::from_str(m.body().unwrap()).unwrap();
-            let report: serde_json::Value = serde_json::from_str(env["Message"].as_str().unwrap()).unwrap();
+            let report: serde_json::Value =
+                serde_json::from_str(env["Message"].as_str().unwrap()).unwrap();
             out.push((env, report));
         }
     }

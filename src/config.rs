@@ -121,7 +121,19 @@ impl Config {
         if let Some(v) = get("DNS_SERVERS") {
             c.dns_servers = list(&v);
         }
-        c.extra_trusted_ca_pem = get("EXTRA_TRUSTED_CA_PEM").filter(|v| !v.trim().is_empty());
+        // The PEM bundle itself, or (for env files that cannot hold several lines) a
+        // path to it.
+        c.extra_trusted_ca_pem = match get("EXTRA_TRUSTED_CA_PEM").filter(|v| !v.trim().is_empty())
+        {
+            Some(v) if !v.contains("-----BEGIN") => {
+                Some(std::fs::read_to_string(v.trim()).map_err(|e| ConfigError {
+                    name: "EXTRA_TRUSTED_CA_PEM",
+                    value: v.clone(),
+                    reason: format!("neither PEM nor a readable file: {e}"),
+                })?)
+            }
+            other => other,
+        };
         Ok(c)
     }
 

@@ -80,6 +80,7 @@ class DemoCA:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--expire-in", type=int, default=15, help="seconds until the 'status' certificate expires")
+    ap.add_argument("--tls-dir", help="also write the imported certificates as a web server would serve them (LABEL.pem/.key, root.pem)")
     args = ap.parse_args()
 
     acm = boto3.client("acm", region_name=REGION)
@@ -90,12 +91,22 @@ def main():
     sns = boto3.client("sns", region_name=REGION)
     sqs = boto3.client("sqs", region_name=REGION)
     ca = DemoCA()
+    if args.tls_dir:
+        os.makedirs(args.tls_dir, exist_ok=True)
+        with open(os.path.join(args.tls_dir, "root.pem"), "wb") as f:
+            f.write(pem(ca.root))
     out = {"certificates": {}, "load_balancers": {}, "listeners": {}, "pins": {}}
 
     def imp(label, cert, k, chain=True):
         kw = {"Certificate": pem(cert), "PrivateKey": key_pem(k)}
         if chain:
             kw["CertificateChain"] = pem(ca.inter) + pem(ca.root)
+        if args.tls_dir:
+            # Served as imported: the leaf, plus the intermediate when one was stored.
+            with open(os.path.join(args.tls_dir, f"{label}.pem"), "wb") as f:
+                f.write(pem(cert) + (pem(ca.inter) if chain else b""))
+            with open(os.path.join(args.tls_dir, f"{label}.key"), "wb") as f:
+                f.write(key_pem(k))
         arn = acm.import_certificate(**kw)["CertificateArn"]
         out["certificates"][label] = arn
         return arn

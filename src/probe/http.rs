@@ -33,7 +33,6 @@ where
             hyper::header::ACCEPT,
             "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
         )
-        .header(hyper::header::CONNECTION, "close")
         .body(Empty::<Bytes>::new())
         .map_err(|e| format!("cannot build request: {e}"))?;
     sender

@@ -25,6 +25,10 @@ pub struct Config {
     pub dns_servers: Vec<String>,
     /// PEM bundle of private roots the user's clients trust (`EXTRA_TRUSTED_CA_PEM`).
     pub extra_trusted_ca_pem: Option<String>,
+    /// DynamoDB table remembering notified findings (`STATE_TABLE`); none = report all.
+    pub state_table: Option<String>,
+    /// Hours before a finding still present is notified again (`RENOTIFY_HOURS`).
+    pub renotify_hours: i64,
 }
 
 impl Default for Config {
@@ -40,6 +44,8 @@ impl Default for Config {
             probe_concurrency: 32,
             dns_servers: Vec::new(),
             extra_trusted_ca_pem: None,
+            state_table: None,
+            renotify_hours: 24,
         }
     }
 }
@@ -120,6 +126,19 @@ impl Config {
         }
         if let Some(v) = get("DNS_SERVERS") {
             c.dns_servers = list(&v);
+        }
+        c.state_table = get("STATE_TABLE").filter(|v| !v.trim().is_empty());
+        if let Some(v) = get("RENOTIFY_HOURS").filter(|v| !v.is_empty()) {
+            c.renotify_hours = v
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|h| *h >= 0)
+                .ok_or_else(|| ConfigError {
+                    name: "RENOTIFY_HOURS",
+                    value: v.clone(),
+                    reason: "expected a whole number of hours ≥ 0".into(),
+                })?;
         }
         // The PEM bundle itself, or (for env files that cannot hold several lines) a
         // path to it.

@@ -6,6 +6,7 @@ use crate::checks::{self, Context, Severity};
 use crate::config::Config;
 use crate::inventory::{self, AwsReader};
 use crate::probe::{ProbeTarget, Prober};
+use crate::publish::state::{NoState, Plan, StateStore, plan};
 use crate::publish::{self, PublishError, Publisher};
 use crate::report::{Report, Scanned, account_of};
 use crate::trigger::{self, Scope, Trigger, TriggerError};
@@ -45,6 +46,12 @@ pub struct RunSummary {
     /// `published`, `below-threshold`, `no-topic`, `ignored`.
     pub status: &'static str,
     pub findings: usize,
+    /// Findings in the published message (all of them without `STATE_TABLE`).
+    pub notified: usize,
+    /// Findings kept quiet because they were notified within `RENOTIFY_HOURS`.
+    pub quiet: usize,
+    /// Problems announced as resolved.
+    pub resolved: usize,
     pub by_severity: BTreeMap<Severity, usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highest: Option<Severity>,
@@ -53,22 +60,25 @@ pub struct RunSummary {
     pub duration_ms: u128,
 }
 
-/// A run's result: the summary and, unless the event was ignored, the report.
+/// A run's result: the summary and, unless the event was ignored, the report and its
+/// CloudWatch embedded-metric-format documents (the Lambda prints them to stdout).
 #[derive(Debug, Clone)]
 pub struct RunOutcome {
     pub summary: RunSummary,
     pub report: Option<Report>,
+    pub metrics: Vec<serde_json::Value>,
 }
 
 /// The pipeline with its boundaries.
-pub struct Engine<R, P, Q> {
+pub struct Engine<R, P, Q, S = NoState> {
     pub reader: R,
     pub publisher: P,
     pub prober: Q,
+    pub state: S,
     pub config: Config,
 }
 
-impl<R: AwsReader, P: Publisher, Q: Prober> Engine<R, P, Q> {
+impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore> Engine<R, P, Q, S> {
     /// Handles one EventBridge event.
     pub async fn handle_event(
         &self,
@@ -97,6 +107,9 @@ impl<R: AwsReader, P: Publisher, Q: Prober> Engine<R, P, Q> {
                 trigger,
                 status: "ignored",
                 findings: 0,
+                notified: 0,
+                quiet: 0,
+                resolved: 0,
                 by_severity: BTreeMap::new(),
                 highest: None,
                 skipped: 0,
@@ -106,6 +119,7 @@ impl<R: AwsReader, P: Publisher, Q: Prober> Engine<R, P, Q> {
             return Ok(RunOutcome {
                 summary,
                 report: None,
+                metrics: Vec::new(),
             });
         }
         let config = &self.config;
@@ -141,6 +155,7 @@ impl<R: AwsReader, P: Publisher, Q: Prober> Engine<R, P, Q> {
             trust: &trust,
             now,
             config,
+            full_scan: trigger.scope == Scope::Full,
         };
         let findings = checks::run_all(&ctx);
         let report = Report::new(
@@ -155,22 +170,54 @@ impl<R: AwsReader, P: Publisher, Q: Prober> Engine<R, P, Q> {
         for f in &report.findings {
             tracing::info!(check = %f.check, cause = %f.cause, severity = %f.severity, resource = %f.resource, hostname = ?f.hostname, id = %f.id, "finding");
         }
-        let (status, message_ids) = match &config.findings_topic_arn {
-            None => ("no-topic", Vec::new()),
-            Some(_) if !publish::worth_publishing(&report, config.min_severity) => {
-                ("below-threshold", Vec::new())
-            }
+        let (status, message_ids, notified) = match &config.findings_topic_arn {
+            None => ("no-topic", Vec::new(), report.clone()),
             Some(topic) => {
-                let ids = publish::publish_report(&self.publisher, topic, &report)
-                    .await
-                    .inspect_err(|e| tracing::error!(error = %e, "publish failed"))?;
-                ("published", ids)
+                // Quiet repeats: a state-store failure degrades to "report everything".
+                let previous = match self.state.load().await {
+                    Ok(prev) => Some(prev),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "state store unavailable; reporting every finding");
+                        None
+                    }
+                };
+                let full = trigger.scope == Scope::Full;
+                let plan = match &previous {
+                    Some(prev) => plan(&report.findings, prev, now, config.renotify_hours, full),
+                    None => Plan {
+                        notify: report.findings.clone(),
+                        ..Default::default()
+                    },
+                };
+                let mut to_send = report.clone();
+                to_send.summary = crate::report::Summary::of(&plan.notify);
+                to_send.findings = plan.notify.clone();
+                to_send.resolved = plan.resolved.clone();
+                to_send.quiet = plan.quiet.len();
+                if !publish::worth_publishing(&to_send, config.min_severity) {
+                    ("below-threshold", Vec::new(), to_send)
+                } else {
+                    let ids = publish::publish_report(&self.publisher, topic, &to_send)
+                        .await
+                        .inspect_err(|e| tracing::error!(error = %e, "publish failed"))?;
+                    if previous.is_some() {
+                        let gone: Vec<String> =
+                            plan.resolved.iter().map(|r| r.id.clone()).collect();
+                        if let Err(e) = self.state.save(&plan.upsert, &gone).await {
+                            tracing::warn!(error = %e, "could not record notified findings; they will be reported again");
+                        }
+                    }
+                    ("published", ids, to_send)
+                }
             }
         };
         let summary = RunSummary {
             run_id,
             trigger,
             status,
+            notified: notified.findings.len(),
+            quiet: notified.quiet,
+            resolved: notified.resolved.len(),
             findings: report.summary.total,
             by_severity: report.summary.by_severity.clone(),
             highest: report.summary.highest,
@@ -179,9 +226,12 @@ impl<R: AwsReader, P: Publisher, Q: Prober> Engine<R, P, Q> {
             duration_ms: started.elapsed().as_millis(),
         };
         tracing::info!(run_id = %summary.run_id, status, findings = summary.findings, duration_ms = summary.duration_ms as u64, "run finished");
+        let metrics =
+            crate::report::metrics::emf_documents(&report, &inv, now, summary.duration_ms);
         Ok(RunOutcome {
             summary,
             report: Some(report),
+            metrics,
         })
     }
 }
@@ -215,6 +265,7 @@ pub async fn diagnose_hosts<Q: Prober>(
         trust: &trust,
         now,
         config,
+        full_scan: true,
     };
     let findings = crate::report::dedupe_and_order(checks::run_all(&ctx));
     (probe.hosts, findings, trust_errors)
@@ -343,6 +394,7 @@ mod tests {
             reader: aws,
             publisher,
             prober: NoProbe,
+            state: NoState,
             config,
         }
     }

@@ -9,6 +9,7 @@ use acm_doctor::handler::{Engine, HandlerError};
 use acm_doctor::inventory::sdk::{SdkReader, load_sdk_config};
 use acm_doctor::probe::{NetProber, Timeouts};
 use acm_doctor::publish::SnsPublisher;
+use acm_doctor::publish::state::ConfiguredState;
 use acm_doctor::trigger::Trigger;
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
@@ -45,8 +46,8 @@ enum Command {
         /// Named profile from ~/.aws/config.
         #[arg(long)]
         profile: Option<String>,
-        /// Output format: `text` (the email digest) or `json` (the report).
-        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        /// Output format: `text` (the email digest), `json` (the report) or `markdown`.
+        #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown"])]
         format: String,
         /// Exit with status 2 when any finding is at or above this severity.
         #[arg(long, value_parser = ["critical", "high", "medium", "low", "info"])]
@@ -55,6 +56,8 @@ enum Command {
         #[arg(long)]
         publish: bool,
     },
+    /// Print the catalog of every check (what it detects, what the visitor sees, the fix) as Markdown.
+    Catalog,
     /// Diagnose one HTTPS endpoint as a browser would, without AWS: DNS, certificate chain,
     /// HTTP→HTTPS redirect, mixed content.
     Probe {
@@ -87,7 +90,7 @@ fn init_cli_logging() {
 async fn engine(
     config: Config,
     profile: Option<&str>,
-) -> Result<Engine<SdkReader, SnsPublisher, NetProber>> {
+) -> Result<Engine<SdkReader, SnsPublisher, NetProber, ConfiguredState>> {
     let region = config.scan_regions.first().cloned();
     let sdk = load_sdk_config(profile, region.as_deref()).await;
     let prober = NetProber::new(
@@ -99,6 +102,7 @@ async fn engine(
         reader: SdkReader::new(sdk.clone()),
         publisher: SnsPublisher::new(&sdk),
         prober,
+        state: ConfiguredState::new(&sdk, config.state_table.as_deref()),
         config,
     })
 }
@@ -162,10 +166,10 @@ async fn main() -> Result<()> {
                 )
                 .await?;
             let report = outcome.report.expect("a manual scan always reports");
-            if format == "json" {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{}", report.email_digest());
+            match format.as_str() {
+                "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+                "markdown" => print!("{}", report.markdown()),
+                _ => print!("{}", report.email_digest()),
             }
             if let Some(min) = fail_on {
                 let min: acm_doctor::checks::Severity = min.parse().map_err(anyhow::Error::msg)?;
@@ -173,6 +177,10 @@ async fn main() -> Result<()> {
                     std::process::exit(2);
                 }
             }
+            Ok(())
+        }
+        Some(Command::Catalog) => {
+            print!("{}", acm_doctor::checks::catalog::markdown());
             Ok(())
         }
         Some(Command::Probe {

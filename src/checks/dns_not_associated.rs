@@ -164,17 +164,14 @@ mod tests {
             lb_addrs.iter().map(|a| a.parse().unwrap()).collect(),
         );
         let trust = crate::checks::trust::TrustStore::with_public_roots(&test_ca().root_pem);
-        let cfg = Config::default();
-        let hosts = [h];
-        let ctx = Context {
-            inventory: &inv,
-            hosts: &hosts,
-            resource_addresses: &res,
-            trust: &trust,
-            now: now(),
-            config: &cfg,
-        };
-        DnsNotAssociated.run(&ctx)
+        run_with_trust(
+            &DnsNotAssociated,
+            &inv,
+            &[h],
+            &res,
+            &trust,
+            &Config::default(),
+        )
     }
 
     #[test]

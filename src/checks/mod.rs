@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use trust::TrustStore;
 
+pub mod catalog;
 pub mod ct_logs;
 mod finding;
 pub mod live;
@@ -62,6 +63,9 @@ pub struct Context<'a> {
     pub trust: &'a TrustStore,
     pub now: DateTime<Utc>,
     pub config: &'a Config,
+    /// False in an event-scoped run: the inventory then holds only some certificates,
+    /// so account-wide judgements (a pin that matches nothing) are left out.
+    pub full_scan: bool,
 }
 
 /// The human text behind a check: the single source for the finding texts and the

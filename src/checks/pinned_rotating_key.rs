@@ -102,7 +102,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
         if amazon_root(&pin).is_some() {
             continue;
         }
-        if pin == EMPTY_INPUT_PIN {
+        if pin == EMPTY_INPUT_PIN && ctx.full_scan {
             out.push(
                 Finding::new(PinnedRotatingKey::ID, Severity::High, "config:PINNED_SPKI_SHA256", "global")
                     .key(&pin)
@@ -119,6 +119,9 @@ fn run(ctx: &Context) -> Vec<Finding> {
             .map(|(_, m)| m)
             .collect();
         if matches.is_empty() {
+            if !ctx.full_scan {
+                continue; // the key may belong to a certificate this scoped run did not read
+            }
             out.push(
                 Finding::new(PinnedRotatingKey::ID, Severity::Low, "config:PINNED_SPKI_SHA256", "global")
                     .key(&pin)
@@ -226,5 +229,24 @@ mod tests {
     fn no_pins_configured_is_silent() {
         let (inv, cfg, _, _) = setup(vec![]);
         assert!(run_with(&PinnedRotatingKey, &inv, &cfg).is_empty());
+    }
+
+    #[test]
+    fn pin_of_a_served_leaf_is_flagged_from_the_probe_alone() {
+        let chain = test_ca().chain(&LeafSpec::new(&["live.example.com"]));
+        let leaf_pin = x509::parse_der(&chain[0]).unwrap().spki_sha256;
+        let cfg = Config {
+            pinned_spki_sha256: vec![leaf_pin],
+            ..Default::default()
+        };
+        let f = run_live(
+            &PinnedRotatingKey,
+            &Inventory::default(),
+            &[host_serving("live.example.com", chain)],
+            &cfg,
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].evidence["role"], "served leaf");
+        assert_eq!(f[0].hostname.as_deref(), Some("live.example.com"));
     }
 }

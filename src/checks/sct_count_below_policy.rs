@@ -157,17 +157,16 @@ mod tests {
         let mut trust = crate::checks::trust::TrustStore::with_public_roots("");
         trust.add_extra(&test_ca().root_pem);
         let hosts = [host_serving("a.example.com", test_ca().chain(&s))];
-        let inv = Inventory::default();
-        let addrs = Default::default();
-        let cfg = Config::default();
-        let ctx = Context {
-            inventory: &inv,
-            hosts: &hosts,
-            resource_addresses: &addrs,
-            trust: &trust,
-            now: now(),
-            config: &cfg,
-        };
-        assert!(SctCountBelowPolicy.run(&ctx).is_empty());
+        assert!(
+            run_with_trust(
+                &SctCountBelowPolicy,
+                &Inventory::default(),
+                &hosts,
+                &Default::default(),
+                &trust,
+                &Config::default()
+            )
+            .is_empty()
+        );
     }
 }

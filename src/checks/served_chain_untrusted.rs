@@ -186,19 +186,18 @@ mod tests {
         // Trusted through EXTRA_TRUSTED_CA_PEM: no finding.
         let mut trust = crate::checks::trust::TrustStore::with_public_roots(&test_ca().root_pem);
         assert!(trust.add_extra(&other.0).is_empty());
-        let inv = Inventory::default();
         let hosts = [host_serving("a.example.com", other.1)];
-        let addrs = Default::default();
-        let cfg = Config::default();
-        let ctx = Context {
-            inventory: &inv,
-            hosts: &hosts,
-            resource_addresses: &addrs,
-            trust: &trust,
-            now: now(),
-            config: &cfg,
-        };
-        assert!(ServedChainUntrusted.run(&ctx).is_empty());
+        assert!(
+            run_with_trust(
+                &ServedChainUntrusted,
+                &Inventory::default(),
+                &hosts,
+                &Default::default(),
+                &trust,
+                &Config::default()
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -229,5 +228,12 @@ mod tests {
             &Config::default(),
         );
         assert_eq!(e.len(), 1);
+    }
+
+    #[test]
+    fn malformed_certificate_is_a_finding_not_a_crash() {
+        let f = verdict(vec![b"\x30\x03\x02\x01not a certificate".to_vec()]);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].title.contains("malformed"));
     }
 }

@@ -155,14 +155,33 @@ pub fn run_live(
     config: &Config,
 ) -> Vec<Finding> {
     let trust = crate::checks::trust::TrustStore::with_public_roots(&test_ca().root_pem);
-    let addrs = std::collections::BTreeMap::new();
+    run_with_trust(
+        check,
+        inv,
+        hosts,
+        &std::collections::BTreeMap::new(),
+        &trust,
+        config,
+    )
+}
+
+/// Runs one check with explicit trust roots and resolved resource addresses.
+pub fn run_with_trust(
+    check: &dyn crate::checks::Check,
+    inv: &Inventory,
+    hosts: &[HostFacts],
+    resource_addresses: &std::collections::BTreeMap<String, Vec<std::net::IpAddr>>,
+    trust: &crate::checks::trust::TrustStore,
+    config: &Config,
+) -> Vec<Finding> {
     let ctx = Context {
         inventory: inv,
         hosts,
-        resource_addresses: &addrs,
-        trust: &trust,
+        resource_addresses,
+        trust,
         now: now(),
         config,
+        full_scan: true,
     };
     check.run(&ctx)
 }

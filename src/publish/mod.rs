@@ -1,6 +1,8 @@
 //! Publish: sends reports to the findings SNS topic. Never judges: it is handed the
 //! reports and the minimum severity, and sends or not.
 
+pub mod state;
+
 use crate::checks::Severity;
 use crate::report::Report;
 use std::future::Future;
@@ -56,9 +58,10 @@ pub trait Publisher: Send + Sync {
     ) -> impl Future<Output = Result<String, String>> + Send;
 }
 
-/// Whether a report warrants a message: something at or above `min`.
+/// Whether a report warrants a message: something at or above `min`, or a problem
+/// announced as resolved.
 pub fn worth_publishing(report: &Report, min: Severity) -> bool {
-    report.findings.iter().any(|f| f.severity >= min)
+    report.findings.iter().any(|f| f.severity >= min) || !report.resolved.is_empty()
 }
 
 /// Splits and publishes a report; returns the message ids.

@@ -9,6 +9,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+pub mod metrics;
 pub mod text;
 
 pub const SCHEMA: &str = "acm-doctor.report.v1";
@@ -82,8 +83,18 @@ pub struct Report {
     pub skipped: Vec<Skipped>,
     pub summary: Summary,
     pub findings: Vec<Finding>,
+    /// Problems notified before that are gone now (announced once; `STATE_TABLE` only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resolved: Vec<crate::publish::state::Record>,
+    /// Findings still present but already notified within `RENOTIFY_HOURS`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub quiet: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<Part>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Keeps one finding per id (the most severe) and orders them: severity first, then
@@ -143,6 +154,8 @@ impl Report {
             skipped,
             summary: Summary::of(&findings),
             findings,
+            resolved: Vec::new(),
+            quiet: 0,
             part: None,
         }
     }
@@ -167,8 +180,13 @@ impl Report {
             .filter(|p| p.of > 1)
             .map(|p| format!(" (part {}/{})", p.index, p.of))
             .unwrap_or_default();
+        let resolved = if self.resolved.is_empty() {
+            String::new()
+        } else {
+            format!(", {} resolved", self.resolved.len())
+        };
         let mut s = format!(
-            "acm-doctor: {counts}{part} - {}",
+            "acm-doctor: {counts}{resolved}{part} - {}",
             self.account.as_deref().unwrap_or("unknown account")
         );
         s.truncate(99);
@@ -223,6 +241,39 @@ impl Report {
             }
             out.push('\n');
         }
+        if !self.resolved.is_empty() {
+            let _ = writeln!(
+                out,
+                "== Resolved since the last report ({}) ==\n",
+                self.resolved.len()
+            );
+            for r in &self.resolved {
+                let _ = writeln!(out, "[RESOLVED] {}", r.title);
+                let _ = writeln!(
+                    out,
+                    "  Resource: {}{}",
+                    r.resource,
+                    r.hostname
+                        .as_deref()
+                        .map(|h| format!(" ({h})"))
+                        .unwrap_or_default()
+                );
+                let _ = writeln!(
+                    out,
+                    "  First seen {}; finding id {}",
+                    r.first_seen.format("%Y-%m-%d %H:%M UTC"),
+                    r.id
+                );
+            }
+            out.push('\n');
+        }
+        if self.quiet > 0 {
+            let _ = writeln!(
+                out,
+                "{} finding(s) still present were already reported recently and are not repeated.\n",
+                self.quiet
+            );
+        }
         let s = &self.scanned;
         let _ = writeln!(out, "--");
         let _ = writeln!(
@@ -264,6 +315,27 @@ impl Report {
             );
         }
         out
+    }
+
+    /// A Markdown table of the findings (for tickets and pull requests).
+    pub fn markdown(&self) -> String {
+        let mut o = format!(
+            "## {}\n\n| severity | cause | hostname | title | fix |\n|---|---|---|---|---|\n",
+            self.subject()
+        );
+        let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        for f in &self.findings {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} |",
+                f.severity,
+                f.cause,
+                cell(f.hostname.as_deref().unwrap_or("")),
+                cell(&f.title),
+                cell(f.remediation.first().map(String::as_str).unwrap_or(""))
+            );
+        }
+        o
     }
 
     /// The SNS message body for `MessageStructure=json`: `default` is the JSON report,

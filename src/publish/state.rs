@@ -1,0 +1,316 @@
+//! Quiet repeats: remembers each finding (first seen, last notified, severity) so a run
+//! notifies only what is new, raised in severity, or due again after `RENOTIFY_HOURS`, and
+//! announces a fixed problem once. The decision is a pure function; the store is a trait
+//! (DynamoDB in production, `STATE_TABLE`).
+
+use crate::checks::{Finding, Severity};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::future::Future;
+
+/// What the state table holds per finding id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub id: String,
+    pub first_seen: DateTime<Utc>,
+    pub last_notified: DateTime<Utc>,
+    pub severity: Severity,
+    pub check: String,
+    pub resource: String,
+    pub hostname: Option<String>,
+    pub title: String,
+}
+
+/// What to do this run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    /// Findings to notify (new, raised, or due again).
+    pub notify: Vec<Finding>,
+    /// Findings seen before and still present, but not due: kept quiet.
+    pub quiet: Vec<Finding>,
+    /// Previously notified problems that are gone: announced once, then forgotten.
+    pub resolved: Vec<Record>,
+    /// Records to write (notified now, or carried over).
+    pub upsert: Vec<Record>,
+}
+
+/// Decides what to notify. `judge_resolution` is false for event-scoped runs: a finding
+/// outside the scope is not gone just because this run did not look at it.
+pub fn plan(
+    findings: &[Finding],
+    previous: &[Record],
+    now: DateTime<Utc>,
+    renotify_hours: i64,
+    judge_resolution: bool,
+) -> Plan {
+    let prev: BTreeMap<&str, &Record> = previous.iter().map(|r| (r.id.as_str(), r)).collect();
+    let mut p = Plan::default();
+    for f in findings {
+        let record = |first_seen, last_notified| Record {
+            id: f.id.clone(),
+            first_seen,
+            last_notified,
+            severity: f.severity,
+            check: f.check.clone(),
+            resource: f.resource.clone(),
+            hostname: f.hostname.clone(),
+            title: f.title.clone(),
+        };
+        match prev.get(f.id.as_str()) {
+            None => {
+                p.notify.push(f.clone());
+                p.upsert.push(record(now, now));
+            }
+            Some(r)
+                if f.severity > r.severity
+                    || now - r.last_notified >= Duration::hours(renotify_hours) =>
+            {
+                p.notify.push(f.clone());
+                p.upsert.push(record(r.first_seen, now));
+            }
+            Some(r) => {
+                p.quiet.push(f.clone());
+                // Keep the record, but remember a lowered severity so a later rise counts.
+                p.upsert.push(record(r.first_seen, r.last_notified));
+            }
+        }
+    }
+    if judge_resolution {
+        let current: std::collections::BTreeSet<&str> =
+            findings.iter().map(|f| f.id.as_str()).collect();
+        p.resolved = previous
+            .iter()
+            .filter(|r| !current.contains(r.id.as_str()))
+            .cloned()
+            .collect();
+    }
+    p
+}
+
+/// Where state lives. Failures are strings: the caller degrades to "report everything".
+pub trait StateStore: Send + Sync {
+    fn load(&self) -> impl Future<Output = Result<Vec<Record>, String>> + Send;
+    fn save(
+        &self,
+        upsert: &[Record],
+        delete: &[String],
+    ) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// No state table: every run reports everything.
+pub struct NoState;
+
+impl StateStore for NoState {
+    async fn load(&self) -> Result<Vec<Record>, String> {
+        Ok(Vec::new())
+    }
+    async fn save(&self, _u: &[Record], _d: &[String]) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// The store a run uses: DynamoDB when `STATE_TABLE` is set, none otherwise.
+pub enum ConfiguredState {
+    Off,
+    Dynamo(DynamoState),
+}
+
+impl ConfiguredState {
+    pub fn new(sdk: &aws_config::SdkConfig, table: Option<&str>) -> Self {
+        match table {
+            Some(t) => ConfiguredState::Dynamo(DynamoState::new(sdk, t)),
+            None => ConfiguredState::Off,
+        }
+    }
+}
+
+impl StateStore for ConfiguredState {
+    async fn load(&self) -> Result<Vec<Record>, String> {
+        match self {
+            ConfiguredState::Off => NoState.load().await,
+            ConfiguredState::Dynamo(d) => d.load().await,
+        }
+    }
+    async fn save(&self, upsert: &[Record], delete: &[String]) -> Result<(), String> {
+        match self {
+            ConfiguredState::Off => NoState.save(upsert, delete).await,
+            ConfiguredState::Dynamo(d) => d.save(upsert, delete).await,
+        }
+    }
+}
+
+/// [`StateStore`] on a DynamoDB table keyed by the string attribute `id`.
+pub struct DynamoState {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl DynamoState {
+    pub fn new(config: &aws_config::SdkConfig, table: &str) -> Self {
+        DynamoState {
+            client: aws_sdk_dynamodb::Client::new(config),
+            table: table.to_string(),
+        }
+    }
+}
+
+impl StateStore for DynamoState {
+    async fn load(&self) -> Result<Vec<Record>, String> {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let mut out = Vec::new();
+        let mut pages = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| {
+                format!(
+                    "dynamodb:Scan {}: {}",
+                    self.table,
+                    aws_sdk_dynamodb::error::DisplayErrorContext(&e)
+                )
+            })?;
+            let Some(AttributeValue::S(json)) = item.get("record") else {
+                continue;
+            };
+            if let Ok(r) = serde_json::from_str::<Record>(json) {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn save(&self, upsert: &[Record], delete: &[String]) -> Result<(), String> {
+        use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
+        let mut requests = Vec::new();
+        for r in upsert {
+            let item = [
+                ("id".to_string(), AttributeValue::S(r.id.clone())),
+                (
+                    "record".to_string(),
+                    AttributeValue::S(serde_json::to_string(r).map_err(|e| e.to_string())?),
+                ),
+            ];
+            let put = PutRequest::builder()
+                .set_item(Some(item.into_iter().collect()))
+                .build()
+                .map_err(|e| e.to_string())?;
+            requests.push(WriteRequest::builder().put_request(put).build());
+        }
+        for id in delete {
+            let del = DeleteRequest::builder()
+                .key("id", AttributeValue::S(id.clone()))
+                .build()
+                .map_err(|e| e.to_string())?;
+            requests.push(WriteRequest::builder().delete_request(del).build());
+        }
+        // BatchWriteItem takes 25 requests at a time; unprocessed ones are retried once.
+        for chunk in requests.chunks(25) {
+            let mut pending = chunk.to_vec();
+            for _ in 0..3 {
+                let resp = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending.clone())
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        format!(
+                            "dynamodb:BatchWriteItem {}: {}",
+                            self.table,
+                            aws_sdk_dynamodb::error::DisplayErrorContext(&e)
+                        )
+                    })?;
+                pending = resp
+                    .unprocessed_items()
+                    .and_then(|m| m.get(&self.table))
+                    .cloned()
+                    .unwrap_or_default();
+                if pending.is_empty() {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::now;
+
+    fn finding(check: &str, sev: Severity) -> Finding {
+        let mut f = Finding::new(
+            check,
+            sev,
+            "arn:aws:acm:us-east-1:123456789012:certificate/x",
+            "us-east-1",
+        );
+        f.assign_id();
+        f
+    }
+
+    #[test]
+    fn new_findings_notify_and_repeats_stay_quiet_until_due() {
+        let f = finding("certificate_expiring", Severity::Medium);
+        let first = plan(std::slice::from_ref(&f), &[], now(), 24, true);
+        assert_eq!(first.notify.len(), 1);
+        let second = plan(
+            std::slice::from_ref(&f),
+            &first.upsert,
+            now() + Duration::hours(2),
+            24,
+            true,
+        );
+        assert!(second.notify.is_empty());
+        assert_eq!(second.quiet.len(), 1);
+        let later = plan(
+            std::slice::from_ref(&f),
+            &second.upsert,
+            now() + Duration::hours(25),
+            24,
+            true,
+        );
+        assert_eq!(later.notify.len(), 1, "renotified after RENOTIFY_HOURS");
+        assert_eq!(later.upsert[0].first_seen, now(), "first seen is kept");
+    }
+
+    #[test]
+    fn raised_severity_notifies_at_once() {
+        let f = finding("certificate_expiring", Severity::Medium);
+        let first = plan(std::slice::from_ref(&f), &[], now(), 24, true);
+        let mut worse = f.clone();
+        worse.severity = Severity::Critical;
+        assert_eq!(
+            plan(
+                &[worse],
+                &first.upsert,
+                now() + Duration::hours(1),
+                24,
+                true
+            )
+            .notify
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn fixed_problems_are_announced_once_and_only_by_full_runs() {
+        let f = finding("certificate_expiring", Severity::Medium);
+        let first = plan(std::slice::from_ref(&f), &[], now(), 24, true);
+        let fixed = plan(&[], &first.upsert, now() + Duration::hours(1), 24, true);
+        assert_eq!(fixed.resolved.len(), 1);
+        assert!(fixed.upsert.is_empty(), "forgotten after the announcement");
+        let scoped = plan(&[], &first.upsert, now() + Duration::hours(1), 24, false);
+        assert!(
+            scoped.resolved.is_empty(),
+            "an event-scoped run does not judge what it did not scan"
+        );
+    }
+}

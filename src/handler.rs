@@ -582,4 +582,43 @@ mod tests {
         assert!(err.retryable());
         assert!(err.to_string().contains("AuthorizationError"));
     }
+
+    /// A state table that cannot be reached.
+    struct BrokenState;
+
+    impl StateStore for BrokenState {
+        async fn load(&self) -> Result<Vec<crate::publish::state::Record>, String> {
+            Err("dynamodb:Scan acm-doctor-state: AccessDeniedException".into())
+        }
+        async fn save(
+            &self,
+            _u: &[crate::publish::state::Record],
+            _d: &[String],
+        ) -> Result<(), String> {
+            Err("unreachable".into())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_broken_state_store_degrades_to_reporting_everything() {
+        let base = engine(estate(), Recorder::default(), Severity::Low);
+        let e = Engine {
+            reader: base.reader,
+            publisher: base.publisher,
+            prober: NoProbe,
+            state: BrokenState,
+            config: base.config,
+        };
+        let out = e
+            .handle_event(
+                &event("aws.events", "Scheduled Event", json!([])),
+                now(),
+                "r".into(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(out.summary.status, "published");
+        assert_eq!(out.summary.notified, out.summary.findings, "never silence");
+        assert_eq!(e.publisher.sent.lock().unwrap().len(), 1);
+    }
 }

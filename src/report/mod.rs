@@ -529,4 +529,60 @@ mod tests {
         assert_eq!(r.split(10_000_000).len(), 1);
         assert_eq!(r.split(10_000_000)[0].part, None);
     }
+
+    /// The digest a person reads, pinned: any change to its wording or layout shows up
+    /// in review as a snapshot diff.
+    #[test]
+    fn digest_and_markdown_snapshots() {
+        use crate::checks::testkit::*;
+        use crate::checks::{Context, trust::TrustStore};
+        let mut inv = Inventory::default();
+        let mut c = cert(
+            "61f50cd4-45b9-4259-b049-d0a53682fa4b",
+            &["shop.example.com", "www.shop.example.com"],
+            5,
+        );
+        c.in_use = Some(true);
+        inv.certificates.push(c);
+        let mut lb = alb("shop");
+        lb.listeners.push(with_certs(
+            listener("shop", 443, "HTTPS", forward()),
+            "61f50cd4-45b9-4259-b049-d0a53682fa4b",
+            &[],
+        ));
+        lb.listeners.push(listener("shop", 80, "HTTP", forward()));
+        inv.dns_records
+            .push(alias_record("blog.example.com", &lb.dns_name));
+        inv.load_balancers.push(lb);
+        inv.regions = vec!["us-east-1".into()];
+        inv.skipped.push(Skipped {
+            what: "cloudfront:ListDistributions".into(),
+            region: None,
+            reason: "AccessDenied: not authorized".into(),
+        });
+        let trust = TrustStore::with_public_roots("");
+        let config = crate::config::Config::default();
+        let addrs = BTreeMap::new();
+        let ctx = Context {
+            inventory: &inv,
+            hosts: &[],
+            resource_addresses: &addrs,
+            trust: &trust,
+            now: now(),
+            config: &config,
+            full_scan: true,
+        };
+        let findings = crate::checks::run_all(&ctx);
+        let r = Report::new(
+            "run-snapshot".into(),
+            account_of(&inv),
+            Trigger::manual(),
+            now(),
+            Scanned::of(&inv, 0),
+            inv.skipped.clone(),
+            findings,
+        );
+        insta::assert_snapshot!("digest_en", r.email_digest());
+        insta::assert_snapshot!("markdown_en", r.markdown());
+    }
 }

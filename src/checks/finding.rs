@@ -76,6 +76,10 @@ impl Finding {
         );
         self
     }
+    pub fn severity(mut self, s: Severity) -> Self {
+        self.severity = s;
+        self
+    }
     pub fn key(mut self, k: impl Into<String>) -> Self {
         self.key = k.into();
         self

@@ -84,7 +84,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
                     .step("If only your own managed devices use this name, add the root to EXTRA_TRUSTED_CA_PEM so acm-doctor trusts it as they do."),
                 TrustProblem::BadSignature => base
                     .key("bad-signature")
-                    .severity_critical()
+                    .severity(Severity::Critical)
                     .title(format!("A signature in the chain served for {} does not verify", h.hostname))
                     .detail("A certificate in the served chain is not validly signed by its issuer (wrong intermediate, or a corrupted or forged certificate).".to_string())
                     .step("Re-deploy the certificate with the intermediate that actually issued it."),
@@ -108,13 +108,6 @@ fn run(ctx: &Context) -> Vec<Finding> {
         }
     }
     out
-}
-
-impl Finding {
-    fn severity_critical(mut self) -> Self {
-        self.severity = Severity::Critical;
-        self
-    }
 }
 
 #[cfg(test)]

@@ -37,6 +37,15 @@ pub enum ApiErrorKind {
 }
 
 impl ApiError {
+    /// A skip entry naming the certificate the call was about.
+    fn skipped_for(&self, arn: &str) -> Skipped {
+        Skipped {
+            what: format!("{}:{} {arn}", self.service, self.operation),
+            region: self.region.clone(),
+            reason: self.message.clone(),
+        }
+    }
+
     fn skipped(&self) -> Skipped {
         Skipped {
             what: format!("{}:{}", self.service, self.operation),
@@ -381,14 +390,10 @@ pub async fn collect<R: AwsReader>(
                 .cloned(),
         );
     }
-    let described: Vec<(String, Result<Certificate, ApiError>)> = stream::iter(to_describe)
-        .map(|arn| async move {
-            let r = reader.describe_certificate(&arn).await;
-            (arn, r)
-        })
-        .buffer_unordered(ACM_DETAIL_CONCURRENCY)
-        .collect()
-        .await;
+    let described = per_certificate(to_describe, |arn| async move {
+        reader.describe_certificate(&arn).await
+    })
+    .await;
     for (arn, res) in described {
         match res {
             Ok(mut detail) => {
@@ -398,11 +403,7 @@ pub async fn collect<R: AwsReader>(
                     None => inv.certificates.push(detail),
                 }
             }
-            Err(e) => inv.skipped.push(Skipped {
-                what: format!("acm:DescribeCertificate {arn}"),
-                region: e.region.clone(),
-                reason: e.message.clone(),
-            }),
+            Err(e) => inv.skipped.push(e.skipped_for(&arn)),
         }
     }
 
@@ -419,14 +420,11 @@ pub async fn collect<R: AwsReader>(
         .filter(|c| c.cert_type == "IMPORTED" || !config.pinned_spki_sha256.is_empty())
         .map(|c| c.arn.clone())
         .collect();
-    let pems: Vec<(String, Result<CertificatePem, ApiError>)> = stream::iter(need_pem)
-        .map(|arn| async move {
-            let r = reader.get_certificate(&arn).await;
-            (arn, r)
-        })
-        .buffer_unordered(ACM_DETAIL_CONCURRENCY)
-        .collect()
-        .await;
+    let pems = per_certificate(
+        need_pem,
+        |arn| async move { reader.get_certificate(&arn).await },
+    )
+    .await;
     for (arn, res) in pems {
         match res {
             Ok(pem) => {
@@ -434,11 +432,7 @@ pub async fn collect<R: AwsReader>(
                     c.pem = Some(pem);
                 }
             }
-            Err(e) => inv.skipped.push(Skipped {
-                what: format!("acm:GetCertificate {arn}"),
-                region: e.region.clone(),
-                reason: e.message.clone(),
-            }),
+            Err(e) => inv.skipped.push(e.skipped_for(&arn)),
         }
     }
 
@@ -446,6 +440,26 @@ pub async fn collect<R: AwsReader>(
     inv.skipped.sort();
     inv.skipped.dedup();
     inv
+}
+
+/// Runs one ACM call per certificate, a few at a time (ACM's per-call quotas are low).
+async fn per_certificate<'a, T, F, Fut>(
+    arns: impl IntoIterator<Item = String>,
+    call: F,
+) -> Vec<(String, Result<T, ApiError>)>
+where
+    F: Fn(String) -> Fut + 'a,
+    Fut: Future<Output = Result<T, ApiError>> + 'a,
+{
+    let call = &call;
+    stream::iter(arns)
+        .map(|arn| async move {
+            let r = call(arn.clone()).await;
+            (arn, r)
+        })
+        .buffer_unordered(ACM_DETAIL_CONCURRENCY)
+        .collect()
+        .await
 }
 
 /// Describe wins over the summary where it has a value.

@@ -170,47 +170,9 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore> Engine<R, P, Q, S> {
         for f in &report.findings {
             tracing::info!(check = %f.check, cause = %f.cause, severity = %f.severity, resource = %f.resource, hostname = ?f.hostname, id = %f.id, "finding");
         }
-        let (status, message_ids, notified) = match &config.findings_topic_arn {
-            None => ("no-topic", Vec::new(), report.clone()),
-            Some(topic) => {
-                // Quiet repeats: a state-store failure degrades to "report everything".
-                let previous = match self.state.load().await {
-                    Ok(prev) => Some(prev),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "state store unavailable; reporting every finding");
-                        None
-                    }
-                };
-                let full = trigger.scope == Scope::Full;
-                let plan = match &previous {
-                    Some(prev) => plan(&report.findings, prev, now, config.renotify_hours, full),
-                    None => Plan {
-                        notify: report.findings.clone(),
-                        ..Default::default()
-                    },
-                };
-                let mut to_send = report.clone();
-                to_send.summary = crate::report::Summary::of(&plan.notify);
-                to_send.findings = plan.notify.clone();
-                to_send.resolved = plan.resolved.clone();
-                to_send.quiet = plan.quiet.len();
-                if !publish::worth_publishing(&to_send, config.min_severity) {
-                    ("below-threshold", Vec::new(), to_send)
-                } else {
-                    let ids = publish::publish_report(&self.publisher, topic, &to_send)
-                        .await
-                        .inspect_err(|e| tracing::error!(error = %e, "publish failed"))?;
-                    if previous.is_some() {
-                        let gone: Vec<String> =
-                            plan.resolved.iter().map(|r| r.id.clone()).collect();
-                        if let Err(e) = self.state.save(&plan.upsert, &gone).await {
-                            tracing::warn!(error = %e, "could not record notified findings; they will be reported again");
-                        }
-                    }
-                    ("published", ids, to_send)
-                }
-            }
-        };
+        let (status, message_ids, notified) = self
+            .deliver(&report, trigger.scope == Scope::Full, now)
+            .await?;
         let summary = RunSummary {
             run_id,
             trigger,
@@ -232,6 +194,62 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore> Engine<R, P, Q, S> {
             summary,
             report: Some(report),
             metrics,
+        })
+    }
+
+    /// Decides what this run notifies (quiet repeats via the state store, `MIN_SEVERITY`)
+    /// and publishes it. Returns the status, the message ids and the report as sent.
+    async fn deliver(
+        &self,
+        report: &Report,
+        full: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(&'static str, Vec<String>, Report), HandlerError> {
+        Ok(match &self.config.findings_topic_arn {
+            None => ("no-topic", Vec::new(), report.clone()),
+            Some(topic) => {
+                // Quiet repeats: a state-store failure degrades to "report everything".
+                let previous = match self.state.load().await {
+                    Ok(prev) => Some(prev),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "state store unavailable; reporting every finding");
+                        None
+                    }
+                };
+                let plan = match &previous {
+                    Some(prev) => plan(
+                        &report.findings,
+                        prev,
+                        now,
+                        self.config.renotify_hours,
+                        full,
+                    ),
+                    None => Plan {
+                        notify: report.findings.clone(),
+                        ..Default::default()
+                    },
+                };
+                let mut to_send = report.clone();
+                to_send.summary = crate::report::Summary::of(&plan.notify);
+                to_send.findings = plan.notify.clone();
+                to_send.resolved = plan.resolved.clone();
+                to_send.quiet = plan.quiet.len();
+                if !publish::worth_publishing(&to_send, self.config.min_severity) {
+                    ("below-threshold", Vec::new(), to_send)
+                } else {
+                    let ids = publish::publish_report(&self.publisher, topic, &to_send)
+                        .await
+                        .inspect_err(|e| tracing::error!(error = %e, "publish failed"))?;
+                    if previous.is_some() {
+                        let gone: Vec<String> =
+                            plan.resolved.iter().map(|r| r.id.clone()).collect();
+                        if let Err(e) = self.state.save(&plan.upsert, &gone).await {
+                            tracing::warn!(error = %e, "could not record notified findings; they will be reported again");
+                        }
+                    }
+                    ("published", ids, to_send)
+                }
+            }
         })
     }
 }

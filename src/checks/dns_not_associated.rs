@@ -141,20 +141,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn run_with_dns(cname: &[&str], addrs: &[&str], lb_addrs: &[&str]) -> Vec<Finding> {
-        let mut lb = alb("shop");
-        lb.listeners.push(with_certs(
-            listener("shop", 443, "HTTPS", forward()),
-            "c",
-            &[],
-        ));
-        let mut inv = Inventory {
-            certificates: vec![cert("c", &["shop.example.com"], 80)],
-            ..Default::default()
-        };
-        inv.dns_records
-            .push(alias_record("shop.example.com", &lb.dns_name));
-        let lb_dns = lb.dns_name.clone();
-        inv.load_balancers.push(lb);
+        let inv = shop_estate(cert("c", &["shop.example.com"], 80));
+        let lb_dns = inv.load_balancers[0].dns_name.clone();
         let mut h = host_serving("shop.example.com", vec![]);
         h.dns.cname_chain = cname.iter().map(|s| s.to_string()).collect();
         h.dns.addresses = addrs.iter().map(|a| a.parse().unwrap()).collect();

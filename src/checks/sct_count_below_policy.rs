@@ -154,19 +154,9 @@ mod tests {
             )
             .is_empty()
         );
-        let mut trust = crate::checks::trust::TrustStore::with_public_roots("");
-        trust.add_extra(&test_ca().root_pem);
         let hosts = [host_serving("a.example.com", test_ca().chain(&s))];
         assert!(
-            run_with_trust(
-                &SctCountBelowPolicy,
-                &Inventory::default(),
-                &hosts,
-                &Default::default(),
-                &trust,
-                &Config::default()
-            )
-            .is_empty()
+            run_trusting_extra(&SctCountBelowPolicy, &hosts, "", &test_ca().root_pem).is_empty()
         );
     }
 }

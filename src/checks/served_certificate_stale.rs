@@ -71,7 +71,6 @@ mod tests {
     use super::*;
     use crate::checks::testkit::*;
     use crate::config::Config;
-    use crate::inventory::Inventory;
 
     fn setup(serial_matches: bool) -> Vec<Finding> {
         let der = test_ca().leaf(&LeafSpec::new(&["shop.example.com"]));
@@ -82,19 +81,7 @@ mod tests {
         } else {
             "0a:0b".into()
         });
-        let mut lb = alb("shop");
-        lb.listeners.push(with_certs(
-            listener("shop", 443, "HTTPS", forward()),
-            "c",
-            &[],
-        ));
-        let mut inv = Inventory {
-            certificates: vec![c],
-            ..Default::default()
-        };
-        inv.dns_records
-            .push(alias_record("shop.example.com", &lb.dns_name));
-        inv.load_balancers.push(lb);
+        let inv = shop_estate(c);
         let h = host_serving("shop.example.com", vec![der, test_ca().inter_der.clone()]);
         run_live(&ServedCertificateStale, &inv, &[h], &Config::default())
     }

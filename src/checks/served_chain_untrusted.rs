@@ -177,19 +177,10 @@ mod tests {
         assert_eq!(f[0].evidence["problem"]["problem"], "unknown-root");
         assert!(f[0].title.contains("Corp Private Root"));
         // Trusted through EXTRA_TRUSTED_CA_PEM: no finding.
-        let mut trust = crate::checks::trust::TrustStore::with_public_roots(&test_ca().root_pem);
-        assert!(trust.add_extra(&other.0).is_empty());
         let hosts = [host_serving("a.example.com", other.1)];
         assert!(
-            run_with_trust(
-                &ServedChainUntrusted,
-                &Inventory::default(),
-                &hosts,
-                &Default::default(),
-                &trust,
-                &Config::default()
-            )
-            .is_empty()
+            run_trusting_extra(&ServedChainUntrusted, &hosts, &test_ca().root_pem, &other.0)
+                .is_empty()
         );
     }
 

@@ -360,3 +360,45 @@ pub fn host_serving(host: &str, chain: Vec<Vec<u8>>) -> HostFacts {
     h.tls.protocol = Some("TLSv1_3".into());
     h
 }
+
+/// The "shop" estate the live checks share: one internet-facing ALB whose HTTPS
+/// listener carries `certificate` (id "c"), and `shop.example.com` aliased to it.
+pub fn shop_estate(certificate: Certificate) -> Inventory {
+    let mut lb = alb("shop");
+    lb.listeners.push(with_certs(
+        listener("shop", 443, "HTTPS", forward()),
+        "c",
+        &[],
+    ));
+    let mut inv = Inventory {
+        certificates: vec![certificate],
+        ..Default::default()
+    };
+    inv.dns_records
+        .push(alias_record("shop.example.com", &lb.dns_name));
+    inv.load_balancers.push(lb);
+    inv
+}
+
+/// Runs a live check with the test root as a public root and `extra_root_pem` as
+/// `EXTRA_TRUSTED_CA_PEM`.
+pub fn run_trusting_extra(
+    check: &dyn crate::checks::Check,
+    hosts: &[HostFacts],
+    public_root_pem: &str,
+    extra_root_pem: &str,
+) -> Vec<Finding> {
+    let mut trust = crate::checks::trust::TrustStore::with_public_roots(public_root_pem);
+    assert!(
+        trust.add_extra(extra_root_pem).is_empty(),
+        "the extra root is a usable anchor"
+    );
+    run_with_trust(
+        check,
+        &Inventory::default(),
+        hosts,
+        &std::collections::BTreeMap::new(),
+        &trust,
+        &Config::default(),
+    )
+}

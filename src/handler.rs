@@ -417,6 +417,18 @@ mod tests {
         }
     }
 
+    /// One scheduled invocation at the fixed clock.
+    async fn on_schedule<S: StateStore>(
+        e: &Engine<FakeAws, Recorder, NoProbe, S>,
+    ) -> Result<RunOutcome, HandlerError> {
+        e.handle_event(
+            &event("aws.events", "Scheduled Event", json!([])),
+            now(),
+            "run-1".into(),
+        )
+        .await
+    }
+
     fn event(source: &str, detail_type: &str, resources: serde_json::Value) -> serde_json::Value {
         json!({"version": "0", "id": "e1", "detail-type": detail_type, "source": source, "account": "123456789012",
                "time": "2026-11-28T06:00:00Z", "region": "us-east-1", "resources": resources, "detail": {}})
@@ -425,14 +437,7 @@ mod tests {
     #[tokio::test]
     async fn schedule_scans_and_publishes_with_attributes() {
         let e = engine(estate(), Recorder::default(), Severity::Low);
-        let out = e
-            .handle_event(
-                &event("aws.events", "Scheduled Event", json!([])),
-                now(),
-                "run-1".into(),
-            )
-            .await
-            .unwrap();
+        let out = on_schedule(&e).await.unwrap();
         assert_eq!(out.summary.status, "published");
         assert_eq!(out.summary.highest, Some(Severity::Critical));
         let sent = e.publisher.sent.lock().unwrap();
@@ -529,14 +534,7 @@ mod tests {
             Recorder::default(),
             Severity::Low,
         );
-        let out = e
-            .handle_event(
-                &event("aws.events", "Scheduled Event", json!([])),
-                now(),
-                "r".into(),
-            )
-            .await
-            .unwrap();
+        let out = on_schedule(&e).await.unwrap();
         let report = out.report.unwrap();
         let skipped: Vec<&str> = report.skipped.iter().map(|s| s.what.as_str()).collect();
         assert_eq!(
@@ -563,14 +561,7 @@ mod tests {
         aws.certs.remove(0);
         aws.lbs.clear();
         let e = engine(aws, Recorder::default(), Severity::Medium);
-        let out = e
-            .handle_event(
-                &event("aws.events", "Scheduled Event", json!([])),
-                now(),
-                "r".into(),
-            )
-            .await
-            .unwrap();
+        let out = on_schedule(&e).await.unwrap();
         assert_eq!(out.summary.status, "below-threshold");
         assert_eq!(
             out.summary.findings, 1,
@@ -589,14 +580,7 @@ mod tests {
             },
             Severity::Low,
         );
-        let err = e
-            .handle_event(
-                &event("aws.events", "Scheduled Event", json!([])),
-                now(),
-                "r".into(),
-            )
-            .await
-            .unwrap_err();
+        let err = on_schedule(&e).await.unwrap_err();
         assert!(err.retryable());
         assert!(err.to_string().contains("AuthorizationError"));
     }
@@ -627,14 +611,7 @@ mod tests {
             state: BrokenState,
             config: base.config,
         };
-        let out = e
-            .handle_event(
-                &event("aws.events", "Scheduled Event", json!([])),
-                now(),
-                "r".into(),
-            )
-            .await
-            .unwrap();
+        let out = on_schedule(&e).await.unwrap();
         assert_eq!(out.summary.status, "published");
         assert_eq!(out.summary.notified, out.summary.findings, "never silence");
         assert_eq!(e.publisher.sent.lock().unwrap().len(), 1);

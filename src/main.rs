@@ -46,8 +46,9 @@ enum Command {
         /// Named profile from ~/.aws/config.
         #[arg(long)]
         profile: Option<String>,
-        /// Output format: `text` (the email digest), `json` (the report) or `markdown`.
-        #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown"])]
+        /// Output format: `text` (the email digest), `json` (the report), `markdown`, or
+        /// `asff` (Security Hub findings, ready for `aws securityhub batch-import-findings`).
+        #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown", "asff"])]
         format: String,
         /// Exit with status 2 when any finding is at or above this severity.
         #[arg(long, value_parser = ["critical", "high", "medium", "low", "info"])]
@@ -169,6 +170,17 @@ async fn main() -> Result<()> {
             match format.as_str() {
                 "json" => println!("{}", serde_json::to_string_pretty(&report)?),
                 "markdown" => print!("{}", report.markdown()),
+                "asff" => {
+                    let region = engine
+                        .config
+                        .scan_regions
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "us-east-1".into());
+                    let asff =
+                        acm_doctor::report::asff::findings(&report, &region, chrono::Utc::now());
+                    println!("{}", serde_json::to_string_pretty(&asff)?);
+                }
                 _ => print!("{}", report.email_digest()),
             }
             if let Some(min) = fail_on {

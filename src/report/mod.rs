@@ -9,6 +9,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+pub mod asff;
 pub mod metrics;
 pub mod text;
 

@@ -46,10 +46,11 @@ enum Command {
         /// Named profile from ~/.aws/config.
         #[arg(long)]
         profile: Option<String>,
-        /// Output format: `text` (the email digest), `json` (the report), `markdown`, or
-        /// `asff` (Security Hub findings, ready for `aws securityhub batch-import-findings`).
-        #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown", "asff"])]
-        format: String,
+        /// Output format: `table` (colored, the default on a terminal), `text` (the email
+        /// digest, the default when piped), `json` (the report), `markdown`, or `asff`
+        /// (Security Hub findings, ready for `aws securityhub batch-import-findings`).
+        #[arg(long, value_parser = ["table", "text", "json", "markdown", "asff"])]
+        format: Option<String>,
         /// Exit with status 2 when any finding is at or above this severity.
         #[arg(long, value_parser = ["critical", "high", "medium", "low", "info"])]
         fail_on: Option<String>,
@@ -92,13 +93,29 @@ async fn engine(
     config: Config,
     profile: Option<&str>,
 ) -> Result<Engine<SdkReader, SnsPublisher, NetProber, ConfiguredState>> {
+    engine_with_progress(config, profile, None).await
+}
+
+async fn engine_with_progress(
+    config: Config,
+    profile: Option<&str>,
+    progress: Option<indicatif::ProgressBar>,
+) -> Result<Engine<SdkReader, SnsPublisher, NetProber, ConfiguredState>> {
     let region = config.scan_regions.first().cloned();
     let sdk = load_sdk_config(profile, region.as_deref()).await;
-    let prober = NetProber::new(
+    let mut prober = NetProber::new(
         &config.dns_servers,
         config.probe_concurrency,
         Timeouts::default(),
     )?;
+    if let Some(bar) = progress {
+        prober.on_host_done = Some(std::sync::Arc::new(
+            move |h: &acm_doctor::probe::HostFacts| {
+                bar.inc(1);
+                bar.set_message(format!("probed {}", h.hostname));
+            },
+        ));
+    }
     Ok(Engine {
         reader: SdkReader::new(sdk.clone()),
         publisher: SnsPublisher::new(&sdk),
@@ -158,16 +175,36 @@ async fn main() -> Result<()> {
             if !publish {
                 config.findings_topic_arn = None;
             }
-            let engine = engine(config, profile.as_deref()).await?;
+            use std::io::IsTerminal;
+            // A spinner on stderr while the scan runs, only when a person is watching.
+            let bar = std::io::stderr().is_terminal().then(|| {
+                let bar = indicatif::ProgressBar::new_spinner();
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{spinner} {elapsed} scanning: {pos} host(s) probed, {msg}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                );
+                bar.set_message("reading the inventory");
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+                bar
+            });
+            let engine = engine_with_progress(config, profile.as_deref(), bar.clone()).await?;
             let outcome = engine
                 .run(
                     Trigger::manual(),
                     chrono::Utc::now(),
                     uuid::Uuid::new_v4().to_string(),
                 )
-                .await?;
-            let report = outcome.report.expect("a manual scan always reports");
+                .await;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            let report = outcome?.report.expect("a manual scan always reports");
+            let tty = std::io::stdout().is_terminal();
+            let format = format.unwrap_or_else(|| if tty { "table".into() } else { "text".into() });
             match format.as_str() {
+                "table" => print!("{}", acm_doctor::report::text::findings_table(&report, tty)),
                 "json" => println!("{}", serde_json::to_string_pretty(&report)?),
                 "markdown" => print!("{}", report.markdown()),
                 "asff" => {

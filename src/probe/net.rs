@@ -41,6 +41,9 @@ impl Default for Timeouts {
 /// Largest page body read (bytes); the rest is not downloaded.
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
+/// A callback run after each probed host.
+pub type HostCallback = Arc<dyn Fn(&HostFacts) + Send + Sync>;
+
 /// Why the prober could not be built.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot set up the probe: {0}")]
@@ -57,6 +60,8 @@ pub struct NetProber {
     /// Ports (443, 80) — changeable only for tests and benchmarks on unprivileged ports.
     pub https_port: u16,
     pub http_port: u16,
+    /// Called after each host is probed (the CLI's progress display).
+    pub on_host_done: Option<HostCallback>,
 }
 
 impl NetProber {
@@ -77,6 +82,7 @@ impl NetProber {
             overrides: HashMap::new(),
             https_port: 443,
             http_port: 80,
+            on_host_done: None,
         })
     }
 
@@ -103,6 +109,9 @@ impl NetProber {
             }
         };
         facts.elapsed_ms = started.elapsed().as_millis() as u64;
+        if let Some(cb) = &self.on_host_done {
+            cb(&facts);
+        }
         tracing::debug!(host = %facts.hostname, ms = facts.elapsed_ms, tls_error = ?facts.tls.error, "probed");
         facts
     }

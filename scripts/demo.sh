@@ -15,7 +15,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-echo "==> building acm-doctor (release; the first build takes 5-10 minutes)" >&2
+echo "==> building acm-doctor (release; the first build takes ~40 minutes on 2 cores)" >&2
 cargo build --release --quiet
 
 echo "==> starting moto on 127.0.0.1:$MOTO_PORT and seeding the demo estate" >&2

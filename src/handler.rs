@@ -137,7 +137,8 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore> Engine<R, P, Q, S> {
         };
         let probed = targets.len();
         let probe = self.prober.probe(targets, names).await;
-        let (trust, trust_errors) = TrustStore::new(config.extra_trusted_ca_pem.as_deref());
+        let (findings, trust_errors) =
+            judge(&inv, &probe, config, now, trigger.scope == Scope::Full);
         let mut inv = inv;
         inv.skipped.extend(
             trust_errors
@@ -148,16 +149,6 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore> Engine<R, P, Q, S> {
                     reason,
                 }),
         );
-        let ctx = Context {
-            inventory: &inv,
-            hosts: &probe.hosts,
-            resource_addresses: &probe.resource_addresses,
-            trust: &trust,
-            now,
-            config,
-            full_scan: trigger.scope == Scope::Full,
-        };
-        let findings = checks::run_all(&ctx);
         let report = Report::new(
             run_id.clone(),
             account_of(&inv),
@@ -254,6 +245,28 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore> Engine<R, P, Q, S> {
     }
 }
 
+/// The checks stage: trust roots from the configuration, then every check over the
+/// inventory and probe facts. Returns the findings and any unusable extra roots.
+fn judge(
+    inv: &inventory::Inventory,
+    probe: &crate::probe::ProbeResults,
+    config: &Config,
+    now: DateTime<Utc>,
+    full_scan: bool,
+) -> (Vec<checks::Finding>, Vec<String>) {
+    let (trust, trust_errors) = TrustStore::new(config.extra_trusted_ca_pem.as_deref());
+    let ctx = Context {
+        inventory: inv,
+        hosts: &probe.hosts,
+        resource_addresses: &probe.resource_addresses,
+        trust: &trust,
+        now,
+        config,
+        full_scan,
+    };
+    (checks::run_all(&ctx), trust_errors)
+}
+
 /// Diagnoses hostnames without AWS (the CLI's `probe`): probe them, then run every check
 /// over the facts with an empty inventory.
 pub async fn diagnose_hosts<Q: Prober>(
@@ -274,18 +287,9 @@ pub async fn diagnose_hosts<Q: Prober>(
         })
         .collect();
     let probe = prober.probe(targets, Vec::new()).await;
-    let (trust, trust_errors) = TrustStore::new(config.extra_trusted_ca_pem.as_deref());
-    let inv = inventory::Inventory::default();
-    let ctx = Context {
-        inventory: &inv,
-        hosts: &probe.hosts,
-        resource_addresses: &probe.resource_addresses,
-        trust: &trust,
-        now,
-        config,
-        full_scan: true,
-    };
-    let findings = crate::report::dedupe_and_order(checks::run_all(&ctx));
+    let (findings, trust_errors) =
+        judge(&inventory::Inventory::default(), &probe, config, now, true);
+    let findings = crate::report::dedupe_and_order(findings);
     (probe.hosts, findings, trust_errors)
 }
 

@@ -402,3 +402,16 @@ pub fn run_trusting_extra(
         &Config::default(),
     )
 }
+
+/// A report of `findings` for account 123456789012 at the fixed clock.
+pub fn report_of(findings: Vec<Finding>) -> crate::report::Report {
+    crate::report::Report::new(
+        "run-1".into(),
+        Some(ACCOUNT.into()),
+        crate::trigger::Trigger::manual(),
+        now(),
+        crate::report::Scanned::default(),
+        vec![],
+        findings,
+    )
+}

@@ -154,8 +154,6 @@ mod tests {
     use super::*;
     use crate::checks::testkit::now;
     use crate::checks::{Cause, Finding};
-    use crate::report::Scanned;
-    use crate::trigger::Trigger;
 
     #[test]
     fn resource_types_follow_the_arn() {
@@ -196,15 +194,7 @@ mod tests {
         .step("renew");
         f.cause = Cause::Expired;
         f.assign_id();
-        let mut r = Report::new(
-            "r".into(),
-            Some("123456789012".into()),
-            Trigger::manual(),
-            now(),
-            Scanned::default(),
-            vec![],
-            vec![f],
-        );
+        let mut r = crate::checks::testkit::report_of(vec![f]);
         r.resolved.push(Record {
             id: "alb_http_not_redirected-1".into(),
             first_seen: now() - chrono::Duration::days(3),

@@ -92,8 +92,6 @@ mod tests {
     use super::*;
     use crate::checks::testkit::{cert, now};
     use crate::checks::{Cause, Finding, Severity};
-    use crate::report::Scanned;
-    use crate::trigger::Trigger;
 
     #[test]
     fn documents_are_valid_emf() {
@@ -104,15 +102,7 @@ mod tests {
         let mut f = Finding::new("certificate_expiring", Severity::High, "arn:x", "us-east-1");
         f.cause = Cause::Expired;
         f.assign_id();
-        let r = Report::new(
-            "r".into(),
-            None,
-            Trigger::manual(),
-            now(),
-            Scanned::default(),
-            vec![],
-            vec![f],
-        );
+        let r = crate::checks::testkit::report_of(vec![f]);
         let docs = emf_documents(&r, &inv, now(), 850);
         let days = docs
             .iter()

@@ -411,7 +411,7 @@ fn cause_heading(c: Cause) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::now;
+    use crate::checks::testkit::report_of;
 
     fn finding(check: &str, sev: Severity, cause: Cause, resource: &str) -> Finding {
         let mut f = Finding::new(check, sev, resource, "us-east-1")
@@ -421,18 +421,6 @@ mod tests {
         f.cause = cause;
         f.assign_id();
         f
-    }
-
-    fn report(findings: Vec<Finding>) -> Report {
-        Report::new(
-            "run-1".into(),
-            Some("123456789012".into()),
-            Trigger::manual(),
-            now(),
-            Scanned::default(),
-            vec![],
-            findings,
-        )
     }
 
     #[test]
@@ -457,7 +445,7 @@ mod tests {
             Cause::NameMismatch,
             "arn:3",
         );
-        let r = report(vec![b, a, c, a2]);
+        let r = report_of(vec![b, a, c, a2]);
         assert_eq!(r.findings.len(), 3);
         let sev: Vec<Severity> = r.findings.iter().map(|f| f.severity).collect();
         assert_eq!(sev, vec![Severity::Critical, Severity::High, Severity::Low]);
@@ -470,7 +458,7 @@ mod tests {
 
     #[test]
     fn digest_groups_by_cause_and_lists_fixes_and_skips() {
-        let mut r = report(vec![
+        let mut r = report_of(vec![
             finding(
                 "alb_host_not_covered",
                 Severity::High,
@@ -509,7 +497,7 @@ mod tests {
                 )
             })
             .collect();
-        let r = report(findings);
+        let r = report_of(findings);
         let parts = r.split(40_000);
         assert!(parts.len() > 1);
         let total: usize = parts.iter().map(|p| p.findings.len()).sum();

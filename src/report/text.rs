@@ -188,10 +188,7 @@ pub fn findings_table(report: &super::Report, color: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::now;
     use crate::checks::{Cause, Severity};
-    use crate::report::{Report, Scanned};
-    use crate::trigger::Trigger;
 
     #[test]
     fn table_lists_each_finding_and_colors_only_on_request() {
@@ -206,15 +203,7 @@ mod tests {
         .step("renew it");
         f.cause = Cause::Expired;
         f.assign_id();
-        let r = Report::new(
-            "r".into(),
-            Some("123456789012".into()),
-            Trigger::manual(),
-            now(),
-            Scanned::default(),
-            vec![],
-            vec![f],
-        );
+        let r = crate::checks::testkit::report_of(vec![f]);
         let plain = findings_table(&r, false);
         assert!(
             plain.contains("shop.example.com")

@@ -1,6 +1,7 @@
 //! Run configuration, read once from the environment (Lambda) or CLI flags.
 
 use crate::checks::Severity;
+use crate::i18n::Lang;
 
 /// Everything a run can be tuned with. Defaults match the README's table.
 #[derive(Debug, Clone)]
@@ -29,6 +30,10 @@ pub struct Config {
     pub state_table: Option<String>,
     /// Hours before a finding still present is notified again (`RENOTIFY_HOURS`).
     pub renotify_hours: i64,
+    /// Language of titles, details, remediation and the digest (`REPORT_LANGUAGE`).
+    pub report_language: Lang,
+    /// Import findings into Security Hub as ASFF (`SECURITY_HUB=true`).
+    pub security_hub: bool,
 }
 
 impl Default for Config {
@@ -46,6 +51,8 @@ impl Default for Config {
             extra_trusted_ca_pem: None,
             state_table: None,
             renotify_hours: 24,
+            report_language: Lang::En,
+            security_hub: false,
         }
     }
 }
@@ -140,6 +147,26 @@ impl Config {
                     reason: "expected a whole number of hours ≥ 0".into(),
                 })?;
         }
+        if let Some(v) = get("REPORT_LANGUAGE").filter(|v| !v.trim().is_empty()) {
+            c.report_language = Lang::parse(&v).ok_or_else(|| ConfigError {
+                name: "REPORT_LANGUAGE",
+                value: v.clone(),
+                reason: "expected en or ja".into(),
+            })?;
+        }
+        if let Some(v) = get("SECURITY_HUB").filter(|v| !v.trim().is_empty()) {
+            c.security_hub = match v.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "on" | "yes" => true,
+                "false" | "0" | "off" | "no" => false,
+                _ => {
+                    return Err(ConfigError {
+                        name: "SECURITY_HUB",
+                        value: v.clone(),
+                        reason: "expected true or false".into(),
+                    });
+                }
+            };
+        }
         // The PEM bundle itself, or (for env files that cannot hold several lines) a
         // path to it.
         c.extra_trusted_ca_pem = match get("EXTRA_TRUSTED_CA_PEM").filter(|v| !v.trim().is_empty())
@@ -185,6 +212,24 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.scan_regions, vec!["us-east-1", "ap-northeast-1"]);
+    }
+
+    #[test]
+    fn language_and_security_hub_switches() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.report_language, Lang::En);
+        assert!(!c.security_hub);
+        let c = cfg(&[("REPORT_LANGUAGE", "ja"), ("SECURITY_HUB", "TRUE")]).unwrap();
+        assert_eq!(c.report_language, Lang::Ja);
+        assert!(c.security_hub);
+        assert_eq!(
+            cfg(&[("REPORT_LANGUAGE", "fr")]).unwrap_err().name,
+            "REPORT_LANGUAGE"
+        );
+        assert_eq!(
+            cfg(&[("SECURITY_HUB", "maybe")]).unwrap_err().name,
+            "SECURITY_HUB"
+        );
     }
 
     #[test]

@@ -157,7 +157,8 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore> Engine<R, P, Q, S> {
             Scanned::of(&inv, probed),
             inv.skipped.clone(),
             findings,
-        );
+        )
+        .in_language(self.config.report_language);
         for f in &report.findings {
             tracing::info!(check = %f.check, cause = %f.cause, severity = %f.severity, resource = %f.resource, hostname = ?f.hostname, id = %f.id, "finding");
         }

@@ -9,6 +9,7 @@ pub mod checks;
 pub mod config;
 pub mod handler;
 pub mod hostname;
+pub mod i18n;
 pub mod inventory;
 pub mod probe;
 pub mod publish;

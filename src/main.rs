@@ -54,6 +54,10 @@ enum Command {
         /// Exit with status 2 when any finding is at or above this severity.
         #[arg(long, value_parser = ["critical", "high", "medium", "low", "info"])]
         fail_on: Option<String>,
+        /// Language of the findings and the digest: `en` or `ja` (default: REPORT_LANGUAGE,
+        /// else English).
+        #[arg(long, value_enum)]
+        lang: Option<acm_doctor::i18n::Lang>,
         /// Publish to FINDINGS_TOPIC_ARN as the Lambda would (off by default for the CLI).
         #[arg(long)]
         publish: bool,
@@ -166,11 +170,15 @@ async fn main() -> Result<()> {
             profile,
             format,
             fail_on,
+            lang,
             publish,
         }) => {
             let mut config = Config::from_env()?;
             if !regions.is_empty() {
                 config.scan_regions = regions;
+            }
+            if let Some(lang) = lang {
+                config.report_language = lang;
             }
             if !publish {
                 config.findings_topic_arn = None;

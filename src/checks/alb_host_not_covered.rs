@@ -52,28 +52,39 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 }
                 let default_desc = default
                     .map(|c| format!("{} ({})", c.arn, c.sans.join(", ")))
-                    .unwrap_or_else(|| "none".into());
+                    .unwrap_or_else(|| "-".into());
+                let (lb_name, proto, port, region) = (&lb.name, &l.protocol, l.port, &lb.region);
+                let covered = names.join(", ");
                 out.push(
                     Finding::new(AlbHostNotCovered::ID, Severity::High, &l.arn, &lb.region)
                         .hostname(host)
-                        .title(format!("{host} reaches {} but no certificate on {}:{} covers it", lb.name, l.protocol, l.port))
-                        .detail(format!(
-                            "{host} ({source}) is sent to {} listener {}:{}, whose certificates cover only {}. Visitors get the default certificate {default_desc}.",
-                            lb.name, l.protocol, l.port, names.join(", ")
+                        .title(tr!(
+                            "{host} reaches {lb_name} but no certificate on {proto}:{port} covers it",
+                            "{host} は {lb_name} に届きますが、{proto}:{port} リスナーの証明書がこのホスト名をカバーしていません"
+                        ))
+                        .detail(tr!(
+                            "{host} ({source}) is sent to {lb_name} listener {proto}:{port}, whose certificates cover only {covered}. Visitors get the default certificate {default_desc}.",
+                            "{host}（{source}）は {lb_name} のリスナー {proto}:{port} に振り分けられますが、そのリスナーの証明書がカバーしているのは {covered} だけです。訪問者にはデフォルト証明書 {default_desc} が返されます。"
                         ))
                         .evidence("hostname_source", source)
                         .evidence("load_balancer", &lb.arn)
                         .evidence("certificates", l.certificates.iter().map(|c| &c.arn).collect::<Vec<_>>())
                         .evidence("covered_names", &names)
-                        .step(format!(
-                            "aws acm request-certificate --domain-name {host} --validation-method DNS --region {}  (then create its DNS validation record)",
-                            lb.region
+                        .command(format!(
+                            "aws acm request-certificate --domain-name {host} --validation-method DNS --region {region}"
                         ))
-                        .step(format!(
-                            "aws elbv2 add-listener-certificates --listener-arn {} --certificates CertificateArn=NEW_CERTIFICATE_ARN --region {}",
-                            l.arn, lb.region
+                        .step(tr!(
+                            "Create the DNS validation record ACM asks for, and wait until the certificate is ISSUED.",
+                            "ACM が示す DNS 検証用レコードを作成し、証明書のステータスが「発行済み（ISSUED）」になるまで待ちます。"
                         ))
-                        .step("Console: EC2 → Load Balancers → the load balancer → Listeners → the HTTPS listener → Certificates → Add certificate. If the name should not point here, fix its DNS record instead."),
+                        .command(format!(
+                            "aws elbv2 add-listener-certificates --listener-arn {} --certificates CertificateArn=NEW_CERTIFICATE_ARN --region {region}",
+                            l.arn
+                        ))
+                        .step(tr!(
+                            "Console: EC2 → Load Balancers → the load balancer → Listeners → the HTTPS listener → Certificates → Add certificate. If the name should not point here, fix its DNS record instead.",
+                            "コンソールの場合: EC2 → ロードバランサー → 対象のロードバランサー → リスナー → HTTPS リスナー → 証明書 → 証明書を追加。このホスト名がここを向くべきでないなら、証明書ではなく DNS レコードを修正してください。"
+                        )),
                 );
             }
         }

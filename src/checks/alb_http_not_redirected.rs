@@ -23,9 +23,10 @@ declare_check!(
     Cause::HttpNotRedirected
 );
 
+/// An action in a notation that reads the same in every report language.
 fn describe(a: &Action) -> String {
     match a {
-        Action::Forward { target } => format!("forward to {target}"),
+        Action::Forward { target } => format!("forward → {target}"),
         Action::Redirect {
             protocol,
             port,
@@ -33,13 +34,13 @@ fn describe(a: &Action) -> String {
             path,
             status_code,
         } => format!(
-            "redirect ({status_code}) to protocol {} port {} host {} path {}",
+            "redirect {status_code} → {}://{}:{}{}",
             protocol.as_deref().unwrap_or("#{protocol}"),
-            port.as_deref().unwrap_or("#{port}"),
             host.as_deref().unwrap_or("#{host}"),
+            port.as_deref().unwrap_or("#{port}"),
             path.as_deref().unwrap_or("/#{path}")
         ),
-        Action::FixedResponse { status_code } => format!("fixed response {status_code}"),
+        Action::FixedResponse { status_code } => format!("fixed-response {status_code}"),
         Action::Other { kind } => kind.clone(),
     }
 }
@@ -61,10 +62,11 @@ fn run(ctx: &Context) -> Vec<Finding> {
         } else {
             Severity::Low
         };
+        let (lb_name, region) = (&lb.name, &lb.region);
         for l in lb.listeners.iter().filter(|l| l.protocol == "HTTP") {
+            let (arn, port) = (&l.arn, l.port);
             let fix = format!(
-                "aws elbv2 modify-listener --listener-arn {} --default-actions 'Type=redirect,RedirectConfig={{Protocol=HTTPS,Port=443,Host=#{{host}},Path=/#{{path}},Query=#{{query}},StatusCode=HTTP_301}}' --region {}",
-                l.arn, lb.region
+                "aws elbv2 modify-listener --listener-arn {arn} --default-actions 'Type=redirect,RedirectConfig={{Protocol=HTTPS,Port=443,Host=#{{host}},Path=/#{{path}},Query=#{{query}},StatusCode=HTTP_301}}' --region {region}"
             );
             let default = l.default_actions.last();
             if !default.is_some_and(Action::redirects_to_https) {
@@ -74,49 +76,66 @@ fn run(ctx: &Context) -> Vec<Finding> {
                     .filter(|r| r.actions.iter().any(Action::redirects_to_https))
                     .flat_map(|r| r.path_patterns.iter().map(|p| p.as_str()))
                     .collect();
-                let mut detail = format!(
-                    "Listener {} (HTTP:{}) of {} answers plain HTTP with: {}.",
-                    l.arn,
-                    l.port,
-                    lb.name,
-                    default.map(describe).unwrap_or_else(|| "no action".into())
+                let action = default.map(describe).unwrap_or_else(|| "-".into());
+                let mut detail = tr!(
+                    "Listener {arn} (HTTP:{port}) of {lb_name} answers plain HTTP with: {action}.",
+                    "{lb_name} のリスナー {arn}（HTTP:{port}）は平文の HTTP に「{action}」で応答しています。"
                 );
                 if !path_redirects.is_empty() {
-                    detail.push_str(&format!(
-                        " Only paths {} are redirected; every other path stays on HTTP.",
-                        path_redirects.join(", ")
+                    let paths = path_redirects.join(", ");
+                    detail.push(&tr!(
+                        "Only paths {paths} are redirected; every other path stays on HTTP.",
+                        "HTTPS へリダイレクトされるのはパス {paths} だけで、それ以外のパスは HTTP のままです。"
                     ));
                 }
                 out.push(
                     Finding::new(AlbHttpNotRedirected::ID, severity, &l.arn, &lb.region)
-                        .title(format!("HTTP listener on port {} of {} does not redirect to HTTPS", l.port, lb.name))
+                        .title(tr!(
+                            "HTTP listener on port {port} of {lb_name} does not redirect to HTTPS",
+                            "{lb_name} のポート {port} の HTTP リスナーが HTTPS にリダイレクトしていません"
+                        ))
                         .detail(detail)
                         .evidence("load_balancer", &lb.arn)
                         .evidence("default_action", default.map(describe))
                         .evidence("path_scoped_redirects", &path_redirects)
                         .evidence("hostnames", &hosts)
-                        .step(fix.clone())
-                        .step("Console: EC2 → Load Balancers → the ALB → Listeners → HTTP:80 → Edit → Default action: Redirect to HTTPS, port 443, 301."),
+                        .command(fix.clone())
+                        .step(tr!(
+                            "Console: EC2 → Load Balancers → the ALB → Listeners → HTTP:{port} → Edit → Default action: Redirect to HTTPS, port 443, 301.",
+                            "コンソールの場合: EC2 → ロードバランサー → 対象の ALB → リスナー → HTTP:{port} → 編集 → デフォルトアクションを「URL にリダイレクト」（HTTPS、ポート 443、301 - 完全に移動）に変更します。"
+                        )),
                 );
             }
             for r in &l.rules {
                 if r.actions.last().is_some_and(Action::serves_content) {
+                    let priority = &r.priority;
+                    let (hosts, paths) = (
+                        format!("{:?}", r.host_headers),
+                        format!("{:?}", r.path_patterns),
+                    );
+                    let action = r.actions.last().map(describe).unwrap_or_default();
                     out.push(
                         Finding::new(AlbHttpNotRedirected::ID, severity, &l.arn, &lb.region)
                             .key(&r.arn)
-                            .title(format!("Rule {} of the HTTP listener on {} serves plain HTTP", r.priority, lb.name))
-                            .detail(format!(
-                                "Rule {} (hosts {:?}, paths {:?}) on the HTTP:{} listener does {}, so those requests are never sent to HTTPS.",
-                                r.priority, r.host_headers, r.path_patterns, l.port,
-                                r.actions.last().map(describe).unwrap_or_default()
+                            .title(tr!(
+                                "Rule {priority} of the HTTP listener on {lb_name} serves plain HTTP",
+                                "{lb_name} の HTTP リスナーのルール {priority} が平文の HTTP でコンテンツを返しています"
+                            ))
+                            .detail(tr!(
+                                "Rule {priority} (hosts {hosts}, paths {paths}) on the HTTP:{port} listener does {action}, so those requests are never sent to HTTPS.",
+                                "HTTP:{port} リスナーのルール {priority}（ホスト {hosts}、パス {paths}）のアクションは「{action}」なので、これに一致するリクエストは HTTPS に送られません。"
                             ))
                             .evidence("rule", &r.arn)
                             .evidence("load_balancer", &lb.arn)
-                            .step(format!(
-                                "aws elbv2 modify-rule --rule-arn {} --actions 'Type=redirect,RedirectConfig={{Protocol=HTTPS,Port=443,StatusCode=HTTP_301}}' --region {}",
-                                r.arn, lb.region
+                            .command(format!(
+                                "aws elbv2 modify-rule --rule-arn {} --actions 'Type=redirect,RedirectConfig={{Protocol=HTTPS,Port=443,StatusCode=HTTP_301}}' --region {region}",
+                                r.arn
                             ))
-                            .step("Or delete the rule so the listener's redirect applies (aws elbv2 delete-rule)."),
+                            .step(tr!(
+                                "Or delete the rule so the listener's redirect applies (aws elbv2 delete-rule --rule-arn {}).",
+                                "または、このルールを削除してリスナーのデフォルトのリダイレクトが効くようにします（aws elbv2 delete-rule --rule-arn {}）。",
+                                r.arn
+                            )),
                     );
                 }
             }

@@ -35,12 +35,13 @@ fn run(ctx: &Context) -> Vec<Finding> {
         let when = c
             .not_after
             .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-            .unwrap_or_else(|| "an unknown date".into());
+            .unwrap_or_else(|| "?".into());
+        let (arn, name, region) = (&c.arn, &c.domain_name, &c.region);
         let mut f = Finding::new(CertificateExpired::ID, severity, &c.arn, &c.region)
             .hostname(&c.domain_name)
-            .title(format!(
-                "Certificate for {} expired on {when}",
-                c.domain_name
+            .title(tr!(
+                "Certificate for {name} expired on {when}",
+                "{name} の証明書は {when} に有効期限が切れています"
             ))
             .evidence("status", &c.status)
             .evidence("not_after", c.not_after)
@@ -50,15 +51,25 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 users.iter().map(usage_label).collect::<Vec<_>>(),
             );
         if in_use {
-            f = f.detail(format!(
-                "The certificate {} ({}) expired on {when} and is still attached to {} resource(s); every visitor gets a certificate-date error.",
-                c.arn, c.domain_name, users.len().max(1)
+            let n = users.len().max(1);
+            f = f.detail(tr!(
+                "The certificate {arn} ({name}) expired on {when} and is still attached to {n} resource(s); every visitor gets a certificate-date error.",
+                "証明書 {arn}（{name}）は {when} に期限切れとなりましたが、まだ {n} 個のリソースに関連付けられています。すべての訪問者に証明書の日付エラーが表示されます。"
             ));
             f = replacement_steps(f, c);
         } else {
             f = f
-                .detail(format!("The certificate {} ({}) expired on {when}. Nothing uses it, so no visitor sees it.", c.arn, c.domain_name))
-                .step(format!("Delete it to keep the inventory clean: aws acm delete-certificate --certificate-arn {} --region {}", c.arn, c.region));
+                .detail(tr!(
+                    "The certificate {arn} ({name}) expired on {when}. Nothing uses it, so no visitor sees it.",
+                    "証明書 {arn}（{name}）は {when} に期限切れになっています。どこにも使われていないため、訪問者への影響はありません。"
+                ))
+                .step(tr!(
+                    "Delete it to keep the inventory clean:",
+                    "棚卸しを分かりやすく保つため、削除してください:"
+                ))
+                .command(format!(
+                    "aws acm delete-certificate --certificate-arn {arn} --region {region}"
+                ));
         }
         out.push(f);
     }
@@ -73,24 +84,34 @@ pub(crate) fn replacement_steps(f: Finding, c: &crate::inventory::Certificate) -
         .filter(|s| **s != c.domain_name)
         .map(|s| s.as_str())
         .collect::<Vec<_>>();
+    let (arn, region) = (&c.arn, &c.region);
     if c.cert_type == "IMPORTED" {
-        f.step("Obtain a renewed certificate (and its intermediate chain) from your CA.")
-            .step(format!(
-                "Re-import it under the same ARN so every user picks it up: aws acm import-certificate --certificate-arn {} --certificate fileb://cert.pem --private-key fileb://key.pem --certificate-chain fileb://chain.pem --region {}",
-                c.arn, c.region
-            ))
+        f.step(tr!(
+            "Obtain a renewed certificate (and its intermediate chain) from your CA, then re-import it under the same ARN so every user picks it up:",
+            "発行元の CA から更新後の証明書（と中間証明書チェーン）を入手し、同じ ARN に再インポートします。同じ ARN なら、使用中のリソースすべてに自動で反映されます:"
+        ))
+        .command(format!(
+            "aws acm import-certificate --certificate-arn {arn} --certificate fileb://cert.pem --private-key fileb://key.pem --certificate-chain fileb://chain.pem --region {region}"
+        ))
     } else {
         let san_arg = if names.is_empty() {
             String::new()
         } else {
             format!(" --subject-alternative-names {}", names.join(" "))
         };
-        f.step(format!(
-            "Request a replacement: aws acm request-certificate --domain-name {}{san_arg} --validation-method DNS --region {}",
-            c.domain_name, c.region
-        ))
-        .step("Create the DNS validation CNAME records it asks for (Route 53 console: Certificate Manager → the certificate → \"Create records in Route 53\").")
-        .step("Attach the new certificate where the old one is used (aws elbv2 modify-listener --certificates CertificateArn=NEW_ARN, or the distribution's viewer certificate), then delete the old certificate.")
+        f.step(tr!("Request a replacement:", "代わりの証明書をリクエストします:"))
+            .command(format!(
+                "aws acm request-certificate --domain-name {}{san_arg} --validation-method DNS --region {region}",
+                c.domain_name
+            ))
+            .step(tr!(
+                "Create the DNS validation CNAME records it asks for (console: Certificate Manager → the certificate → \"Create records in Route 53\").",
+                "求められた DNS 検証用の CNAME レコードを作成します（コンソールの場合: Certificate Manager → 対象の証明書 →「Route 53 でレコードを作成」）。"
+            ))
+            .step(tr!(
+                "Attach the new certificate where the old one is used (aws elbv2 modify-listener --certificates CertificateArn=NEW_ARN, or the distribution's viewer certificate), then delete the old certificate.",
+                "古い証明書を使っている箇所を新しい証明書に差し替え（aws elbv2 modify-listener --certificates CertificateArn=NEW_ARN、またはディストリビューションのビューワー証明書）、その後で古い証明書を削除します。"
+            ))
     }
 }
 
@@ -105,11 +126,7 @@ pub(crate) fn usage_label(u: &crate::inventory::Usage) -> String {
         } => {
             format!(
                 "{listener_arn} ({})",
-                if *is_default {
-                    "default certificate"
-                } else {
-                    "SNI certificate"
-                }
+                if *is_default { "default" } else { "SNI" }
             )
         }
         Usage::Distribution { arn } => arn.clone(),

@@ -47,27 +47,41 @@ fn run(ctx: &Context) -> Vec<Finding> {
             Severity::Low
         };
         let renewal = c.renewal.as_ref().map(|r| r.status.clone());
-        let why = match (c.cert_type.as_str(), renewal.as_deref()) {
-            ("IMPORTED", _) => "ACM never renews imported certificates.".to_string(),
-            ("AMAZON_ISSUED", Some(s)) => format!("ACM renewal status is {s}."),
-            ("AMAZON_ISSUED", None) if !in_use => {
-                "It is not in use, and ACM does not renew unused certificates.".to_string()
-            }
-            _ => "ACM would normally have renewed it by now.".to_string(),
+        let mut why = match (c.cert_type.as_str(), renewal.as_deref()) {
+            ("IMPORTED", _) => tr!(
+                "ACM never renews imported certificates.",
+                "インポートした証明書を ACM が更新することはありません。"
+            ),
+            ("AMAZON_ISSUED", Some(s)) => tr!(
+                "ACM renewal status is {s}.",
+                "ACM のマネージド更新のステータスは {s} です。"
+            ),
+            ("AMAZON_ISSUED", None) if !in_use => tr!(
+                "It is not in use, and ACM does not renew unused certificates.",
+                "使用されていない証明書は ACM が更新しません。"
+            ),
+            _ => tr!(
+                "ACM would normally have renewed it by now.",
+                "通常であれば、この時点で ACM が更新を済ませているはずです。"
+            ),
         };
+        if !in_use {
+            why.push(&tr!("Nothing uses it.", "どこにも使われていません。"));
+        }
+        let (arn, name) = (&c.arn, &c.domain_name);
+        let date = na.format("%Y-%m-%d %H:%M UTC").to_string();
+        let mut detail = tr!(
+            "{arn} ({name}) expires on {date}.",
+            "{arn}（{name}）の有効期限は {date} です。"
+        );
+        detail.push(&why);
         let f = Finding::new(CertificateExpiring::ID, severity, &c.arn, &c.region)
             .hostname(&c.domain_name)
-            .title(format!(
-                "Certificate for {} expires in {days} day(s)",
-                c.domain_name
+            .title(tr!(
+                "Certificate for {name} expires in {days} day(s)",
+                "{name} の証明書はあと {days} 日で期限切れになります"
             ))
-            .detail(format!(
-                "{} ({}) expires on {}. {why}{}",
-                c.arn,
-                c.domain_name,
-                na.format("%Y-%m-%d %H:%M UTC"),
-                if in_use { "" } else { " Nothing uses it." }
-            ))
+            .detail(detail)
             .evidence("not_after", na)
             .evidence("days_left", days)
             .evidence("type", &c.cert_type)

@@ -50,38 +50,69 @@ fn run(ctx: &Context) -> Vec<Finding> {
         let (severity, tail) = if !meant_for.is_empty() {
             (
                 Severity::Medium,
-                " Hostnames it covers are served by resources that use another certificate — it was probably meant to be attached there.",
+                tr!(
+                    "Hostnames it covers are served by resources that use another certificate — it was probably meant to be attached there.",
+                    "この証明書がカバーするホスト名は別の証明書を使うリソースで配信されています。本来はそちらに関連付けるつもりだった可能性があります。"
+                ),
             )
         } else if c.cert_type == "AMAZON_ISSUED" {
-            (Severity::Low, " ACM will not renew it while it is unused.")
+            (
+                Severity::Low,
+                tr!(
+                    "ACM will not renew it while it is unused.",
+                    "使用されていない間、ACM はこの証明書を更新しません。"
+                ),
+            )
         } else {
-            (Severity::Info, "")
+            (Severity::Info, Text::default())
         };
+        let (arn, name, region) = (&c.arn, &c.domain_name, &c.region);
+        let sans = c.sans.join(", ");
+        let mut detail = tr!(
+            "{arn} ({sans}) is issued but no load balancer, distribution or other integrated service uses it; a public ACM certificate cannot be installed on an EC2 instance.",
+            "{arn}（{sans}）は発行済みですが、ロードバランサー、ディストリビューション、その他の ACM 統合サービスのどれにも使われていません。なお、ACM のパブリック証明書は EC2 インスタンスにはインストールできません。"
+        );
+        detail.push(&tail);
         let mut f = Finding::new(CertificateUnused::ID, severity, &c.arn, &c.region)
             .hostname(&c.domain_name)
-            .title(format!("Certificate for {} is not attached to anything", c.domain_name))
-            .detail(format!(
-                "{} ({}) is issued but no load balancer, distribution or other integrated service uses it; a public ACM certificate cannot be installed on an EC2 instance.{tail}",
-                c.arn,
-                c.sans.join(", ")
+            .title(tr!(
+                "Certificate for {name} is not attached to anything",
+                "{name} の証明書がどのリソースにも関連付けられていません"
             ))
+            .detail(detail)
             .evidence("sans", &c.sans)
             .evidence("type", &c.cert_type)
             .evidence("hostnames_it_covers", &meant_for);
         if let Some(first) = meant_for.first() {
             let res = first["resource"].as_str().unwrap_or_default();
             if res.contains(":loadbalancer/") {
-                f = f.step(format!(
-                    "Attach it to the HTTPS listener of {res}: aws elbv2 add-listener-certificates --listener-arn LISTENER_ARN --certificates CertificateArn={} --region {}",
-                    c.arn, c.region
-                ));
+                f = f
+                    .step(tr!(
+                        "Attach it to the HTTPS listener of {res}:",
+                        "{res} の HTTPS リスナーに追加します:"
+                    ))
+                    .command(format!(
+                        "aws elbv2 add-listener-certificates --listener-arn LISTENER_ARN --certificates CertificateArn={arn} --region {region}"
+                    ));
             } else {
-                f = f.step(format!("Set it as the viewer certificate of {res} (CloudFront console: the distribution → General → Edit → Custom SSL certificate)."));
+                f = f.step(tr!(
+                    "Set it as the viewer certificate of {res} (CloudFront console: the distribution → General → Edit → Custom SSL certificate).",
+                    "{res} のビューワー証明書に設定します（CloudFront コンソール: 対象のディストリビューション → 一般 → 編集 → カスタム SSL 証明書）。"
+                ));
             }
         } else {
             f = f
-                .step("Attach it to the ALB/NLB listener or CloudFront distribution that should serve these names (EC2 instances cannot use public ACM certificates).")
-                .step(format!("If nothing needs it, delete it: aws acm delete-certificate --certificate-arn {} --region {}", c.arn, c.region));
+                .step(tr!(
+                    "Attach it to the ALB/NLB listener or CloudFront distribution that should serve these names (EC2 instances cannot use public ACM certificates).",
+                    "これらのホスト名を配信すべき ALB/NLB のリスナーか CloudFront ディストリビューションに関連付けます（EC2 インスタンスでは ACM のパブリック証明書を使えません）。"
+                ))
+                .step(tr!(
+                    "If nothing needs it, delete it:",
+                    "不要であれば削除します:"
+                ))
+                .command(format!(
+                    "aws acm delete-certificate --certificate-arn {arn} --region {region}"
+                ));
         }
         out.push(f);
     }
@@ -140,6 +171,6 @@ mod tests {
         inv.load_balancers.push(lb);
         let f = run_check(&CertificateUnused, &inv);
         assert_eq!(f[0].severity, Severity::Medium);
-        assert!(f[0].remediation[0].contains("add-listener-certificates"));
+        assert!(f[0].first_fix().contains("add-listener-certificates"));
     }
 }

@@ -35,10 +35,12 @@ fn run(ctx: &Context) -> Vec<Finding> {
             },
             None if vc.cloudfront_default_certificate => (
                 vec!["*.cloudfront.net".to_string()],
-                "the default *.cloudfront.net certificate".into(),
+                "*.cloudfront.net (CloudFront default)".into(),
             ),
             None => continue, // IAM server certificate: names unknown here
         };
+        let (id, domain) = (&d.id, &d.domain_name);
+        let covered = names.join(", ");
         for (host, source) in inv.distribution_hostnames(d) {
             if covered_by(&names, &host) {
                 continue;
@@ -50,27 +52,43 @@ fn run(ctx: &Context) -> Vec<Finding> {
             out.push(
                 Finding::new(CloudfrontAliasNotCovered::ID, Severity::High, &d.arn, "global")
                     .hostname(&host)
-                    .title(format!("{host} is served by CloudFront {} with a certificate that does not cover it", d.id))
-                    .detail(format!(
-                        "{host} ({source}) reaches distribution {} ({}), whose viewer certificate is {cert_desc} covering only {}.",
-                        d.id,
-                        d.domain_name,
-                        names.join(", ")
+                    .title(tr!(
+                        "{host} is served by CloudFront {id} with a certificate that does not cover it",
+                        "{host} を配信する CloudFront {id} の証明書がこのホスト名をカバーしていません"
+                    ))
+                    .detail(tr!(
+                        "{host} ({source}) reaches distribution {id} ({domain}), whose viewer certificate is {cert_desc} covering only {covered}.",
+                        "{host}（{source}）はディストリビューション {id}（{domain}）に届きますが、そのビューワー証明書 {cert_desc} がカバーしているのは {covered} だけです。"
                     ))
                     .evidence("distribution", &d.id)
                     .evidence("viewer_certificate", &vc.acm_certificate_arn)
                     .evidence("covered_names", &names)
                     .evidence("hostname_source", &source)
-                    .step(format!(
+                    .step(tr!(
+                        "Request a certificate in us-east-1 (CloudFront uses only that region) that covers every alias:",
+                        "すべての代替ドメイン名をカバーする証明書を us-east-1 でリクエストします（CloudFront が使えるのはこのリージョンの証明書だけです）:"
+                    ))
+                    .command(format!(
                         "aws acm request-certificate --region us-east-1 --validation-method DNS --domain-name {} {}",
                         all[0],
                         if all.len() > 1 { format!("--subject-alternative-names {}", all[1..].join(" ")) } else { String::new() }
                     ))
-                    .step(format!(
-                        "Once issued, set it on the distribution: aws cloudfront get-distribution-config --id {} > dist.json, set ViewerCertificate to {{\"ACMCertificateArn\": NEW_ARN, \"SSLSupportMethod\": \"sni-only\", \"MinimumProtocolVersion\": \"TLSv1.2_2021\"}}, then aws cloudfront update-distribution --id {} --if-match ETAG --distribution-config file://dist.json",
-                        d.id, d.id
+                    .step(tr!(
+                        "Once issued, save the distribution config and note its ETag:",
+                        "発行されたら、ディストリビューションの設定を保存し、ETag を控えます:"
                     ))
-                    .step("Console: CloudFront → the distribution → General → Settings → Edit → Custom SSL certificate."),
+                    .command(format!("aws cloudfront get-distribution-config --id {id} > dist.json"))
+                    .step(tr!(
+                        "In dist.json keep only DistributionConfig and set ViewerCertificate to {{\"ACMCertificateArn\": NEW_ARN, \"SSLSupportMethod\": \"sni-only\", \"MinimumProtocolVersion\": \"TLSv1.2_2021\"}}, then:",
+                        "dist.json は DistributionConfig の中身だけを残し、ViewerCertificate を {{\"ACMCertificateArn\": NEW_ARN, \"SSLSupportMethod\": \"sni-only\", \"MinimumProtocolVersion\": \"TLSv1.2_2021\"}} に書き換えてから、次を実行します:"
+                    ))
+                    .command(format!(
+                        "aws cloudfront update-distribution --id {id} --if-match ETAG --distribution-config file://dist.json"
+                    ))
+                    .step(tr!(
+                        "Console: CloudFront → the distribution → General → Settings → Edit → Custom SSL certificate.",
+                        "コンソールの場合: CloudFront → 対象のディストリビューション → 一般 → 設定 → 編集 → カスタム SSL 証明書。"
+                    )),
             );
         }
     }
@@ -97,7 +115,10 @@ mod tests {
         let f = run_check(&CloudfrontAliasNotCovered, &inv);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].hostname.as_deref(), Some("static.example.com"));
-        assert!(f[0].remediation[0].contains("--subject-alternative-names static.example.com"));
+        assert!(
+            f[0].first_fix()
+                .contains("--subject-alternative-names static.example.com")
+        );
     }
 
     #[test]

@@ -29,31 +29,54 @@ fn run(ctx: &Context) -> Vec<Finding> {
             .all_behaviors()
             .filter(|b| b.viewer_protocol_policy == "allow-all")
         {
-            let which = if b.path_pattern == "*" {
-                "default cache behavior".to_string()
+            let (id, path) = (&d.id, &b.path_pattern);
+            let default = path == "*";
+            let which = if default {
+                tr!("default cache behavior", "デフォルトのキャッシュビヘイビア")
             } else {
-                format!("cache behavior {}", b.path_pattern)
+                tr!("cache behavior {path}", "キャッシュビヘイビア {path}")
+            };
+            let (which_en, which_ja) = (&which.en, &which.ja);
+            let names = if hosts.is_empty() {
+                d.domain_name.clone()
+            } else {
+                hosts.join(", ")
+            };
+            let field = if default {
+                "DefaultCacheBehavior.ViewerProtocolPolicy".to_string()
+            } else {
+                format!("CacheBehaviors[PathPattern={path}].ViewerProtocolPolicy")
             };
             let mut f = Finding::new(CloudfrontAllowsHttp::ID, Severity::Medium, &d.arn, "global")
                 .key(&b.path_pattern)
-                .title(format!("CloudFront {} serves plain HTTP on its {which}", d.id))
-                .detail(format!(
-                    "The {which} of distribution {} ({}) has ViewerProtocolPolicy allow-all, so http:// requests{} are answered over plain HTTP.",
-                    d.id,
-                    if hosts.is_empty() { d.domain_name.clone() } else { hosts.join(", ") },
-                    if b.path_pattern == "*" { String::new() } else { format!(" for {}", b.path_pattern) }
+                .title(tr!(
+                    "CloudFront {id} serves plain HTTP on its {which_en}",
+                    "CloudFront {id} の{which_ja}が平文の HTTP で応答しています"
+                ))
+                .detail(tr!(
+                    "The {which_en} of distribution {id} ({names}) has ViewerProtocolPolicy allow-all, so http:// requests matching {path} are answered over plain HTTP.",
+                    "ディストリビューション {id}（{names}）の{which_ja}はビューワープロトコルポリシーが allow-all（HTTP と HTTPS）のため、{path} に一致する http:// のリクエストに平文の HTTP で応答します。"
                 ))
                 .evidence("distribution", &d.id)
                 .evidence("path_pattern", &b.path_pattern)
                 .evidence("viewer_protocol_policy", &b.viewer_protocol_policy)
                 .evidence("hostnames", &hosts)
-                .step(format!("aws cloudfront get-distribution-config --id {} > dist.json  (note the ETag)", d.id))
-                .step(format!(
-                    "In dist.json set {}ViewerProtocolPolicy to \"redirect-to-https\", keep only the DistributionConfig object, then: aws cloudfront update-distribution --id {} --if-match ETAG --distribution-config file://dist.json",
-                    if b.path_pattern == "*" { "DefaultCacheBehavior.".to_string() } else { format!("the CacheBehaviors item with PathPattern \"{}\" ", b.path_pattern) },
-                    d.id
+                .step(tr!(
+                    "Save the distribution config and note its ETag:",
+                    "ディストリビューションの設定を保存し、ETag を控えます:"
                 ))
-                .step("Console: CloudFront → the distribution → Behaviors → select the behavior → Edit → Viewer protocol policy: Redirect HTTP to HTTPS.");
+                .command(format!("aws cloudfront get-distribution-config --id {id} > dist.json"))
+                .step(tr!(
+                    "In dist.json keep only DistributionConfig and set {field} to \"redirect-to-https\", then:",
+                    "dist.json は DistributionConfig の中身だけを残し、{field} を \"redirect-to-https\" に変更してから、次を実行します:"
+                ))
+                .command(format!(
+                    "aws cloudfront update-distribution --id {id} --if-match ETAG --distribution-config file://dist.json"
+                ))
+                .step(tr!(
+                    "Console: CloudFront → the distribution → Behaviors → select {path} → Edit → Viewer protocol policy: Redirect HTTP to HTTPS.",
+                    "コンソールの場合: CloudFront → 対象のディストリビューション → ビヘイビア → {path} を選択 → 編集 → ビューワープロトコルポリシーを「Redirect HTTP to HTTPS」に変更します。"
+                ));
             if let Some(h) = hosts.first() {
                 f = f.hostname(h);
             }

@@ -40,14 +40,24 @@ fn run(ctx: &Context) -> Vec<Finding> {
             .first()
             .cloned()
             .unwrap_or_else(|| "YOUR_DOMAIN".into());
+        let id = &d.id;
         out.push(
             Finding::new(CloudfrontCertificateRegion::ID, Severity::High, &d.arn, "global")
-                .title(format!("CloudFront {} references a certificate in {region}, not us-east-1", d.id))
-                .detail(format!("Distribution {} points at {arn}; CloudFront only accepts ACM certificates from us-east-1.", d.id))
+                .title(tr!(
+                    "CloudFront {id} references a certificate in {region}, not us-east-1",
+                    "CloudFront {id} が us-east-1 ではなく {region} の証明書を参照しています"
+                ))
+                .detail(tr!(
+                    "Distribution {id} points at {arn}; CloudFront only accepts ACM certificates from us-east-1.",
+                    "ディストリビューション {id} は {arn} を参照していますが、CloudFront が使えるのは us-east-1 の ACM 証明書だけです。"
+                ))
                 .evidence("viewer_certificate", arn)
                 .evidence("certificate_region", region)
-                .step(format!("aws acm request-certificate --region us-east-1 --domain-name {first} --validation-method DNS"))
-                .step(format!("Set the new us-east-1 ARN as the viewer certificate of {} (aws cloudfront update-distribution, or console: General → Edit → Custom SSL certificate).", d.id)),
+                .command(format!("aws acm request-certificate --region us-east-1 --domain-name {first} --validation-method DNS"))
+                .step(tr!(
+                    "Set the new us-east-1 ARN as the viewer certificate of {id} (aws cloudfront update-distribution, or console: General → Edit → Custom SSL certificate).",
+                    "新しい us-east-1 の証明書の ARN を {id} のビューワー証明書に設定します（aws cloudfront update-distribution、またはコンソールの 一般 → 編集 → カスタム SSL 証明書）。"
+                )),
         );
     }
     out

@@ -33,20 +33,31 @@ fn run(ctx: &Context) -> Vec<Finding> {
         {
             continue;
         }
+        let (arn, name) = (&c.arn, &c.domain_name);
         out.push(
             Finding::new(CtLoggingDisabled::ID, Severity::High, &c.arn, &c.region)
                 .hostname(&c.domain_name)
-                .title(format!("Certificate for {} has certificate transparency logging disabled", c.domain_name))
-                .detail(format!(
-                    "{} is in use with CertificateTransparencyLoggingPreference=DISABLED. A public certificate without SCTs is rejected by Chrome and Safari.",
-                    c.arn
+                .title(tr!(
+                    "Certificate for {name} has certificate transparency logging disabled",
+                    "{name} の証明書で証明書の透明性（CT）ログが無効になっています"
+                ))
+                .detail(tr!(
+                    "{arn} is in use with CertificateTransparencyLoggingPreference=DISABLED. A public certificate without SCTs is rejected by Chrome and Safari.",
+                    "{arn} は CertificateTransparencyLoggingPreference=DISABLED のまま使われています。SCT を持たないパブリック証明書は Chrome と Safari に拒否されます。"
                 ))
                 .evidence("ct_logging_preference", &c.ct_logging)
-                .step(format!(
-                    "aws acm request-certificate --domain-name {} --validation-method DNS --options CertificateTransparencyLoggingPreference=ENABLED --region {}",
-                    c.domain_name, c.region
+                .step(tr!(
+                    "Request a new certificate with CT logging on (an existing certificate cannot get SCTs afterwards):",
+                    "CT ログを有効にした新しい証明書をリクエストします（発行済みの証明書に後から SCT を付けることはできません）:"
                 ))
-                .step("Attach the new certificate where this one is used, then delete this one."),
+                .command(format!(
+                    "aws acm request-certificate --domain-name {name} --validation-method DNS --options CertificateTransparencyLoggingPreference=ENABLED --region {}",
+                    c.region
+                ))
+                .step(tr!(
+                    "Attach the new certificate where this one is used, then delete this one.",
+                    "この証明書を使っている箇所を新しい証明書に差し替えてから、この証明書を削除します。"
+                )),
         );
     }
     out

@@ -39,26 +39,33 @@ fn run(ctx: &Context) -> Vec<Finding> {
         }
         let targets = expected_targets(inv, &h.hostname);
         let (resource, region) = resource_for_host(inv, &h.hostname);
+        let host = &h.hostname;
+        let addresses = format!("{:?}", h.dns.addresses);
+        let cnames = format!("{:?}", h.dns.cname_chain);
         if let Some(e) = &h.dns.error {
             if !targets.is_empty() || h.dns.addresses.is_empty() {
+                let target = targets.first().cloned();
+                let step = match &target {
+                    Some(t) => tr!(
+                        "Create the record: a Route 53 alias A record for {host} to {t}.",
+                        "レコードを作成します: Route 53 で {host} から {t} へのエイリアス A レコード。"
+                    ),
+                    None => tr!(
+                        "Create the record: a Route 53 alias A record for {host} to the load balancer or distribution that serves it.",
+                        "レコードを作成します: Route 53 で {host} から、このホスト名を配信するロードバランサーかディストリビューションへのエイリアス A レコード。"
+                    ),
+                };
                 out.push(
                     Finding::new(DnsNotAssociated::ID, Severity::High, &resource, &region)
                         .hostname(&h.hostname)
                         .key("unresolved")
-                        .title(format!("{} does not resolve", h.hostname))
-                        .detail(format!(
-                            "Looking up {} failed ({e}); visitors cannot reach the site at all.",
-                            h.hostname
+                        .title(tr!("{host} does not resolve", "{host} の名前解決ができません"))
+                        .detail(tr!(
+                            "Looking up {host} failed ({e}); visitors cannot reach the site at all.",
+                            "{host} の DNS 問い合わせが失敗しました（{e}）。訪問者はサイトにまったく到達できません。"
                         ))
                         .evidence("expected_targets", &targets)
-                        .step(format!(
-                            "Create the record: a Route 53 alias A record for {} to {}.",
-                            h.hostname,
-                            targets
-                                .first()
-                                .map(String::as_str)
-                                .unwrap_or("the load balancer or distribution")
-                        )),
+                        .step(step),
                 );
             }
             continue;
@@ -92,14 +99,17 @@ fn run(ctx: &Context) -> Vec<Finding> {
                     Finding::new(DnsNotAssociated::ID, Severity::Medium, &resource, &region)
                         .hostname(&h.hostname)
                         .key("not-aws")
-                        .title(format!("{} does not lead to AWS", h.hostname))
-                        .detail(format!(
-                            "{} resolves to {:?} (CNAME chain {:?}), which is no load balancer or distribution this scan knows, so no ACM certificate is served there.",
-                            h.hostname, h.dns.addresses, h.dns.cname_chain
+                        .title(tr!("{host} does not lead to AWS", "{host} の DNS が AWS のリソースを指していません"))
+                        .detail(tr!(
+                            "{host} resolves to {addresses} (CNAME chain {cnames}), which is no load balancer or distribution this scan knows, so no ACM certificate is served there.",
+                            "{host} は {addresses}（CNAME チェーン {cnames}）に解決されますが、これは今回スキャンしたロードバランサーやディストリビューションのどれでもないため、ACM の証明書はそこでは配信されません。"
                         ))
                         .evidence("cname_chain", &h.dns.cname_chain)
                         .evidence("addresses", &h.dns.addresses)
-                        .step("Point the name at the load balancer or CloudFront distribution that carries its certificate (Route 53 alias record), or attach an ACM certificate for it there."),
+                        .step(tr!(
+                            "Point the name at the load balancer or CloudFront distribution that carries its certificate (Route 53 alias record), or attach an ACM certificate for it there.",
+                            "このホスト名を、証明書を持つロードバランサーか CloudFront ディストリビューションに向けるか（Route 53 のエイリアスレコード）、現在の向き先に ACM 証明書を関連付けてください。"
+                        )),
                 );
             }
             continue;
@@ -107,26 +117,30 @@ fn run(ctx: &Context) -> Vec<Finding> {
         if targets.iter().any(|t| leads_to(t)) {
             continue;
         }
+        let (expected, first) = (targets.join(", "), &targets[0]);
         out.push(
             Finding::new(DnsNotAssociated::ID, Severity::High, &resource, &region)
                 .hostname(&h.hostname)
                 .key("elsewhere")
-                .title(format!("{} resolves somewhere other than the resource with its certificate", h.hostname))
-                .detail(format!(
-                    "AWS routes {} to {}, but its DNS leads to {:?} (CNAME chain {:?}).",
-                    h.hostname,
-                    targets.join(", "),
-                    h.dns.addresses,
-                    h.dns.cname_chain
+                .title(tr!(
+                    "{host} resolves somewhere other than the resource with its certificate",
+                    "{host} の DNS が、証明書を持つリソースとは別の場所を指しています"
+                ))
+                .detail(tr!(
+                    "AWS routes {host} to {expected}, but its DNS leads to {addresses} (CNAME chain {cnames}).",
+                    "AWS 上では {host} は {expected} で受けるよう設定されていますが、DNS は {addresses}（CNAME チェーン {cnames}）を指しています。"
                 ))
                 .evidence("expected_targets", &targets)
                 .evidence("cname_chain", &h.dns.cname_chain)
                 .evidence("addresses", &h.dns.addresses)
-                .step(format!(
-                    "Point {} at {}: in Route 53, an alias A (and AAAA) record; with another DNS provider, a CNAME.",
-                    h.hostname, targets[0]
+                .step(tr!(
+                    "Point {host} at {first}: in Route 53, an alias A (and AAAA) record; with another DNS provider, a CNAME.",
+                    "{host} を {first} に向けます。Route 53 ならエイリアスの A（と AAAA）レコード、他の DNS プロバイダーなら CNAME です。"
                 ))
-                .step("If another provider's DNS is authoritative for the domain, make the change there (Route 53 records in an unused zone have no effect)."),
+                .step(tr!(
+                    "If another provider's DNS is authoritative for the domain, make the change there (Route 53 records in an unused zone have no effect).",
+                    "ドメインの権威 DNS が別のプロバイダーにある場合は、そちらで変更してください（使われていない Route 53 ホストゾーンのレコードは効果がありません）。"
+                )),
         );
     }
     out

@@ -30,6 +30,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
             continue;
         }
         let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
+        let host = &h.hostname;
         let base = |sev, key: &str| {
             Finding::new(HttpNotRedirectedLive::ID, sev, &resource, &region)
                 .hostname(&h.hostname)
@@ -37,26 +38,37 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 .evidence("status", h.http.status)
                 .evidence("location", &h.http.location)
                 .evidence("error", &h.http.error)
-                .step("ALB: aws elbv2 modify-listener --listener-arn HTTP_LISTENER_ARN --default-actions 'Type=redirect,RedirectConfig={Protocol=HTTPS,Port=443,StatusCode=HTTP_301}'")
-                .step("CloudFront: set every cache behavior's viewer protocol policy to redirect-to-https.")
+                .step(tr!(
+                    "ALB: make the HTTP listener's default action a redirect to HTTPS:",
+                    "ALB の場合: HTTP リスナーのデフォルトアクションを HTTPS へのリダイレクトにします:"
+                ))
+                .command("aws elbv2 modify-listener --listener-arn HTTP_LISTENER_ARN --default-actions 'Type=redirect,RedirectConfig={Protocol=HTTPS,Port=443,StatusCode=HTTP_301}'")
+                .step(tr!(
+                    "CloudFront: set every cache behavior's viewer protocol policy to redirect-to-https.",
+                    "CloudFront の場合: すべてのキャッシュビヘイビアのビューワープロトコルポリシーを redirect-to-https にします。"
+                ))
         };
         let Some(status) = h.http.status else {
             if h.http.closed {
+                let why = h.http.error.as_deref().unwrap_or("-");
                 out.push(
                     base(Severity::Info, "closed")
-                        .title(format!("Port 80 of {} is closed", h.hostname))
-                        .detail(format!("http://{}/ could not be reached ({}). Visitors who type the name without https:// get a timeout or an error instead of the site.", h.hostname, h.http.error.as_deref().unwrap_or("no answer"))),
+                        .title(tr!("Port 80 of {host} is closed", "{host} のポート 80 が閉じています"))
+                        .detail(tr!(
+                            "http://{host}/ could not be reached ({why}). Visitors who type the name without https:// get a timeout or an error instead of the site.",
+                            "http://{host}/ に接続できませんでした（{why}）。https:// を付けずにホスト名を入力した訪問者には、サイトではなくタイムアウトやエラーが表示されます。"
+                        )),
                 );
             } else if let Some(e) = &h.http.error {
                 out.push(
                     base(Severity::Low, "broken")
-                        .title(format!(
-                            "Port 80 of {} does not answer HTTP properly",
-                            h.hostname
+                        .title(tr!(
+                            "Port 80 of {host} does not answer HTTP properly",
+                            "{host} のポート 80 が HTTP に正しく応答しません"
                         ))
-                        .detail(format!(
-                            "http://{}/ accepted the connection but failed: {e}.",
-                            h.hostname
+                        .detail(tr!(
+                            "http://{host}/ accepted the connection but failed: {e}.",
+                            "http://{host}/ は接続を受け付けましたが、応答に失敗しました: {e}。"
                         )),
                 );
             }
@@ -78,27 +90,36 @@ fn run(ctx: &Context) -> Vec<Finding> {
             });
         let f = if !is_redirect {
             base(Severity::Medium, "served")
-                .title(format!(
-                    "http://{}/ is served over plain HTTP (status {status})",
-                    h.hostname
+                .title(tr!(
+                    "http://{host}/ is served over plain HTTP (status {status})",
+                    "http://{host}/ が平文の HTTP で配信されています（ステータス {status}）"
                 ))
-                .detail(format!(
-                    "Port 80 answered {status} instead of redirecting to https://{}/.",
-                    h.hostname
+                .detail(tr!(
+                    "Port 80 answered {status} instead of redirecting to https://{host}/.",
+                    "ポート 80 は https://{host}/ にリダイレクトせず、{status} を返しました。"
                 ))
         } else if let Some(th) = target_host {
             if th == h.hostname {
                 continue;
             }
             base(Severity::Low, "other-host")
-                .title(format!("http://{}/ redirects to another host ({th})", h.hostname))
-                .detail(format!("Port 80 answers {status} → {location}: visitors leave {} before ever reaching it over HTTPS, so HSTS for it is never set.", h.hostname))
+                .title(tr!(
+                    "http://{host}/ redirects to another host ({th})",
+                    "http://{host}/ が別のホスト（{th}）にリダイレクトしています"
+                ))
+                .detail(tr!(
+                    "Port 80 answers {status} → {location}: visitors leave {host} before ever reaching it over HTTPS, so HSTS for it is never set.",
+                    "ポート 80 は {status} → {location} を返します。訪問者は HTTPS で {host} に到達する前に別ホストへ移るため、{host} の HSTS が設定されることはありません。"
+                ))
         } else {
             base(Severity::Medium, "to-http")
-                .title(format!("http://{}/ redirects but not to HTTPS", h.hostname))
-                .detail(format!(
-                    "Port 80 answers {status} → {:?}, which keeps visitors on plain HTTP.",
-                    location
+                .title(tr!(
+                    "http://{host}/ redirects but not to HTTPS",
+                    "http://{host}/ はリダイレクトしていますが、行き先が HTTPS ではありません"
+                ))
+                .detail(tr!(
+                    "Port 80 answers {status} → {location:?}, which keeps visitors on plain HTTP.",
+                    "ポート 80 は {status} → {location:?} を返すため、訪問者は平文の HTTP のままです。"
                 ))
         };
         out.push(f);

@@ -49,23 +49,40 @@ fn run(ctx: &Context) -> Vec<Finding> {
             continue;
         }
         let stored: Vec<&str> = chain.iter().map(|c| c.subject.as_str()).collect();
+        let (arn, name, issuer, region) = (&c.arn, &c.domain_name, &leaf.issuer, &c.region);
+        let held = if stored.is_empty() {
+            tr!(
+                "the chain stored with it is empty",
+                "一緒に保存されたチェーンは空です"
+            )
+        } else {
+            let s = stored.join("; ");
+            tr!(
+                "the chain stored with it holds only {s}",
+                "一緒に保存されたチェーンには {s} しか含まれていません"
+            )
+        };
+        let (held_en, held_ja) = (&held.en, &held.ja);
         out.push(
             Finding::new(ImportedChainIncomplete::ID, Severity::High, &c.arn, &c.region)
                 .hostname(&c.domain_name)
-                .title(format!("Imported certificate for {} lacks its intermediate ({})", c.domain_name, leaf.issuer))
-                .detail(format!(
-                    "{} is issued by {}, but the chain stored with it {}. Visitors receive an incomplete chain.",
-                    c.arn,
-                    leaf.issuer,
-                    if stored.is_empty() { "is empty".to_string() } else { format!("holds only {}", stored.join("; ")) }
+                .title(tr!(
+                    "Imported certificate for {name} lacks its intermediate ({issuer})",
+                    "インポートした {name} の証明書に中間証明書（{issuer}）がありません"
+                ))
+                .detail(tr!(
+                    "{arn} is issued by {issuer}, but {held_en}. Visitors receive an incomplete chain.",
+                    "{arn} の発行者は {issuer} ですが、{held_ja}。訪問者には不完全なチェーンが送られます。"
                 ))
                 .evidence("leaf_issuer", &leaf.issuer)
                 .evidence("stored_chain_subjects", &stored)
                 .evidence("aia_ca_issuers", &leaf.aia_ca_issuers)
-                .step("Get the intermediate certificate(s) for this leaf from your CA (the bundle file they sent, or the AIA URL above).")
-                .step(format!(
-                    "aws acm import-certificate --certificate-arn {} --certificate fileb://cert.pem --private-key fileb://key.pem --certificate-chain fileb://intermediates.pem --region {}",
-                    c.arn, c.region
+                .step(tr!(
+                    "Get the intermediate certificate(s) for this leaf from your CA (the bundle file they sent, or the AIA URL in the evidence), then re-import under the same ARN:",
+                    "この証明書の中間証明書を CA から入手し（CA から届いたバンドルファイル、または証拠欄の AIA の URL）、同じ ARN に再インポートします:"
+                ))
+                .command(format!(
+                    "aws acm import-certificate --certificate-arn {arn} --certificate fileb://cert.pem --private-key fileb://key.pem --certificate-chain fileb://intermediates.pem --region {region}"
                 )),
         );
     }

@@ -32,22 +32,33 @@ fn run(ctx: &Context) -> Vec<Finding> {
         if !leaf.is_self_issued() {
             continue;
         }
+        let (arn, name, subject) = (&c.arn, &c.domain_name, &leaf.subject);
         out.push(
             Finding::new(ImportedSelfSigned::ID, Severity::High, &c.arn, &c.region)
                 .hostname(&c.domain_name)
-                .title(format!("Self-signed certificate for {} is in use", c.domain_name))
-                .detail(format!(
-                    "{} was imported as a self-signed certificate (subject = issuer = {}). No browser trusts it.",
-                    c.arn, leaf.subject
+                .title(tr!(
+                    "Self-signed certificate for {name} is in use",
+                    "{name} で自己署名証明書が使われています"
+                ))
+                .detail(tr!(
+                    "{arn} was imported as a self-signed certificate (subject = issuer = {subject}). No browser trusts it.",
+                    "{arn} は自己署名証明書としてインポートされています（サブジェクト = 発行者 = {subject}）。この証明書を信頼するブラウザはありません。"
                 ))
                 .evidence("subject", &leaf.subject)
                 .evidence("issuer", &leaf.issuer)
                 .evidence("serial", &leaf.serial_hex)
-                .step(format!(
-                    "aws acm request-certificate --domain-name {} --validation-method DNS --region {}  (create the validation record it lists)",
-                    c.domain_name, c.region
+                .step(tr!(
+                    "Request a public certificate from ACM (free, renewed automatically) and create the validation record it lists:",
+                    "ACM でパブリック証明書をリクエストし（無料で自動更新されます）、表示される検証用レコードを作成します:"
                 ))
-                .step("Attach the new certificate to the listeners/distributions that use this one, then delete this one."),
+                .command(format!(
+                    "aws acm request-certificate --domain-name {name} --validation-method DNS --region {}",
+                    c.region
+                ))
+                .step(tr!(
+                    "Attach the new certificate to the listeners/distributions that use this one, then delete this one.",
+                    "この証明書を使っているリスナーやディストリビューションを新しい証明書に差し替えてから、この証明書を削除します。"
+                )),
         );
     }
     out

@@ -52,15 +52,22 @@ fn run(ctx: &Context) -> Vec<Finding> {
             else {
                 continue;
             };
+            let (name, proto, port, arn) = (&lb.name, &l.protocol, l.port, &l.arn);
             out.push(
                 Finding::new(LegacyTlsPolicy::ID, Severity::Low, &l.arn, &lb.region)
-                    .title(format!("{} listener {}:{} allows TLS 1.0/1.1 ({policy})", lb.name, l.protocol, l.port))
-                    .detail(format!("The security policy {policy} on {} still negotiates TLS 1.0 and/or 1.1.", l.arn))
+                    .title(tr!(
+                        "{name} listener {proto}:{port} allows TLS 1.0/1.1 ({policy})",
+                        "{name} のリスナー {proto}:{port} が TLS 1.0/1.1 を許可しています（{policy}）"
+                    ))
+                    .detail(tr!(
+                        "The security policy {policy} on {arn} still negotiates TLS 1.0 and/or 1.1.",
+                        "{arn} のセキュリティポリシー {policy} は、まだ TLS 1.0 や 1.1 で接続を確立します。"
+                    ))
                     .evidence("ssl_policy", policy)
                     .evidence("load_balancer", &lb.arn)
-                    .step(format!(
-                        "aws elbv2 modify-listener --listener-arn {} --ssl-policy ELBSecurityPolicy-TLS13-1-2-2021-06 --region {}",
-                        l.arn, lb.region
+                    .command(format!(
+                        "aws elbv2 modify-listener --listener-arn {arn} --ssl-policy ELBSecurityPolicy-TLS13-1-2-2021-06 --region {}",
+                        lb.region
                     )),
             );
         }
@@ -74,12 +81,22 @@ fn run(ctx: &Context) -> Vec<Finding> {
         {
             continue; // the default certificate forces TLSv1 and cannot be changed
         }
+        let id = &d.id;
         out.push(
             Finding::new(LegacyTlsPolicy::ID, Severity::Low, &d.arn, "global")
-                .title(format!("CloudFront {} allows protocols below TLS 1.2 ({v})", d.id))
-                .detail(format!("Distribution {} has MinimumProtocolVersion {v}.", d.id))
+                .title(tr!(
+                    "CloudFront {id} allows protocols below TLS 1.2 ({v})",
+                    "CloudFront {id} が TLS 1.2 未満のプロトコルを許可しています（{v}）"
+                ))
+                .detail(tr!(
+                    "Distribution {id} has MinimumProtocolVersion {v}.",
+                    "ディストリビューション {id} の MinimumProtocolVersion が {v} です。"
+                ))
                 .evidence("minimum_protocol_version", v)
-                .step(format!("Set ViewerCertificate.MinimumProtocolVersion to TLSv1.2_2021 (aws cloudfront update-distribution --id {} …, or console: General → Edit → Security policy).", d.id)),
+                .step(tr!(
+                    "Set ViewerCertificate.MinimumProtocolVersion to TLSv1.2_2021 (aws cloudfront update-distribution --id {id} …, or console: General → Edit → Security policy).",
+                    "ViewerCertificate.MinimumProtocolVersion を TLSv1.2_2021 に変更します（aws cloudfront update-distribution --id {id} …、またはコンソールの 一般 → 編集 → セキュリティポリシー）。"
+                )),
         );
     }
     out

@@ -46,24 +46,34 @@ fn run(ctx: &Context) -> Vec<Finding> {
             continue;
         }
         let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
+        let host = &h.hostname;
         for (class, key, sev, what) in [
             (
                 Class::Blockable,
                 "blockable",
                 Severity::High,
-                "blockable resources (blocked by the browser: the page breaks)",
+                tr!(
+                    "blockable resources (blocked by the browser: the page breaks)",
+                    "ブロック対象のリソース（ブラウザに読み込みを止められ、ページが壊れます）"
+                ),
             ),
             (
                 Class::Form,
                 "form",
                 Severity::Medium,
-                "forms that submit over plain HTTP",
+                tr!(
+                    "forms that submit over plain HTTP",
+                    "平文の HTTP で送信されるフォーム"
+                ),
             ),
             (
                 Class::Upgradeable,
                 "upgradeable",
                 Severity::Low,
-                "upgradeable media (auto-upgraded to HTTPS, dropped if that fails)",
+                tr!(
+                    "upgradeable media (auto-upgraded to HTTPS, dropped if that fails)",
+                    "自動アップグレード対象のメディア（ブラウザが HTTPS に書き換え、失敗すると表示されません）"
+                ),
             ),
         ] {
             let refs: Vec<&InsecureRef> = h
@@ -79,17 +89,40 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 .iter()
                 .map(|r| format!("<{}> {}", r.element, r.url))
                 .collect();
+            let n = refs.len();
+            let shown = list.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
+            let (what_en, what_ja) = (&what.en, &what.ja);
+            let title = if class == Class::Form {
+                tr!(
+                    "https://{host}/ has {n} form(s) that submit to http://",
+                    "https://{host}/ に http:// へ送信するフォームが {n} 個あります"
+                )
+            } else {
+                tr!(
+                    "https://{host}/ loads {n} http:// resource(s)",
+                    "https://{host}/ が http:// のリソースを {n} 個読み込んでいます"
+                )
+            };
             out.push(
                 Finding::new(MixedContent::ID, sev, &resource, &region)
                     .hostname(&h.hostname)
                     .key(key)
-                    .title(format!("https://{}/ loads {} http:// {}", h.hostname, refs.len(), if class == Class::Form { "form target(s)" } else { "resource(s)" }))
-                    .detail(format!("The HTTPS page has {what}: {}", list.iter().take(10).cloned().collect::<Vec<_>>().join(", ")))
+                    .title(title)
+                    .detail(tr!(
+                        "The HTTPS page has {what_en}: {shown}",
+                        "HTTPS のページに{what_ja}があります: {shown}"
+                    ))
                     .evidence("class", key)
                     .evidence("references", &list)
                     .evidence("page_truncated", h.page.truncated)
-                    .step("Change these URLs to https:// (or to relative / protocol-relative URLs) and make sure each host serves them over HTTPS.")
-                    .step("As a safety net, send the response header Content-Security-Policy: upgrade-insecure-requests (e.g. a CloudFront response headers policy)."),
+                    .step(tr!(
+                        "Change these URLs to https:// (or to relative / protocol-relative URLs) and make sure each host serves them over HTTPS.",
+                        "これらの URL を https://（または相対 URL、プロトコル相対 URL）に書き換え、参照先のホストが HTTPS で配信していることを確認します。"
+                    ))
+                    .step(tr!(
+                        "As a safety net, send the response header Content-Security-Policy: upgrade-insecure-requests (e.g. a CloudFront response headers policy).",
+                        "保険として、レスポンスヘッダー Content-Security-Policy: upgrade-insecure-requests を返すようにします（CloudFront のレスポンスヘッダーポリシーなど）。"
+                    )),
             );
         }
     }

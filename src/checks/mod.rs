@@ -5,8 +5,10 @@
 //! A check never does I/O and never fails: what it cannot judge it leaves alone.
 
 use crate::config::Config;
+use crate::i18n::Text;
 use crate::inventory::Inventory;
 use crate::probe::HostFacts;
+use crate::tr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -163,17 +165,25 @@ pub fn run_all(ctx: &Context) -> Vec<Finding> {
                     debug_assert_eq!(f.check, check.id());
                     f.cause = check.cause();
                     f.assign_id();
+                    f.localize(ctx.config.report_language);
                     out.push(f);
                 }
             }
             Err(_) => {
                 tracing::error!(check = check.id(), "check panicked");
                 let mut f = Finding::new(check.id(), Severity::Info, "acm-doctor", "-")
-                    .title(format!("Internal error in check {}", check.id()))
-                    .detail("This check crashed on the inventory; its findings are missing from this report. Other checks ran normally.")
-                    .step("Report this to the acm-doctor maintainers with the run id.");
+                    .title(tr!("Internal error in check {}", "チェック {} の内部エラー", check.id()))
+                    .detail(tr!(
+                        "This check crashed on the inventory; its findings are missing from this report. Other checks ran normally.",
+                        "このチェックはインベントリの処理中に異常終了したため、その検出結果はこのレポートに含まれていません。他のチェックは正常に実行されています。"
+                    ))
+                    .step(tr!(
+                        "Report this to the acm-doctor maintainers with the run id.",
+                        "実行 ID を添えて acm-doctor のメンテナーに報告してください。"
+                    ));
                 f.cause = check.cause();
                 f.assign_id();
+                f.localize(ctx.config.report_language);
                 out.push(f);
             }
         }
@@ -223,6 +233,18 @@ impl Severity {
             Severity::Medium => "medium",
             Severity::High => "high",
             Severity::Critical => "critical",
+        }
+    }
+    /// The word a report in `lang` uses (Security Hub's Japanese console labels for ja).
+    pub fn label(self, lang: crate::i18n::Lang) -> &'static str {
+        use crate::i18n::Lang;
+        match (lang, self) {
+            (Lang::En, s) => s.as_str(),
+            (Lang::Ja, Severity::Critical) => "重大",
+            (Lang::Ja, Severity::High) => "高",
+            (Lang::Ja, Severity::Medium) => "中",
+            (Lang::Ja, Severity::Low) => "低",
+            (Lang::Ja, Severity::Info) => "情報",
         }
     }
     pub const ALL_DESC: [Severity; 5] = [
@@ -283,6 +305,40 @@ impl Cause {
             Cause::TlsConfiguration => "tls-configuration",
         }
     }
+
+    /// The digest's heading for findings of this cause.
+    pub fn heading(self, lang: crate::i18n::Lang) -> &'static str {
+        let (en, ja) = match self {
+            Cause::NameMismatch => (
+                "Name mismatch: the certificate does not cover the hostname",
+                "ホスト名の不一致: 証明書がホスト名をカバーしていない",
+            ),
+            Cause::Expired => (
+                "Expired or expiring certificates",
+                "有効期限切れ・期限切れ間近の証明書",
+            ),
+            Cause::Untrusted => ("Untrusted certificates", "信頼されない証明書"),
+            Cause::MixedContent => (
+                "Mixed content on HTTPS pages",
+                "HTTPS ページの混在コンテンツ",
+            ),
+            Cause::NotAssociated => (
+                "Certificates not attached where visitors arrive",
+                "訪問者が到達する場所に証明書が関連付けられていない",
+            ),
+            Cause::HttpNotRedirected => (
+                "HTTP not redirected to HTTPS",
+                "HTTP から HTTPS へリダイレクトされない",
+            ),
+            Cause::Pinning => ("Pinned keys that will rotate", "更新で変わる鍵へのピン留め"),
+            Cause::CertificateTransparency => (
+                "Certificate transparency",
+                "証明書の透明性（Certificate Transparency）",
+            ),
+            Cause::TlsConfiguration => ("TLS configuration", "TLS の設定"),
+        };
+        lang.pick(en, ja)
+    }
 }
 
 impl std::fmt::Display for Cause {
@@ -291,6 +347,8 @@ impl std::fmt::Display for Cause {
     }
 }
 
+#[cfg(test)]
+mod languages;
 #[cfg(test)]
 pub(crate) mod testkit;
 

@@ -20,7 +20,24 @@ pub const DOC: CheckDoc = CheckDoc {
 
 declare_check!(PinnedRotatingKey, "pinned_rotating_key", Cause::Pinning);
 
-const ATS_FIX: &str = "Replace the pin set in the client apps with the five Amazon Trust Services roots: ++MBgDH5WGvL9Bcn5Be30cRcL0f5O+NyoXuWtQdX1aI=, f0KW/FtqTjs108NpYj42SrGvOB2PpxIVM8nWxjPqJGE=, NqvDJlas/GRcYbcWE8S/IceH9cq77kg0jVhZeAPXq8k=, 9+ze1cZgR9KO1kZrVDxA4HQ6voHRCSVNz4RdTCx4U8U=, KwccWaCgrnaw6tsrrSO61FgLacNgG2MMLq8GE6+oP5I= — or remove pinning.";
+const ATS_PINS: &str = "++MBgDH5WGvL9Bcn5Be30cRcL0f5O+NyoXuWtQdX1aI=, f0KW/FtqTjs108NpYj42SrGvOB2PpxIVM8nWxjPqJGE=, NqvDJlas/GRcYbcWE8S/IceH9cq77kg0jVhZeAPXq8k=, 9+ze1cZgR9KO1kZrVDxA4HQ6voHRCSVNz4RdTCx4U8U=, KwccWaCgrnaw6tsrrSO61FgLacNgG2MMLq8GE6+oP5I=";
+
+fn ats_fix() -> Text {
+    tr!(
+        "Replace the pin set in the client apps with the five Amazon Trust Services roots: {ATS_PINS} — or remove pinning.",
+        "クライアントアプリのピンを、Amazon Trust Services の 5 つのルート証明書のピン（{ATS_PINS}）に置き換えるか、ピン留めをやめてください。"
+    )
+}
+
+/// A pin's role, as a report reads it.
+fn role_text(role: &str) -> Text {
+    match role {
+        "leaf" => tr!("leaf", "リーフ"),
+        "intermediate" => tr!("intermediate", "中間"),
+        "served leaf" => tr!("served leaf", "配信中のリーフ"),
+        _ => tr!("served intermediate", "配信中の中間"),
+    }
+}
 
 /// Where a pin was found among the keys the estate serves.
 pub struct PinMatch {
@@ -106,10 +123,16 @@ fn run(ctx: &Context) -> Vec<Finding> {
             out.push(
                 Finding::new(PinnedRotatingKey::ID, Severity::High, "config:PINNED_SPKI_SHA256", "global")
                     .key(&pin)
-                    .title("A client pin is the SHA-256 of empty input and matches no key")
-                    .detail(format!("The pin {pin} is the SHA-256 of zero bytes, copied from broken sample code. It never matches a real key: clients that rely on it either always fail or do not really pin."))
+                    .title(tr!(
+                        "A client pin is the SHA-256 of empty input and matches no key",
+                        "クライアントのピンが空データの SHA-256 になっており、どの鍵とも一致しません"
+                    ))
+                    .detail(tr!(
+                        "The pin {pin} is the SHA-256 of zero bytes, copied from broken sample code. It never matches a real key: clients that rely on it either always fail or do not really pin.",
+                        "ピン {pin} は 0 バイトのデータの SHA-256 で、誤ったサンプルコードから写されたものです。実在の鍵と一致することはないため、これに頼るクライアントは常に接続に失敗するか、実際にはピン留めが効いていません。"
+                    ))
                     .evidence("pin", &pin)
-                    .step(ATS_FIX),
+                    .step(ats_fix()),
             );
             continue;
         }
@@ -125,10 +148,16 @@ fn run(ctx: &Context) -> Vec<Finding> {
             out.push(
                 Finding::new(PinnedRotatingKey::ID, Severity::Low, "config:PINNED_SPKI_SHA256", "global")
                     .key(&pin)
-                    .title("A client pin matches no Amazon root and no certificate in use")
-                    .detail(format!("The pin {pin} is neither an Amazon Trust Services root nor the key of any certificate this scan saw in use. If it is a backup key, fine; if clients rely on it alone, they fail today."))
+                    .title(tr!(
+                        "A client pin matches no Amazon root and no certificate in use",
+                        "クライアントのピンが Amazon のルートにも使用中のどの証明書にも一致しません"
+                    ))
+                    .detail(tr!(
+                        "The pin {pin} is neither an Amazon Trust Services root nor the key of any certificate this scan saw in use. If it is a backup key, fine; if clients rely on it alone, they fail today.",
+                        "ピン {pin} は Amazon Trust Services のルートでも、今回のスキャンで使用中と確認したどの証明書の鍵でもありません。バックアップ用の鍵なら問題ありませんが、クライアントがこのピンだけに頼っているなら、すでに接続に失敗しているはずです。"
+                    ))
                     .evidence("pin", &pin)
-                    .step(ATS_FIX),
+                    .step(ats_fix()),
             );
             continue;
         }
@@ -137,18 +166,27 @@ fn run(ctx: &Context) -> Vec<Finding> {
             if !seen.insert((m.resource.clone(), m.role)) {
                 continue;
             }
+            let role = role_text(m.role);
+            let (role_en, role_ja) = (&role.en, &role.ja);
+            let (who, subject) = (m.hostname.as_deref().unwrap_or(&m.resource), &m.subject);
             let mut f = Finding::new(PinnedRotatingKey::ID, Severity::High, &m.resource, &m.region)
                 .key(format!("{pin}/{}", m.role))
-                .title(format!("Clients pin the {} key of {}, which changes at renewal", m.role, m.hostname.as_deref().unwrap_or(&m.resource)))
-                .detail(format!(
-                    "The pin {pin} is the key of the {} certificate \"{}\". ACM issues a new key at renewal and picks among several intermediates, so pinned clients will fail after the next renewal.",
-                    m.role, m.subject
+                .title(tr!(
+                    "Clients pin the {role_en} key of {who}, which changes at renewal",
+                    "クライアントが {who} の{role_ja}証明書の鍵をピン留めしていますが、この鍵は更新時に変わります"
+                ))
+                .detail(tr!(
+                    "The pin {pin} is the key of the {role_en} certificate \"{subject}\". ACM issues a new key at renewal and picks among several intermediates, so pinned clients will fail after the next renewal.",
+                    "ピン {pin} は{role_ja}証明書「{subject}」の鍵です。ACM は更新のたびに新しい鍵で発行し、中間証明書も複数の中から選ぶため、ピン留めしたクライアントは次の更新後に接続できなくなります。"
                 ))
                 .evidence("pin", &pin)
                 .evidence("role", m.role)
                 .evidence("subject", &m.subject)
-                .step(ATS_FIX)
-                .step("Ship the client update before the certificate renews (ACM renews 60 days before expiry).");
+                .step(ats_fix())
+                .step(tr!(
+                    "Ship the client update before the certificate renews (ACM renews 60 days before expiry).",
+                    "証明書が更新される前にクライアントの更新を配布してください（ACM は有効期限の 60 日前に更新します）。"
+                ));
             if let Some(h) = &m.hostname {
                 f = f.hostname(h);
             }

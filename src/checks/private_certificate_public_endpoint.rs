@@ -39,32 +39,52 @@ fn run(ctx: &Context) -> Vec<Finding> {
                     if !lb.is_internet_facing() {
                         continue;
                     }
+                    let name = &lb.name;
                     (
                         listener_arn.clone(),
-                        format!("internet-facing load balancer {}", lb.name),
+                        tr!(
+                            "internet-facing load balancer {name}",
+                            "インターネット向けロードバランサー {name}"
+                        ),
                     )
                 }
-                Usage::Distribution { arn } => {
-                    (arn.clone(), format!("CloudFront distribution {arn}"))
-                }
+                Usage::Distribution { arn } => (
+                    arn.clone(),
+                    tr!(
+                        "CloudFront distribution {arn}",
+                        "CloudFront ディストリビューション {arn}"
+                    ),
+                ),
                 Usage::InUseBy { .. } => continue,
             };
+            let (arn, name) = (&c.arn, &c.domain_name);
+            let (what_en, what_ja) = (&what.en, &what.ja);
             out.push(
                 Finding::new(PrivateCertificatePublicEndpoint::ID, Severity::High, &resource, &c.region)
                     .hostname(&c.domain_name)
                     .key(&c.arn)
-                    .title(format!("Private-CA certificate for {} is served on a public endpoint", c.domain_name))
-                    .detail(format!(
-                        "{} is issued by a private CA and attached to the {what}. Only devices that trust your private root accept it.",
-                        c.arn
+                    .title(tr!(
+                        "Private-CA certificate for {name} is served on a public endpoint",
+                        "プライベート CA が発行した {name} の証明書が公開エンドポイントで配信されています"
+                    ))
+                    .detail(tr!(
+                        "{arn} is issued by a private CA and attached to the {what_en}. Only devices that trust your private root accept it.",
+                        "{arn} はプライベート CA の発行で、{what_ja}に関連付けられています。受け入れられるのは、自社のプライベートルートを信頼している端末だけです。"
                     ))
                     .evidence("certificate", &c.arn)
                     .evidence("type", &c.cert_type)
-                    .step(format!(
-                        "aws acm request-certificate --domain-name {} --validation-method DNS --region {}  (a public certificate)",
-                        c.domain_name, c.region
+                    .step(tr!(
+                        "Request a public certificate for the name:",
+                        "このホスト名のパブリック証明書をリクエストします:"
                     ))
-                    .step("Attach it in place of the private certificate (aws elbv2 modify-listener --certificates CertificateArn=NEW_ARN, or the distribution's viewer certificate)."),
+                    .command(format!(
+                        "aws acm request-certificate --domain-name {name} --validation-method DNS --region {}",
+                        c.region
+                    ))
+                    .step(tr!(
+                        "Attach it in place of the private certificate (aws elbv2 modify-listener --certificates CertificateArn=NEW_ARN, or the distribution's viewer certificate).",
+                        "プライベート証明書の代わりに関連付けます（aws elbv2 modify-listener --certificates CertificateArn=NEW_ARN、またはディストリビューションのビューワー証明書）。"
+                    )),
             );
         }
     }

@@ -41,51 +41,97 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 (true, None) => Severity::High,
                 (false, _) => Severity::Medium,
             };
-            let reason = r.reason.clone().unwrap_or_else(|| "no reason given".into());
+            let reason = r.reason.clone().unwrap_or_else(|| "-".into());
+            let (arn, name, region, status) = (&c.arn, &c.domain_name, &c.region, &r.status);
+            let since = r
+                .updated_at
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "?".into());
+            let expires = c
+                .not_after
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "?".into());
+            let mut detail = tr!(
+                "Managed renewal of {arn} is {status} since {since}: {reason}.",
+                "{arn} のマネージド更新は {since} から {status} のままです（理由: {reason}）。"
+            );
+            if !pending.is_empty() {
+                let p = pending.join(", ");
+                detail.push(&tr!(
+                    "Domains not validated: {p}.",
+                    "検証が済んでいないドメイン: {p}。"
+                ));
+            }
+            detail.push(&tr!(
+                "The current certificate expires on {expires}.",
+                "現在の証明書の有効期限は {expires} です。"
+            ));
             let mut f = Finding::new(RenewalFailed::ID, severity, &c.arn, &c.region)
                 .hostname(&c.domain_name)
-                .title(format!("ACM renewal of {} is {} ({reason})", c.domain_name, r.status))
-                .detail(format!(
-                    "Managed renewal of {} is {} since {}: {reason}. {} The current certificate expires {}.",
-                    c.arn,
-                    r.status,
-                    r.updated_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "an unknown date".into()),
-                    if pending.is_empty() { String::new() } else { format!("Domains not validated: {}.", pending.join(", ")) },
-                    c.not_after.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "on an unknown date".into()),
+                .title(tr!(
+                    "ACM renewal of {name} is {status} ({reason})",
+                    "{name} の ACM 証明書の更新が {status} です（{reason}）"
                 ))
+                .detail(detail)
                 .evidence("renewal_status", &r.status)
                 .evidence("renewal_status_reason", &r.reason)
                 .evidence("pending_domains", &pending)
                 .evidence("days_left", days)
-                .evidence("in_use_by", inv.usages(&c.arn).iter().map(usage_label).collect::<Vec<_>>());
+                .evidence(
+                    "in_use_by",
+                    inv.usages(&c.arn)
+                        .iter()
+                        .map(usage_label)
+                        .collect::<Vec<_>>(),
+                );
             f = match r.reason.as_deref() {
-                Some("CAA_ERROR") => f.step(format!(
-                    "Add a CAA record allowing Amazon for each domain, e.g. `{} CAA 0 issue \"amazon.com\"` (or remove the CAA records that exclude it).",
-                    c.domain_name
+                Some("CAA_ERROR") => f.step(tr!(
+                    "Add a CAA record allowing Amazon for each domain, e.g. `{name} CAA 0 issue \"amazon.com\"` (or remove the CAA records that exclude it).",
+                    "各ドメインに Amazon を許可する CAA レコードを追加します。例: `{name} CAA 0 issue \"amazon.com\"`（または Amazon を除外している CAA レコードを削除します）。"
                 )),
-                _ => f.step(format!(
-                    "Check the validation records: aws acm describe-certificate --certificate-arn {} --region {} --query Certificate.RenewalSummary",
-                    c.arn, c.region
-                ))
-                .step("Make sure each DNS validation CNAME it lists exists, unchanged, in the domain's DNS (Route 53 console: Hosted zones → the zone → records)."),
+                _ => f
+                    .step(tr!("Check the validation records:", "検証用レコードを確認します:"))
+                    .command(format!(
+                        "aws acm describe-certificate --certificate-arn {arn} --region {region} --query Certificate.RenewalSummary"
+                    ))
+                    .step(tr!(
+                        "Make sure each DNS validation CNAME it lists exists, unchanged, in the domain's DNS (Route 53 console: Hosted zones → the zone → records).",
+                        "表示された DNS 検証用の CNAME がすべて、変更されずにドメインの DNS に存在することを確認します（Route 53 コンソール: ホストゾーン → 対象のゾーン → レコード）。"
+                    )),
             };
-            out.push(f.step("ACM retries validation by itself for up to 72 hours; after that, request a new certificate and attach it."));
+            out.push(f.step(tr!(
+                "ACM retries validation by itself for up to 72 hours; after that, request a new certificate and attach it.",
+                "ACM は最大 72 時間、自動で検証を再試行します。それを過ぎたら新しい証明書をリクエストして差し替えてください。"
+            )));
         }
         if matches!(c.status.as_str(), "FAILED" | "VALIDATION_TIMED_OUT") {
             let reason = c.failure_reason.clone().unwrap_or_else(|| c.status.clone());
+            let (arn, name, region, status) = (&c.arn, &c.domain_name, &c.region, &c.status);
             out.push(
                 Finding::new(RenewalFailed::ID, if in_use { Severity::High } else { Severity::Low }, &c.arn, &c.region)
                     .hostname(&c.domain_name)
                     .key("issuance")
-                    .title(format!("Certificate request for {} {} ({reason})", c.domain_name, c.status))
-                    .detail(format!("ACM could not issue {} ({}): {reason}. It will never become usable.", c.arn, c.domain_name))
+                    .title(tr!(
+                        "Certificate request for {name} {status} ({reason})",
+                        "{name} の証明書リクエストが {status} になりました（{reason}）"
+                    ))
+                    .detail(tr!(
+                        "ACM could not issue {arn} ({name}): {reason}. It will never become usable.",
+                        "ACM は {arn}（{name}）を発行できませんでした（理由: {reason}）。この証明書が使えるようになることはありません。"
+                    ))
                     .evidence("status", &c.status)
                     .evidence("failure_reason", &c.failure_reason)
-                    .step(format!(
-                        "Delete it and request again once the cause is fixed: aws acm delete-certificate --certificate-arn {} --region {}",
-                        c.arn, c.region
+                    .step(tr!(
+                        "Delete it and request again once the cause is fixed:",
+                        "原因を取り除いたら、削除してリクエストし直します:"
                     ))
-                    .step("For DNS validation, create the CNAME records ACM lists within 72 hours of the request."),
+                    .command(format!(
+                        "aws acm delete-certificate --certificate-arn {arn} --region {region}"
+                    ))
+                    .step(tr!(
+                        "For DNS validation, create the CNAME records ACM lists within 72 hours of the request.",
+                        "DNS 検証の場合は、リクエストから 72 時間以内に ACM が示す CNAME レコードを作成してください。"
+                    )),
             );
         }
     }

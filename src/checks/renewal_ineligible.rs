@@ -36,33 +36,54 @@ fn run(ctx: &Context) -> Vec<Finding> {
             Severity::Low
         };
         let users: Vec<String> = inv.usages(&c.arn).iter().map(usage_label).collect();
+        let (arn, name, region) = (&c.arn, &c.domain_name, &c.region);
+        let date = na.format("%Y-%m-%d").to_string();
+        let n = users.len().max(1);
         let f = match (c.cert_type.as_str(), c.renewal_eligibility.as_deref()) {
             ("IMPORTED", _) => Finding::new(RenewalIneligible::ID, severity, &c.arn, &c.region)
-                .title(format!("Imported certificate for {} will not renew by itself (expires in {days} days)", c.domain_name))
-                .detail(format!(
-                    "{} is imported, so ACM will never renew it; it expires on {} and is used by {} resource(s).",
-                    c.arn, na.format("%Y-%m-%d"), users.len().max(1)
+                .title(tr!(
+                    "Imported certificate for {name} will not renew by itself (expires in {days} days)",
+                    "インポートした {name} の証明書は自動では更新されません（あと {days} 日で期限切れ）"
                 ))
-                .step(format!(
-                    "Prefer an Amazon-issued certificate: aws acm request-certificate --domain-name {} --validation-method DNS --region {} and attach it instead.",
-                    c.domain_name, c.region
+                .detail(tr!(
+                    "{arn} is imported, so ACM will never renew it; it expires on {date} and is used by {n} resource(s).",
+                    "{arn} はインポートした証明書のため、ACM が更新することはありません。有効期限は {date} で、{n} 個のリソースが使っています。"
                 ))
-                .step(format!(
-                    "Or, before {}, re-import the renewed certificate under the same ARN: aws acm import-certificate --certificate-arn {} --certificate fileb://cert.pem --private-key fileb://key.pem --certificate-chain fileb://chain.pem --region {}",
-                    na.format("%Y-%m-%d"), c.arn, c.region
+                .step(tr!(
+                    "Prefer an Amazon-issued certificate, and attach it instead:",
+                    "できれば Amazon 発行の証明書に切り替え、こちらを関連付けます:"
+                ))
+                .command(format!(
+                    "aws acm request-certificate --domain-name {name} --validation-method DNS --region {region}"
+                ))
+                .step(tr!(
+                    "Or, before {date}, re-import the renewed certificate under the same ARN:",
+                    "または {date} より前に、更新した証明書を同じ ARN に再インポートします:"
+                ))
+                .command(format!(
+                    "aws acm import-certificate --certificate-arn {arn} --certificate fileb://cert.pem --private-key fileb://key.pem --certificate-chain fileb://chain.pem --region {region}"
                 )),
             ("AMAZON_ISSUED", Some("INELIGIBLE")) => Finding::new(RenewalIneligible::ID, severity.max(Severity::Medium), &c.arn, &c.region)
-                .title(format!("ACM marks the in-use certificate for {} INELIGIBLE for renewal", c.domain_name))
-                .detail(format!(
-                    "{} is in use but ACM says it is not eligible for managed renewal; it will expire on {} unless replaced.",
-                    c.arn, na.format("%Y-%m-%d")
+                .title(tr!(
+                    "ACM marks the in-use certificate for {name} INELIGIBLE for renewal",
+                    "使用中の {name} の証明書が、ACM でマネージド更新の対象外（INELIGIBLE）になっています"
                 ))
-                .step("Check that it is attached to an integrated service (ALB/NLB listener, CloudFront distribution) and not only referenced elsewhere.")
-                .step(format!(
-                    "Check its DNS validation records: aws acm describe-certificate --certificate-arn {} --region {} --query Certificate.DomainValidationOptions",
-                    c.arn, c.region
+                .detail(tr!(
+                    "{arn} is in use but ACM says it is not eligible for managed renewal; it will expire on {date} unless replaced.",
+                    "{arn} は使用中ですが、ACM はマネージド更新の対象外と判定しています。差し替えない限り {date} に期限切れになります。"
                 ))
-                .step("If it still shows INELIGIBLE, request a new certificate and attach it before expiry."),
+                .step(tr!(
+                    "Check that it is attached to an integrated service (ALB/NLB listener, CloudFront distribution) and not only referenced elsewhere.",
+                    "ACM 統合サービス（ALB/NLB のリスナー、CloudFront ディストリビューション）に関連付けられているか、他の場所から参照されているだけではないかを確認します。"
+                ))
+                .step(tr!("Check its DNS validation records:", "DNS 検証用レコードを確認します:"))
+                .command(format!(
+                    "aws acm describe-certificate --certificate-arn {arn} --region {region} --query Certificate.DomainValidationOptions"
+                ))
+                .step(tr!(
+                    "If it still shows INELIGIBLE, request a new certificate and attach it before expiry.",
+                    "それでも INELIGIBLE のままなら、新しい証明書をリクエストし、期限切れ前に差し替えてください。"
+                )),
             _ => continue,
         };
         out.push(

@@ -57,24 +57,46 @@ fn run(ctx: &Context) -> Vec<Finding> {
             .map(|s| s.log_id.as_str())
             .collect();
         let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
+        let (host, have, ops) = (&h.hostname, known.len(), operators.len());
+        let mut detail = tr!(
+            "The leaf ({lifetime_days} days of validity) embeds {have} SCT(s) from known logs of {ops} operator(s).",
+            "リーフ証明書（有効期間 {lifetime_days} 日）に埋め込まれた SCT のうち、既知のログのものは {have} 個（運営者 {ops} 者）です。"
+        );
+        if !unknown.is_empty() {
+            let (n, date) = (unknown.len(), &logs.snapshot_date);
+            detail.push(&tr!(
+                "{n} more come from logs not in the log-list snapshot of {date}.",
+                "ほかに {date} 時点のログリストにないログの SCT が {n} 個あります。"
+            ));
+        }
+        detail.push(&tr!(
+            "Chrome's policy needs {needed} SCTs from at least 2 distinct operators.",
+            "Chrome のポリシーでは、2 者以上の異なる運営者のログから {needed} 個の SCT が必要です。"
+        ));
         out.push(
             Finding::new(SctCountBelowPolicy::ID, Severity::High, &resource, &region)
                 .hostname(&h.hostname)
-                .title(format!("{} serves a certificate with {} usable SCT(s); Chrome requires {needed} from 2 operators", h.hostname, known.len()))
-                .detail(format!(
-                    "The leaf ({} days of validity) embeds {} SCT(s) from known logs of {} operator(s){}. Chrome's policy needs {needed} SCTs from at least 2 distinct operators.",
-                    lifetime_days,
-                    known.len(),
-                    operators.len(),
-                    if unknown.is_empty() { String::new() } else { format!(" and {} from logs not in the snapshot of {}", unknown.len(), logs.snapshot_date) }
+                .title(tr!(
+                    "{host} serves a certificate with {have} usable SCT(s); Chrome requires {needed} from 2 operators",
+                    "{host} の証明書で有効な SCT が {have} 個しかありません（Chrome は 2 者の運営者から {needed} 個を要求します）"
                 ))
+                .detail(detail)
                 .evidence("lifetime_days", lifetime_days)
                 .evidence("scts_needed", needed)
                 .evidence("known_scts", known.iter().map(|(op, d)| format!("{d} ({op})")).collect::<Vec<_>>())
                 .evidence("unknown_log_ids", &unknown)
                 .evidence("log_list_snapshot", &logs.snapshot_date)
-                .step(format!("Request a certificate with CT logging enabled: aws acm request-certificate --domain-name {} --validation-method DNS --options CertificateTransparencyLoggingPreference=ENABLED", h.hostname))
-                .step("Attach it where this hostname is served, then delete the old certificate."),
+                .step(tr!(
+                    "Request a certificate with CT logging enabled:",
+                    "CT ログを有効にした証明書をリクエストします:"
+                ))
+                .command(format!(
+                    "aws acm request-certificate --domain-name {host} --validation-method DNS --options CertificateTransparencyLoggingPreference=ENABLED"
+                ))
+                .step(tr!(
+                    "Attach it where this hostname is served, then delete the old certificate.",
+                    "このホスト名を配信しているリソースに関連付けてから、古い証明書を削除します。"
+                )),
         );
     }
     out

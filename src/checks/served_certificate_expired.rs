@@ -39,29 +39,36 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 continue;
             }
             let role = if i == 0 {
-                "certificate"
+                tr!("certificate", "証明書")
             } else {
-                "intermediate certificate"
+                tr!("intermediate certificate", "中間証明書")
             };
+            let (role_en, role_ja) = (&role.en, &role.ja);
+            let (host, subject) = (&h.hostname, &c.subject);
             let (title, detail, sev, key) = if c.not_after < now {
+                let (when, ago) = (fmt(c.not_after), (now - c.not_after) / 86_400);
                 (
-                    format!("{} serves an expired {role}", h.hostname),
-                    format!(
-                        "The served {role} {} expired on {} ({} day(s) ago).",
-                        c.subject,
-                        fmt(c.not_after),
-                        (now - c.not_after) / 86_400
+                    tr!(
+                        "{host} serves an expired {role_en}",
+                        "{host} が期限切れの{role_ja}を配信しています"
+                    ),
+                    tr!(
+                        "The served {role_en} {subject} expired on {when} ({ago} day(s) ago).",
+                        "配信中の{role_ja} {subject} は {when} に期限切れになっています（{ago} 日前）。"
                     ),
                     Severity::Critical,
                     format!("expired/{i}"),
                 )
             } else if c.not_before > now {
+                let from = fmt(c.not_before);
                 (
-                    format!("{} serves a {role} that is not valid yet", h.hostname),
-                    format!(
-                        "The served {role} {} is valid only from {}.",
-                        c.subject,
-                        fmt(c.not_before)
+                    tr!(
+                        "{host} serves a {role_en} that is not valid yet",
+                        "{host} がまだ有効期間が始まっていない{role_ja}を配信しています"
+                    ),
+                    tr!(
+                        "The served {role_en} {subject} is valid only from {from}.",
+                        "配信中の{role_ja} {subject} の有効期間は {from} からです。"
                     ),
                     Severity::High,
                     format!("not-yet-valid/{i}"),
@@ -80,8 +87,14 @@ fn run(ctx: &Context) -> Vec<Finding> {
                     .evidence("not_before", fmt(c.not_before))
                     .evidence("not_after", fmt(c.not_after))
                     .evidence("serial", &c.serial_hex)
-                    .step("Find which certificate the endpoint is configured with (aws elbv2 describe-listener-certificates / the distribution's viewer certificate) and attach the renewed one.")
-                    .step("For an imported certificate, re-import the renewed certificate and chain under the same ARN (aws acm import-certificate --certificate-arn …)."),
+                    .step(tr!(
+                        "Find which certificate the endpoint is configured with (aws elbv2 describe-listener-certificates / the distribution's viewer certificate) and attach the renewed one.",
+                        "エンドポイントに設定されている証明書を確認し（aws elbv2 describe-listener-certificates、またはディストリビューションのビューワー証明書）、更新済みの証明書に差し替えます。"
+                    ))
+                    .step(tr!(
+                        "For an imported certificate, re-import the renewed certificate and chain under the same ARN (aws acm import-certificate --certificate-arn …).",
+                        "インポートした証明書の場合は、更新した証明書とチェーンを同じ ARN に再インポートします（aws acm import-certificate --certificate-arn …）。"
+                    )),
             );
         }
     }

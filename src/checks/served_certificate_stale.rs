@@ -40,27 +40,44 @@ fn run(ctx: &Context) -> Vec<Finding> {
             continue;
         }
         let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
+        let host = &h.hostname;
+        let arns = expected
+            .iter()
+            .map(|c| c.arn.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let want = serials.join(", ");
+        let at = h.tls.address.as_deref().unwrap_or("?");
+        let got = normalize_serial(&leaf.serial_hex);
+        let subject = &leaf.subject;
+        let until = chrono::DateTime::from_timestamp(leaf.not_after, 0)
+            .map(|t| t.format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
         out.push(
             Finding::new(ServedCertificateStale::ID, Severity::High, &resource, &region)
                 .hostname(&h.hostname)
-                .title(format!("{} serves a different certificate than AWS is configured with", h.hostname))
-                .detail(format!(
-                    "AWS says {} should get {} (serial {}), but the endpoint at {} served serial {} ({}, valid until {}). DNS may lead elsewhere, or an old certificate is still deployed.",
-                    h.hostname,
-                    expected.iter().map(|c| c.arn.as_str()).collect::<Vec<_>>().join(", "),
-                    serials.join(", "),
-                    h.tls.address.as_deref().unwrap_or("?"),
-                    normalize_serial(&leaf.serial_hex),
-                    leaf.subject,
-                    chrono::DateTime::from_timestamp(leaf.not_after, 0).map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()
+                .title(tr!(
+                    "{host} serves a different certificate than AWS is configured with",
+                    "{host} が AWS の設定とは別の証明書を配信しています"
+                ))
+                .detail(tr!(
+                    "AWS says {host} should get {arns} (serial {want}), but the endpoint at {at} served serial {got} ({subject}, valid until {until}). DNS may lead elsewhere, or an old certificate is still deployed.",
+                    "AWS の設定では {host} には {arns}（シリアル {want}）が返るはずですが、{at} のエンドポイントが返したのはシリアル {got}（{subject}、有効期限 {until}）でした。DNS が別の場所を指しているか、古い証明書がまだ配置されている可能性があります。"
                 ))
                 .evidence("expected_certificates", expected.iter().map(|c| &c.arn).collect::<Vec<_>>())
                 .evidence("expected_serials", &serials)
                 .evidence("served_serial", normalize_serial(&leaf.serial_hex))
                 .evidence("cname_chain", &h.dns.cname_chain)
                 .evidence("addresses", &h.dns.addresses)
-                .step(format!("Check where {} resolves (dig {} CNAME; dig {} A) and point it at the load balancer or distribution that carries the certificate.", h.hostname, h.hostname, h.hostname))
-                .step("If DNS is right, attach the current certificate to the listener or distribution that actually serves the name."),
+                .step(tr!(
+                    "Check where {host} resolves and point it at the load balancer or distribution that carries the certificate:",
+                    "{host} の名前解決先を確認し、証明書を持つロードバランサーかディストリビューションに向けます:"
+                ))
+                .command(format!("dig +short {host} CNAME; dig +short {host} A"))
+                .step(tr!(
+                    "If DNS is right, attach the current certificate to the listener or distribution that actually serves the name.",
+                    "DNS が正しければ、このホスト名を実際に配信しているリスナーかディストリビューションに現在の証明書を関連付けます。"
+                )),
         );
     }
     out

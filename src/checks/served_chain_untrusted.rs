@@ -28,6 +28,7 @@ declare_check!(
 fn run(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for h in ctx.hosts {
+        let host = &h.hostname;
         let Some(Ok(leaf)) = h.served_leaf() else {
             if let Some(Err(e)) = h.served_leaf() {
                 let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
@@ -35,9 +36,18 @@ fn run(ctx: &Context) -> Vec<Finding> {
                     Finding::new(ServedChainUntrusted::ID, Severity::High, &resource, &region)
                         .hostname(&h.hostname)
                         .key("malformed")
-                        .title(format!("{} serves a malformed certificate", h.hostname))
-                        .detail(format!("The certificate served for {} cannot be parsed ({e}); no browser will accept it.", h.hostname))
-                        .step("Re-issue the certificate and deploy it again; check the file that was imported or installed."),
+                        .title(tr!(
+                            "{host} serves a malformed certificate",
+                            "{host} が不正な形式の証明書を配信しています"
+                        ))
+                        .detail(tr!(
+                            "The certificate served for {host} cannot be parsed ({e}); no browser will accept it.",
+                            "{host} で配信されている証明書を解析できません（{e}）。どのブラウザも受け入れません。"
+                        ))
+                        .step(tr!(
+                            "Re-issue the certificate and deploy it again; check the file that was imported or installed.",
+                            "証明書を再発行して配置し直してください。インポートまたはインストールしたファイルの中身も確認してください。"
+                        )),
                 );
             }
             continue;
@@ -47,6 +57,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
             continue;
         };
         let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
+        let subject = &leaf.subject;
         for p in problems {
             let base = Finding::new(ServedChainUntrusted::ID, Severity::High, &resource, &region)
                 .hostname(&h.hostname)
@@ -61,48 +72,126 @@ fn run(ctx: &Context) -> Vec<Finding> {
             let f = match &p {
                 TrustProblem::SelfSigned => base
                     .key("self-signed")
-                    .title(format!("{} serves a self-signed certificate", h.hostname))
-                    .detail(format!("The leaf served for {} ({}) signed itself; no browser trusts it.", h.hostname, leaf.subject))
-                    .step(format!("Replace it with an Amazon-issued certificate: aws acm request-certificate --domain-name {} --validation-method DNS, then attach it.", h.hostname)),
+                    .title(tr!(
+                        "{host} serves a self-signed certificate",
+                        "{host} が自己署名証明書を配信しています"
+                    ))
+                    .detail(tr!(
+                        "The leaf served for {host} ({subject}) signed itself; no browser trusts it.",
+                        "{host} で配信されているリーフ証明書（{subject}）は自己署名のため、信頼するブラウザはありません。"
+                    ))
+                    .step(tr!(
+                        "Replace it with an Amazon-issued certificate and attach it:",
+                        "Amazon 発行の証明書をリクエストし、差し替えます:"
+                    ))
+                    .command(format!(
+                        "aws acm request-certificate --domain-name {host} --validation-method DNS"
+                    )),
                 TrustProblem::IncompleteChain { missing_issuer, aia } => {
                     let aia_note = if aia.is_empty() {
-                        "The certificate has no AIA URL, so no browser can complete the chain by itself.".to_string()
+                        tr!(
+                            "The certificate has no AIA URL, so no browser can complete the chain by itself.",
+                            "証明書に AIA の URL がないため、どのブラウザも自力でチェーンを補完できません。"
+                        )
                     } else {
-                        format!("Chrome and Edge may fetch the missing certificate from its AIA URL ({}) and show the site; Firefox, curl, Java, Python and most mobile apps do not and fail.", aia.join(", "))
+                        let urls = aia.join(", ");
+                        tr!(
+                            "Chrome and Edge may fetch the missing certificate from its AIA URL ({urls}) and show the site; Firefox, curl, Java, Python and most mobile apps do not and fail.",
+                            "Chrome と Edge は AIA の URL（{urls}）から不足している証明書を取得してサイトを表示することがありますが、Firefox、curl、Java、Python、多くのモバイルアプリは取得しないため失敗します。"
+                        )
                     };
+                    let mut detail = tr!(
+                        "The server sends the leaf without its issuer \"{missing_issuer}\".",
+                        "サーバーはリーフ証明書だけを送り、発行者「{missing_issuer}」の中間証明書を送っていません。"
+                    );
+                    detail.push(&aia_note);
                     base.key("incomplete-chain")
-                        .title(format!("{} does not send the intermediate certificate ({missing_issuer})", h.hostname))
-                        .detail(format!("The server sends the leaf without its issuer \"{missing_issuer}\". {aia_note}"))
+                        .title(tr!(
+                            "{host} does not send the intermediate certificate ({missing_issuer})",
+                            "{host} が中間証明書（{missing_issuer}）を送っていません"
+                        ))
+                        .detail(detail)
                         .evidence("aia_ca_issuers", aia)
-                        .step("Get the intermediate bundle from your CA and serve it with the leaf: for ACM, re-import with --certificate-chain fileb://intermediates.pem under the same ARN.")
+                        .step(tr!(
+                            "Get the intermediate bundle from your CA and serve it with the leaf: for ACM, re-import with --certificate-chain fileb://intermediates.pem under the same ARN.",
+                            "CA から中間証明書のバンドルを入手し、リーフ証明書と一緒に送るようにします。ACM の場合は、同じ ARN に --certificate-chain fileb://intermediates.pem を付けて再インポートします。"
+                        ))
                 }
                 TrustProblem::UnknownRoot { root } => base
                     .key("unknown-root")
-                    .title(format!("{} chains to a root browsers do not trust ({root})", h.hostname))
-                    .detail(format!("The chain served for {} ends at \"{root}\", which is not in Mozilla's root store. A private CA only works for devices that installed its root.", h.hostname))
-                    .step("For a public site, use a public (Amazon-issued) certificate instead.")
-                    .step("If only your own managed devices use this name, add the root to EXTRA_TRUSTED_CA_PEM so acm-doctor trusts it as they do."),
+                    .title(tr!(
+                        "{host} chains to a root browsers do not trust ({root})",
+                        "{host} の証明書チェーンが、ブラウザの信頼しないルート（{root}）につながっています"
+                    ))
+                    .detail(tr!(
+                        "The chain served for {host} ends at \"{root}\", which is not in Mozilla's root store. A private CA only works for devices that installed its root.",
+                        "{host} で配信されているチェーンは「{root}」で終わっていますが、これは Mozilla のルートストアにありません。プライベート CA の証明書が通用するのは、そのルートをインストールした端末だけです。"
+                    ))
+                    .step(tr!(
+                        "For a public site, use a public (Amazon-issued) certificate instead.",
+                        "公開サイトには、パブリック証明書（Amazon 発行）を使ってください。"
+                    ))
+                    .step(tr!(
+                        "If only your own managed devices use this name, add the root to EXTRA_TRUSTED_CA_PEM so acm-doctor trusts it as they do.",
+                        "このホスト名を使うのが自社の管理端末だけなら、そのルートを EXTRA_TRUSTED_CA_PEM に追加し、acm-doctor にも端末と同じように信頼させます。"
+                    )),
                 TrustProblem::BadSignature => base
                     .key("bad-signature")
                     .severity(Severity::Critical)
-                    .title(format!("A signature in the chain served for {} does not verify", h.hostname))
-                    .detail("A certificate in the served chain is not validly signed by its issuer (wrong intermediate, or a corrupted or forged certificate).".to_string())
-                    .step("Re-deploy the certificate with the intermediate that actually issued it."),
+                    .title(tr!(
+                        "A signature in the chain served for {host} does not verify",
+                        "{host} で配信されているチェーンの署名を検証できません"
+                    ))
+                    .detail(tr!(
+                        "A certificate in the served chain is not validly signed by its issuer (wrong intermediate, or a corrupted or forged certificate).",
+                        "配信中のチェーンに、発行者による正しい署名のない証明書があります（中間証明書の取り違え、または破損・偽造された証明書）。"
+                    ))
+                    .step(tr!(
+                        "Re-deploy the certificate with the intermediate that actually issued it.",
+                        "実際に発行した中間証明書と組み合わせて、証明書を配置し直してください。"
+                    )),
                 TrustProblem::WrongEku => base
                     .key("wrong-eku")
-                    .title(format!("{} serves a certificate not allowed for TLS servers", h.hostname))
-                    .detail("The leaf's extended key usage does not include serverAuth (e.g. a client or code-signing certificate).".to_string())
-                    .step("Request a TLS server certificate (ACM certificates always include serverAuth)."),
+                    .title(tr!(
+                        "{host} serves a certificate not allowed for TLS servers",
+                        "{host} が TLS サーバー用ではない証明書を配信しています"
+                    ))
+                    .detail(tr!(
+                        "The leaf's extended key usage does not include serverAuth (e.g. a client or code-signing certificate).",
+                        "リーフ証明書の拡張キー使用法（EKU）に serverAuth が含まれていません（クライアント証明書やコード署名証明書など）。"
+                    ))
+                    .step(tr!(
+                        "Request a TLS server certificate (ACM certificates always include serverAuth).",
+                        "TLS サーバー証明書をリクエストしてください（ACM の証明書には必ず serverAuth が含まれます）。"
+                    )),
                 TrustProblem::Weak { what } => base
                     .key(format!("weak/{what}"))
-                    .title(format!("{} serves a chain with weak cryptography", h.hostname))
-                    .detail(format!("{what}. Browsers reject SHA-1 signatures and keys shorter than RSA 2048 / P-256."))
-                    .step("Re-issue the certificate with SHA-256 and an RSA 2048+ or ECDSA P-256+ key (ACM's defaults)."),
+                    .title(tr!(
+                        "{host} serves a chain with weak cryptography",
+                        "{host} のチェーンで弱い暗号が使われています"
+                    ))
+                    .detail(tr!(
+                        "{what}. Browsers reject SHA-1 signatures and keys shorter than RSA 2048 / P-256.",
+                        "{what}。ブラウザは SHA-1 の署名や、RSA 2048 ビット／P-256 より短い鍵を拒否します。"
+                    ))
+                    .step(tr!(
+                        "Re-issue the certificate with SHA-256 and an RSA 2048+ or ECDSA P-256+ key (ACM's defaults).",
+                        "SHA-256 と、RSA 2048 ビット以上または ECDSA P-256 以上の鍵で証明書を再発行してください（ACM の既定値です）。"
+                    )),
                 TrustProblem::Other { error } => base
                     .key(format!("other/{error}"))
-                    .title(format!("The chain served for {} is rejected ({error})", h.hostname))
-                    .detail(format!("Path validation rejected the chain: {error}."))
-                    .step("Re-issue and re-deploy the certificate with its complete chain from a public CA."),
+                    .title(tr!(
+                        "The chain served for {host} is rejected ({error})",
+                        "{host} で配信されているチェーンが検証で拒否されました（{error}）"
+                    ))
+                    .detail(tr!(
+                        "Path validation rejected the chain: {error}.",
+                        "証明書パスの検証でチェーンが拒否されました: {error}。"
+                    ))
+                    .step(tr!(
+                        "Re-issue and re-deploy the certificate with its complete chain from a public CA.",
+                        "パブリック CA の完全なチェーン付きで、証明書を再発行して配置し直してください。"
+                    )),
             };
             out.push(f);
         }

@@ -38,27 +38,49 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 .to_ascii_lowercase()
                 .contains(&format!("cn={}", h.hostname));
         let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
-        let covers = if leaf.dns_names.is_empty() {
-            "no names at all (it has no SAN extension)".to_string()
+        let (host, subject) = (&h.hostname, &leaf.subject);
+        let detail = if cn_only {
+            tr!(
+                "The served certificate names {host} only in its subject CN; browsers ignore the CN and require a SAN entry.",
+                "配信中の証明書は {host} をサブジェクトの CN にしか記載していません。ブラウザは CN を見ず、SAN（サブジェクト代替名）への記載を必須としています。"
+            )
+        } else if leaf.dns_names.is_empty() {
+            tr!(
+                "Visitors of {host} receive a certificate that names no host at all (no SAN extension; subject {subject}).",
+                "{host} の訪問者に返される証明書には、ホスト名が 1 つも記載されていません（SAN 拡張なし、サブジェクト {subject}）。"
+            )
         } else {
-            leaf.dns_names.join(", ")
+            let covers = leaf.dns_names.join(", ");
+            tr!(
+                "Visitors of {host} receive a certificate for {covers} (subject {subject}).",
+                "{host} の訪問者に返されるのは {covers} 用の証明書です（サブジェクト {subject}）。"
+            )
         };
         out.push(
             Finding::new(ServedNameMismatch::ID, Severity::High, &resource, &region)
                 .hostname(&h.hostname)
-                .title(format!("{} serves a certificate that does not cover the name", h.hostname))
-                .detail(if cn_only {
-                    format!("The served certificate names {} only in its subject CN; browsers ignore the CN and require a SAN entry.", h.hostname)
-                } else {
-                    format!("Visitors of {} receive a certificate for {covers} (subject {}).", h.hostname, leaf.subject)
-                })
+                .title(tr!(
+                    "{host} serves a certificate that does not cover the name",
+                    "{host} で配信されている証明書がこのホスト名をカバーしていません"
+                ))
+                .detail(detail)
                 .evidence("served_sans", &leaf.dns_names)
                 .evidence("served_subject", &leaf.subject)
                 .evidence("served_serial", &leaf.serial_hex)
                 .evidence("address", &h.tls.address)
-                .step(format!("aws acm request-certificate --domain-name {} --validation-method DNS  (in the endpoint's region; us-east-1 for CloudFront)", h.hostname))
-                .step("Attach it: aws elbv2 add-listener-certificates --listener-arn LISTENER_ARN --certificates CertificateArn=NEW_ARN, or set it on the CloudFront distribution.")
-                .step("If the name should not reach this endpoint at all, correct its DNS record."),
+                .step(tr!(
+                    "Request a certificate for the name in the endpoint's region (us-east-1 for CloudFront):",
+                    "エンドポイントと同じリージョン（CloudFront なら us-east-1）で、このホスト名の証明書をリクエストします:"
+                ))
+                .command(format!("aws acm request-certificate --domain-name {host} --validation-method DNS"))
+                .step(tr!(
+                    "Attach it: aws elbv2 add-listener-certificates --listener-arn LISTENER_ARN --certificates CertificateArn=NEW_ARN, or set it on the CloudFront distribution.",
+                    "関連付けます: aws elbv2 add-listener-certificates --listener-arn LISTENER_ARN --certificates CertificateArn=NEW_ARN、または CloudFront ディストリビューションに設定します。"
+                ))
+                .step(tr!(
+                    "If the name should not reach this endpoint at all, correct its DNS record.",
+                    "このホスト名がそもそもこのエンドポイントに来るべきでないなら、DNS レコードを修正してください。"
+                )),
         );
     }
     out

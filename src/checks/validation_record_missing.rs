@@ -86,29 +86,41 @@ fn run(ctx: &Context) -> Vec<Finding> {
                     .min(Severity::Medium)
             };
             let state = if pending_issue {
-                "is waiting for validation"
+                tr!("is waiting for validation", "検証待ちのままです")
             } else if pending_renewal {
-                "cannot renew"
+                tr!("cannot renew", "更新できません")
             } else {
-                "will not renew automatically"
+                tr!("will not renew automatically", "自動更新されません")
             };
+            let (state_en, state_ja) = (&state.en, &state.ja);
             let zone_id = inv
                 .dns_records
                 .iter()
                 .find(|r| r.zone_name == zone)
                 .map(|r| r.zone_id.clone())
                 .unwrap_or_default();
+            let domain = &v.domain_name;
+            let found = if existing.is_empty() {
+                tr!("has no such record", "にはこのレコードがありません")
+            } else {
+                let to = existing.join(", ");
+                tr!(
+                    "has it pointing to {to}",
+                    "ではこのレコードが {to} を指しています"
+                )
+            };
+            let (found_en, found_ja) = (&found.en, &found.ja);
             out.push(
                 Finding::new(ValidationRecordMissing::ID, severity, &c.arn, &c.region)
                     .hostname(&v.domain_name)
                     .key(&name)
-                    .title(format!("DNS validation record for {} is missing, so the certificate {state}", v.domain_name))
-                    .detail(format!(
-                        "ACM validates {} through the CNAME {} → {}, but the Route 53 zone {zone} has {}.",
-                        v.domain_name,
-                        name,
-                        want,
-                        if existing.is_empty() { "no such record".to_string() } else { format!("it pointing to {}", existing.join(", ")) }
+                    .title(tr!(
+                        "DNS validation record for {domain} is missing, so the certificate {state_en}",
+                        "{domain} の DNS 検証用レコードがないため、証明書が{state_ja}"
+                    ))
+                    .detail(tr!(
+                        "ACM validates {domain} through the CNAME {name} → {want}, but the Route 53 zone {zone} {found_en}.",
+                        "ACM は {domain} を CNAME {name} → {want} で検証しますが、Route 53 のゾーン {zone} {found_ja}。"
                     ))
                     .evidence("record_name", &name)
                     .evidence("expected_value", &want)
@@ -116,10 +128,13 @@ fn run(ctx: &Context) -> Vec<Finding> {
                     .evidence("hosted_zone", zone)
                     .evidence("certificate_status", &c.status)
                     .evidence("renewal_status", c.renewal.as_ref().map(|r| &r.status))
-                    .step(format!(
+                    .command(format!(
                         "aws route53 change-resource-record-sets --hosted-zone-id {zone_id} --change-batch '{{\"Changes\":[{{\"Action\":\"UPSERT\",\"ResourceRecordSet\":{{\"Name\":\"{name}.\",\"Type\":\"CNAME\",\"TTL\":300,\"ResourceRecords\":[{{\"Value\":\"{want}.\"}}]}}}}]}}'"
                     ))
-                    .step("Or in the console: Certificate Manager → the certificate → \"Create records in Route 53\". Keep the record: ACM uses it at every renewal."),
+                    .step(tr!(
+                        "Or in the console: Certificate Manager → the certificate → \"Create records in Route 53\". Keep the record: ACM uses it at every renewal.",
+                        "コンソールの場合: Certificate Manager → 対象の証明書 →「Route 53 でレコードを作成」。このレコードは削除しないでください。ACM は更新のたびに使います。"
+                    )),
             );
         }
     }

@@ -195,15 +195,14 @@ impl Inventory {
         let mut out = BTreeMap::new();
         for r in self.records_pointing_at(&lb.dns_name) {
             out.entry(r.name.clone())
-                .or_insert_with(|| format!("Route 53 {} record in {}", r.rtype, r.zone_name));
+                .or_insert_with(|| format!("Route 53 {} @ {}", r.rtype, r.zone_name));
         }
         for l in lb.https_listeners() {
             for rule in &l.rules {
                 for h in &rule.host_headers {
                     if !crate::hostname::is_wildcard(h) {
-                        out.entry(normalize(h)).or_insert_with(|| {
-                            format!("host-header condition of rule {}", rule.priority)
-                        });
+                        out.entry(normalize(h))
+                            .or_insert_with(|| format!("host-header, rule {}", rule.priority));
                     }
                 }
             }
@@ -221,7 +220,7 @@ impl Inventory {
         }
         for r in self.records_pointing_at(&d.domain_name) {
             out.entry(r.name.clone())
-                .or_insert_with(|| format!("Route 53 {} record in {}", r.rtype, r.zone_name));
+                .or_insert_with(|| format!("Route 53 {} @ {}", r.rtype, r.zone_name));
         }
         out
     }

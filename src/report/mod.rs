@@ -2,6 +2,7 @@
 //! email digest, and splits reports that exceed SNS's message size. Never judges.
 
 use crate::checks::{Cause, Finding, Severity};
+use crate::i18n::Lang;
 use crate::inventory::{Inventory, Skipped};
 use crate::trigger::Trigger;
 use chrono::{DateTime, Utc};
@@ -92,6 +93,8 @@ pub struct Report {
     pub quiet: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<Part>,
+    /// Language of the findings' texts and the digest (`REPORT_LANGUAGE`).
+    pub lang: Lang,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -158,59 +161,94 @@ impl Report {
             resolved: Vec::new(),
             quiet: 0,
             part: None,
+            lang: Lang::En,
         }
+    }
+
+    /// Marks the report as written in `lang` (the findings were localized by the checks
+    /// stage; this sets the digest's own wording).
+    pub fn in_language(mut self, lang: Lang) -> Report {
+        self.lang = lang;
+        self
     }
 
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("report serializes")
     }
 
-    /// `acm-doctor: 2 critical, 3 high - 123456789012` (ASCII: SNS subjects must be).
+    /// `acm-doctor: 2 critical, 3 high - 123456789012`; in Japanese
+    /// `acm-doctor: 重大 2 件、高 3 件 - 123456789012`. Under 100 characters, no line
+    /// breaks (SNS's limits for a subject).
     pub fn subject(&self) -> String {
+        let ja = self.lang == Lang::Ja;
         let counts: Vec<String> = Severity::ALL_DESC
             .iter()
-            .filter_map(|s| self.summary.by_severity.get(s).map(|n| format!("{n} {s}")))
+            .filter_map(|s| {
+                self.summary.by_severity.get(s).map(|n| {
+                    if ja {
+                        format!("{} {n} 件", s.label(self.lang))
+                    } else {
+                        format!("{n} {s}")
+                    }
+                })
+            })
             .collect();
-        let counts = if counts.is_empty() {
-            "no findings".to_string()
+        let sep = self.lang.pick(", ", "、");
+        let mut counts = if counts.is_empty() {
+            self.lang.pick("no findings", "検出なし").to_string()
         } else {
-            counts.join(", ")
+            counts.join(sep)
         };
+        if !self.resolved.is_empty() {
+            let n = self.resolved.len();
+            counts.push_str(sep);
+            counts.push_str(&if ja {
+                format!("解決 {n} 件")
+            } else {
+                format!("{n} resolved")
+            });
+        }
         let part = self
             .part
             .filter(|p| p.of > 1)
-            .map(|p| format!(" (part {}/{})", p.index, p.of))
+            .map(|p| format!(" ({}/{})", p.index, p.of))
             .unwrap_or_default();
-        let resolved = if self.resolved.is_empty() {
-            String::new()
-        } else {
-            format!(", {} resolved", self.resolved.len())
-        };
-        let mut s = format!(
-            "acm-doctor: {counts}{resolved}{part} - {}",
-            self.account.as_deref().unwrap_or("unknown account")
-        );
-        s.truncate(99);
-        s
+        let account = self
+            .account
+            .as_deref()
+            .unwrap_or(self.lang.pick("unknown account", "アカウント不明"));
+        let s = format!("acm-doctor: {counts}{part} - {account}");
+        // SNS counts characters, not bytes; never cut inside a character.
+        s.chars().take(99).collect()
     }
 
     /// The plain-text email a person reads: grouped by cause, most severe first, each
     /// finding with where, why and the fix; a footer with what was scanned and skipped.
     pub fn email_digest(&self) -> String {
+        let l = self.lang;
         let mut out = String::new();
         let _ = writeln!(out, "{}", self.subject());
-        let _ = writeln!(
-            out,
-            "Run {} ({} {}) at {}\n",
-            self.run_id,
-            self.trigger.kind,
-            self.trigger.detail_type,
-            self.generated_at.format("%Y-%m-%d %H:%M UTC")
-        );
+        let when = self.generated_at.format("%Y-%m-%d %H:%M UTC");
+        let _ = match l {
+            Lang::En => writeln!(
+                out,
+                "Run {} ({} {}) at {when}\n",
+                self.run_id, self.trigger.kind, self.trigger.detail_type
+            ),
+            Lang::Ja => writeln!(
+                out,
+                "実行 {}（{} {}）{when}\n",
+                self.run_id, self.trigger.kind, self.trigger.detail_type
+            ),
+        };
         if self.findings.is_empty() {
             let _ = writeln!(
                 out,
-                "No findings: every checked site should open without a certificate warning.\n"
+                "{}\n",
+                l.pick(
+                    "No findings: every checked site should open without a certificate warning.",
+                    "検出事項はありません。確認したすべてのサイトが証明書の警告なしで開けるはずです。"
+                )
             );
         }
         // Causes in the order of their most severe finding (findings are sorted).
@@ -220,81 +258,127 @@ impl Report {
                 causes.push(f.cause);
             }
         }
+        let (hostname, resource, why, fix, id_label, check_label) = match l {
+            Lang::En => ("Hostname", "Resource", "Why", "Fix", "Finding id", "check"),
+            Lang::Ja => (
+                "ホスト名",
+                "リソース",
+                "原因",
+                "対処",
+                "検出 ID",
+                "チェック",
+            ),
+        };
         for cause in causes {
             let group: Vec<&Finding> = self.findings.iter().filter(|f| f.cause == cause).collect();
-            let _ = writeln!(out, "== {} ({}) ==", cause_heading(cause), group.len());
+            let n = group.len();
+            let _ = match l {
+                Lang::En => writeln!(out, "== {} ({n}) ==", cause.heading(l)),
+                Lang::Ja => writeln!(out, "== {}（{n} 件）==", cause.heading(l)),
+            };
             for f in group {
-                let _ = writeln!(
-                    out,
-                    "\n[{}] {}",
-                    f.severity.as_str().to_uppercase(),
-                    f.title
-                );
+                let sev = match l {
+                    Lang::En => f.severity.as_str().to_uppercase(),
+                    Lang::Ja => f.severity.label(l).to_string(),
+                };
+                let _ = writeln!(out, "\n[{sev}] {}", f.title);
                 if let Some(h) = &f.hostname {
-                    let _ = writeln!(out, "  Hostname: {h}");
+                    let _ = writeln!(out, "  {hostname}: {h}");
                 }
-                let _ = writeln!(out, "  Resource: {} ({})", f.resource, f.region);
-                let _ = writeln!(out, "  Why: {}", f.detail);
-                for (i, step) in f.remediation.iter().enumerate() {
-                    let _ = writeln!(out, "  Fix {}: {step}", i + 1);
+                let _ = writeln!(out, "  {resource}: {} ({})", f.resource, f.region);
+                let _ = writeln!(out, "  {why}: {}", f.detail);
+                for (i, step) in f.numbered_steps().iter().enumerate() {
+                    let label = format!("  {fix} {}: ", i + 1);
+                    let indent = " ".repeat(crate::i18n::display_width(&label));
+                    for (j, line) in step.iter().enumerate() {
+                        let lead = if j == 0 {
+                            label.as_str()
+                        } else {
+                            indent.as_str()
+                        };
+                        let _ = writeln!(out, "{lead}{line}");
+                    }
                 }
-                let _ = writeln!(out, "  Finding id: {} (check {})", f.id, f.check);
+                let _ = writeln!(out, "  {id_label}: {} ({check_label} {})", f.id, f.check);
             }
             out.push('\n');
         }
         if !self.resolved.is_empty() {
-            let _ = writeln!(
-                out,
-                "== Resolved since the last report ({}) ==\n",
-                self.resolved.len()
-            );
+            let n = self.resolved.len();
+            let _ = match l {
+                Lang::En => writeln!(out, "== Resolved since the last report ({n}) ==\n"),
+                Lang::Ja => writeln!(out, "== 前回の報告以降に解決したもの（{n} 件）==\n"),
+            };
             for r in &self.resolved {
-                let _ = writeln!(out, "[RESOLVED] {}", r.title);
+                let _ = writeln!(out, "[{}] {}", l.pick("RESOLVED", "解決"), r.title);
                 let _ = writeln!(
                     out,
-                    "  Resource: {}{}",
+                    "  {resource}: {}{}",
                     r.resource,
                     r.hostname
                         .as_deref()
                         .map(|h| format!(" ({h})"))
                         .unwrap_or_default()
                 );
-                let _ = writeln!(
-                    out,
-                    "  First seen {}; finding id {}",
-                    r.first_seen.format("%Y-%m-%d %H:%M UTC"),
-                    r.id
-                );
+                let first = r.first_seen.format("%Y-%m-%d %H:%M UTC");
+                let _ = match l {
+                    Lang::En => writeln!(out, "  First seen {first}; finding id {}", r.id),
+                    Lang::Ja => writeln!(out, "  初回検出 {first}、検出 ID {}", r.id),
+                };
             }
             out.push('\n');
         }
         if self.quiet > 0 {
-            let _ = writeln!(
-                out,
-                "{} finding(s) still present were already reported recently and are not repeated.\n",
-                self.quiet
-            );
+            let q = self.quiet;
+            let _ = match l {
+                Lang::En => writeln!(
+                    out,
+                    "{q} finding(s) still present were already reported recently and are not repeated.\n"
+                ),
+                Lang::Ja => writeln!(
+                    out,
+                    "このほか、最近報告済みでまだ残っている検出事項が {q} 件あります（繰り返し通知はしていません）。\n"
+                ),
+            };
         }
         let s = &self.scanned;
-        let _ = writeln!(out, "--");
-        let _ = writeln!(
-            out,
-            "Scanned: {} certificate(s), {} load balancer(s), {} distribution(s), {} DNS record(s), {} hostname(s) probed in {}.",
-            s.certificates,
-            s.load_balancers,
-            s.distributions,
-            s.dns_records,
-            s.hostnames_probed,
-            if s.regions.is_empty() {
-                "no region".to_string()
-            } else {
-                s.regions.join(", ")
-            }
-        );
-        if self.skipped.is_empty() {
-            let _ = writeln!(out, "Skipped: nothing.");
+        let regions = if s.regions.is_empty() {
+            l.pick("no region", "リージョンなし").to_string()
         } else {
-            let _ = writeln!(out, "Skipped (could not be checked):");
+            s.regions.join(", ")
+        };
+        let _ = writeln!(out, "--");
+        let _ = match l {
+            Lang::En => writeln!(
+                out,
+                "Scanned: {} certificate(s), {} load balancer(s), {} distribution(s), {} DNS record(s), {} hostname(s) probed in {regions}.",
+                s.certificates,
+                s.load_balancers,
+                s.distributions,
+                s.dns_records,
+                s.hostnames_probed,
+            ),
+            Lang::Ja => writeln!(
+                out,
+                "スキャン対象（{regions}）: 証明書 {} 件、ロードバランサー {} 台、ディストリビューション {} 件、DNS レコード {} 件、接続確認したホスト名 {} 件。",
+                s.certificates,
+                s.load_balancers,
+                s.distributions,
+                s.dns_records,
+                s.hostnames_probed,
+            ),
+        };
+        if self.skipped.is_empty() {
+            let _ = writeln!(out, "{}", l.pick("Skipped: nothing.", "スキップ: なし。"));
+        } else {
+            let _ = writeln!(
+                out,
+                "{}",
+                l.pick(
+                    "Skipped (could not be checked):",
+                    "スキップ（確認できなかったもの）:"
+                )
+            );
             for sk in &self.skipped {
                 let _ = writeln!(
                     out,
@@ -302,38 +386,49 @@ impl Report {
                     sk.what,
                     sk.region
                         .as_deref()
-                        .map(|r| format!(" in {r}"))
+                        .map(|r| match l {
+                            Lang::En => format!(" in {r}"),
+                            Lang::Ja => format!("（{r}）"),
+                        })
                         .unwrap_or_default(),
                     sk.reason
                 );
             }
         }
         if let Some(p) = self.part.filter(|p| p.of > 1) {
-            let _ = writeln!(
-                out,
-                "This is part {} of {}; the other parts carry the other findings.",
-                p.index, p.of
-            );
+            let _ = match l {
+                Lang::En => writeln!(
+                    out,
+                    "This is part {} of {}; the other parts carry the other findings.",
+                    p.index, p.of
+                ),
+                Lang::Ja => writeln!(
+                    out,
+                    "これは {} 通中 {} 通目です。残りの検出事項は他の通知に含まれています。",
+                    p.of, p.index
+                ),
+            };
         }
         out
     }
 
     /// A Markdown table of the findings (for tickets and pull requests).
     pub fn markdown(&self) -> String {
-        let mut o = format!(
-            "## {}\n\n| severity | cause | hostname | title | fix |\n|---|---|---|---|---|\n",
-            self.subject()
+        let header = self.lang.pick(
+            "| severity | cause | hostname | title | fix |",
+            "| 重要度 | 原因 | ホスト名 | 内容 | 対処 |",
         );
+        let mut o = format!("## {}\n\n{header}\n|---|---|---|---|---|\n", self.subject());
         let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
         for f in &self.findings {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} | {} |",
-                f.severity,
+                f.severity.label(self.lang),
                 f.cause,
                 cell(f.hostname.as_deref().unwrap_or("")),
                 cell(&f.title),
-                cell(f.remediation.first().map(String::as_str).unwrap_or(""))
+                cell(f.first_fix())
             );
         }
         o
@@ -391,20 +486,6 @@ impl Report {
         let right = left.split_off(left.len() / 2);
         self.split_into(left, max_bytes, out);
         self.split_into(right, max_bytes, out);
-    }
-}
-
-fn cause_heading(c: Cause) -> &'static str {
-    match c {
-        Cause::NameMismatch => "Name mismatch: the certificate does not cover the hostname",
-        Cause::Expired => "Expired or expiring certificates",
-        Cause::Untrusted => "Untrusted certificates",
-        Cause::MixedContent => "Mixed content on HTTPS pages",
-        Cause::NotAssociated => "Certificates not attached where visitors arrive",
-        Cause::HttpNotRedirected => "HTTP not redirected to HTTPS",
-        Cause::Pinning => "Pinned keys that will rotate",
-        Cause::CertificateTransparency => "Certificate transparency",
-        Cause::TlsConfiguration => "TLS configuration",
     }
 }
 
@@ -550,28 +631,53 @@ mod tests {
             reason: "AccessDenied: not authorized".into(),
         });
         let trust = TrustStore::with_public_roots("");
-        let config = crate::config::Config::default();
         let addrs = BTreeMap::new();
-        let ctx = Context {
-            inventory: &inv,
-            hosts: &[],
-            resource_addresses: &addrs,
-            trust: &trust,
-            now: now(),
-            config: &config,
-            full_scan: true,
-        };
-        let findings = crate::checks::run_all(&ctx);
-        let r = Report::new(
-            "run-snapshot".into(),
-            account_of(&inv),
-            Trigger::manual(),
-            now(),
-            Scanned::of(&inv, 0),
-            inv.skipped.clone(),
-            findings,
-        );
-        insta::assert_snapshot!("digest_en", r.email_digest());
-        insta::assert_snapshot!("markdown_en", r.markdown());
+        for lang in Lang::ALL {
+            let config = crate::config::Config {
+                report_language: lang,
+                ..Default::default()
+            };
+            let ctx = Context {
+                inventory: &inv,
+                hosts: &[],
+                resource_addresses: &addrs,
+                trust: &trust,
+                now: now(),
+                config: &config,
+                full_scan: true,
+            };
+            let findings = crate::checks::run_all(&ctx);
+            let mut r = Report::new(
+                "run-snapshot".into(),
+                account_of(&inv),
+                Trigger::manual(),
+                now(),
+                Scanned::of(&inv, 0),
+                inv.skipped.clone(),
+                findings,
+            )
+            .in_language(lang);
+            // A problem fixed since the last report, and two kept quiet.
+            r.resolved.push(crate::publish::state::Record {
+                id: "cloudfront_allows_http-0123456789abcdef".into(),
+                first_seen: now() - chrono::Duration::days(3),
+                last_notified: now() - chrono::Duration::days(1),
+                severity: Severity::Medium,
+                check: "cloudfront_allows_http".into(),
+                resource: "arn:aws:cloudfront::123456789012:distribution/E1CDN".into(),
+                hostname: Some("cdn.example.com".into()),
+                // Stored in the language of the run that first reported it.
+                title: lang
+                    .pick(
+                        "CloudFront E1CDN serves plain HTTP on its default cache behavior",
+                        "CloudFront E1CDN のデフォルトのキャッシュビヘイビアが平文の HTTP で応答しています",
+                    )
+                    .into(),
+            });
+            r.quiet = 2;
+            let l = lang.as_str();
+            insta::assert_snapshot!(format!("digest_{l}"), r.email_digest());
+            insta::assert_snapshot!(format!("markdown_{l}"), r.markdown());
+        }
     }
 }

@@ -141,15 +141,15 @@ pub fn findings_table(report: &super::Report, color: bool) -> String {
     } else {
         t.force_no_tty();
     }
-    t.set_header(vec![
-        "severity",
-        "cause",
-        "hostname",
-        "problem",
-        "first fix",
-    ]);
+    t.set_header(match report.lang {
+        crate::i18n::Lang::En => vec!["severity", "cause", "hostname", "problem", "first fix"],
+        crate::i18n::Lang::Ja => vec!["重要度", "原因", "ホスト名", "問題", "最初の対処"],
+    });
     for f in &report.findings {
-        let sev = Cell::new(f.severity.as_str().to_uppercase());
+        let sev = Cell::new(match report.lang {
+            crate::i18n::Lang::En => f.severity.as_str().to_uppercase(),
+            crate::i18n::Lang::Ja => f.severity.label(report.lang).to_string(),
+        });
         let sev = if color {
             sev.fg(match f.severity {
                 Severity::Critical => Color::Red,
@@ -166,14 +166,15 @@ pub fn findings_table(report: &super::Report, color: bool) -> String {
             Cell::new(f.cause.as_str()),
             Cell::new(f.hostname.as_deref().unwrap_or("-")),
             Cell::new(&f.title),
-            Cell::new(f.remediation.first().map(String::as_str).unwrap_or("")),
+            Cell::new(f.first_fix()),
         ]);
     }
     let mut o = format!("{}\n{t}\n", report.subject());
     if !report.skipped.is_empty() {
         let _ = writeln!(
             o,
-            "Skipped: {}",
+            "{}: {}",
+            report.lang.pick("Skipped", "スキップ"),
             report
                 .skipped
                 .iter()

@@ -6,6 +6,7 @@ use crate::checks::{self, Context, Severity};
 use crate::config::Config;
 use crate::inventory::{self, AwsReader};
 use crate::probe::{ProbeTarget, Prober};
+use crate::publish::securityhub::{HubSummary, NoHub, SecurityHub};
 use crate::publish::state::{NoState, Plan, StateStore, plan};
 use crate::publish::{self, PublishError, Publisher};
 use crate::report::{Report, Scanned, account_of};
@@ -57,6 +58,9 @@ pub struct RunSummary {
     pub highest: Option<Severity>,
     pub skipped: usize,
     pub message_ids: Vec<String>,
+    /// What the run did in Security Hub (`SECURITY_HUB=true` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_hub: Option<HubSummary>,
     pub duration_ms: u128,
 }
 
@@ -70,15 +74,17 @@ pub struct RunOutcome {
 }
 
 /// The pipeline with its boundaries.
-pub struct Engine<R, P, Q, S = NoState> {
+pub struct Engine<R, P, Q, S = NoState, H = NoHub> {
     pub reader: R,
     pub publisher: P,
     pub prober: Q,
     pub state: S,
+    /// Used only with `SECURITY_HUB=true`.
+    pub hub: H,
     pub config: Config,
 }
 
-impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore> Engine<R, P, Q, S> {
+impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engine<R, P, Q, S, H> {
     /// Handles one EventBridge event.
     pub async fn handle_event(
         &self,
@@ -114,6 +120,7 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore> Engine<R, P, Q, S> {
                 highest: None,
                 skipped: 0,
                 message_ids: Vec::new(),
+                security_hub: None,
                 duration_ms: started.elapsed().as_millis(),
             };
             return Ok(RunOutcome {
@@ -162,9 +169,16 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore> Engine<R, P, Q, S> {
         for f in &report.findings {
             tracing::info!(check = %f.check, cause = %f.cause, severity = %f.severity, resource = %f.resource, hostname = ?f.hostname, id = %f.id, "finding");
         }
-        let (status, message_ids, notified) = self
-            .deliver(&report, trigger.scope == Scope::Full, now)
-            .await?;
+        let full = trigger.scope == Scope::Full;
+        let delivered = self.deliver(&report, full, now).await;
+        // Security Hub gets every current finding whatever SNS did (and its failure never
+        // costs the SNS report).
+        let security_hub = if config.security_hub {
+            Some(publish::securityhub::sync(&self.hub, &report, full, now).await)
+        } else {
+            None
+        };
+        let (status, message_ids, notified) = delivered?;
         let summary = RunSummary {
             run_id,
             trigger,
@@ -177,6 +191,7 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore> Engine<R, P, Q, S> {
             highest: report.summary.highest,
             skipped: report.skipped.len(),
             message_ids,
+            security_hub,
             duration_ms: started.elapsed().as_millis(),
         };
         tracing::info!(run_id = %summary.run_id, status, findings = summary.findings, duration_ms = summary.duration_ms as u64, "run finished");
@@ -418,6 +433,7 @@ mod tests {
             publisher,
             prober: NoProbe,
             state: NoState,
+            hub: NoHub,
             config,
         }
     }
@@ -614,6 +630,7 @@ mod tests {
             publisher: base.publisher,
             prober: NoProbe,
             state: BrokenState,
+            hub: NoHub,
             config: base.config,
         };
         let out = on_schedule(&e).await.unwrap();

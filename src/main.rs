@@ -9,6 +9,7 @@ use acm_doctor::handler::{Engine, HandlerError};
 use acm_doctor::inventory::sdk::{SdkReader, load_sdk_config};
 use acm_doctor::probe::{NetProber, Timeouts};
 use acm_doctor::publish::SnsPublisher;
+use acm_doctor::publish::securityhub::SdkHub;
 use acm_doctor::publish::state::ConfiguredState;
 use acm_doctor::trigger::Trigger;
 use anyhow::{Context as _, Result};
@@ -96,7 +97,7 @@ fn init_cli_logging() {
 async fn engine(
     config: Config,
     profile: Option<&str>,
-) -> Result<Engine<SdkReader, SnsPublisher, NetProber, ConfiguredState>> {
+) -> Result<Engine<SdkReader, SnsPublisher, NetProber, ConfiguredState, SdkHub>> {
     engine_with_progress(config, profile, None).await
 }
 
@@ -104,7 +105,7 @@ async fn engine_with_progress(
     config: Config,
     profile: Option<&str>,
     progress: Option<indicatif::ProgressBar>,
-) -> Result<Engine<SdkReader, SnsPublisher, NetProber, ConfiguredState>> {
+) -> Result<Engine<SdkReader, SnsPublisher, NetProber, ConfiguredState, SdkHub>> {
     let region = config.scan_regions.first().cloned();
     let sdk = load_sdk_config(profile, region.as_deref()).await;
     let mut prober = NetProber::new(
@@ -125,6 +126,7 @@ async fn engine_with_progress(
         publisher: SnsPublisher::new(&sdk),
         prober,
         state: ConfiguredState::new(&sdk, config.state_table.as_deref()),
+        hub: SdkHub::new(&sdk),
         config,
     })
 }
@@ -222,8 +224,11 @@ async fn main() -> Result<()> {
                         .first()
                         .cloned()
                         .unwrap_or_else(|| "us-east-1".into());
-                    let asff =
-                        acm_doctor::report::asff::findings(&report, &region, chrono::Utc::now());
+                    let asff: Vec<serde_json::Value> =
+                        acm_doctor::report::asff::findings(&report, &region, chrono::Utc::now())
+                            .iter()
+                            .map(|f| f.to_json())
+                            .collect();
                     println!("{}", serde_json::to_string_pretty(&asff)?);
                 }
                 _ => print!("{}", report.email_digest()),

@@ -7,6 +7,7 @@ use acm_doctor::handler::Engine;
 use acm_doctor::inventory::{self, AwsReader, sdk::SdkReader};
 use acm_doctor::probe::NoProbe;
 use acm_doctor::publish::SnsPublisher;
+use acm_doctor::publish::securityhub::{NoHub, SdkHub};
 use acm_doctor::publish::state::{DynamoState, NoState};
 use acm_doctor::trigger::Scope;
 use chrono::{DateTime, Duration, Utc};
@@ -40,6 +41,7 @@ async fn engine(moto: &Moto, seed: &Value) -> Engine<SdkReader, SnsPublisher, No
         publisher: SnsPublisher::new(&sdk),
         prober: NoProbe,
         state: NoState,
+        hub: NoHub,
         config: config(seed),
     }
 }
@@ -445,6 +447,7 @@ async fn state_table_quiets_repeats_and_announces_fixes() {
         publisher: base.publisher,
         prober: NoProbe,
         state: DynamoState::new(&sdk, "acm-doctor-state"),
+        hub: NoHub,
         config: base.config,
     };
     let schedule = event("aws.events", "Scheduled Event", json!([]), json!({}));
@@ -487,27 +490,7 @@ async fn state_table_quiets_repeats_and_announces_fixes() {
     assert!(published(&sdk, queue).await.is_empty());
 
     // Fix one problem: the partner HTTP listener now redirects to HTTPS.
-    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
-    use aws_sdk_elasticloadbalancingv2::types::{
-        Action, ActionTypeEnum, RedirectActionConfig, RedirectActionStatusCodeEnum,
-    };
-    elb.modify_listener()
-        .listener_arn(seed["listeners"]["partner-http"].as_str().unwrap())
-        .default_actions(
-            Action::builder()
-                .r#type(ActionTypeEnum::Redirect)
-                .redirect_config(
-                    RedirectActionConfig::builder()
-                        .protocol("HTTPS")
-                        .port("443")
-                        .status_code(RedirectActionStatusCodeEnum::Http301)
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    fix_partner_listener(&sdk, &seed).await;
     let third = e
         .handle_event(&schedule, t0 + Duration::hours(3), "three".into())
         .await
@@ -536,4 +519,124 @@ async fn state_table_quiets_repeats_and_announces_fixes() {
         .await
         .unwrap();
     assert_eq!(later.summary.notified, later.summary.findings);
+}
+
+/// Fixes one demo problem: the partner HTTP listener now redirects to HTTPS.
+async fn fix_partner_listener(sdk: &aws_config::SdkConfig, seed: &Value) {
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(sdk);
+    use aws_sdk_elasticloadbalancingv2::types::{
+        Action, ActionTypeEnum, RedirectActionConfig, RedirectActionStatusCodeEnum,
+    };
+    elb.modify_listener()
+        .listener_arn(seed["listeners"]["partner-http"].as_str().unwrap())
+        .default_actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::Redirect)
+                .redirect_config(
+                    RedirectActionConfig::builder()
+                        .protocol("HTTPS")
+                        .port("443")
+                        .status_code(RedirectActionStatusCodeEnum::Http301)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// acm-doctor's findings as moto's Security Hub holds them, by id.
+async fn hub_findings(sdk: &aws_config::SdkConfig) -> std::collections::BTreeMap<String, Value> {
+    let hub = aws_sdk_securityhub::Client::new(sdk);
+    let out = hub.get_findings().max_results(100).send().await.unwrap();
+    out.findings()
+        .iter()
+        .map(acm_doctor::publish::securityhub::from_sdk)
+        .filter(|f| f.id.starts_with("acm-doctor/"))
+        .map(|f| (f.id.clone(), f.to_json()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn security_hub_gets_every_finding_and_a_fixed_one_is_resolved() {
+    let moto = Moto::start();
+    let seed = moto.seed(300);
+    let sdk = moto.sdk_config().await;
+    let base = engine(&moto, &seed).await;
+    let mut config = base.config;
+    config.security_hub = true;
+    let e = Engine {
+        reader: base.reader,
+        publisher: base.publisher,
+        prober: NoProbe,
+        state: NoState,
+        hub: SdkHub::new(&sdk),
+        config,
+    };
+    let schedule = event("aws.events", "Scheduled Event", json!([]), json!({}));
+    let t0 = clock(&seed);
+
+    let first = e.handle_event(&schedule, t0, "one".into()).await.unwrap();
+    let hub = first
+        .summary
+        .security_hub
+        .clone()
+        .expect("security hub ran");
+    assert_eq!(hub.imported, first.summary.findings, "{hub:?}");
+    assert_eq!((hub.failed, hub.resolved), (0, 0), "{hub:?}");
+    assert!(hub.errors.is_empty(), "{hub:?}");
+    let held = hub_findings(&sdk).await;
+    assert_eq!(held.len(), first.summary.findings);
+    let types: BTreeSet<&str> = held
+        .values()
+        .map(|f| f["Resources"][0]["Type"].as_str().unwrap())
+        .collect();
+    for t in [
+        "AwsCertificateManagerCertificate",
+        "AwsElbv2LoadBalancer",
+        "AwsCloudFrontDistribution",
+    ] {
+        assert!(types.contains(t), "{t} missing from {types:?}");
+    }
+    assert!(held.values().all(|f| f["RecordState"] == "ACTIVE"
+        && f["Compliance"]["Status"] == "FAILED"
+        && f["AwsAccountId"] == "123456789012"
+        && f["ProductArn"]
+            == "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default"));
+    let report = first.report.as_ref().unwrap();
+    let partner_http = report
+        .findings
+        .iter()
+        .find(|f| f.check == "alb_http_not_redirected" && f.resource.contains("partner"))
+        .expect("the partner listener is reported");
+    let partner_id = format!("acm-doctor/{}", partner_http.id);
+    assert_eq!(held[&partner_id]["Severity"]["Label"], "MEDIUM");
+
+    fix_partner_listener(&sdk, &seed).await;
+    let second = e
+        .handle_event(&schedule, t0 + Duration::hours(1), "two".into())
+        .await
+        .unwrap();
+    let hub = second.summary.security_hub.clone().unwrap();
+    assert_eq!(hub.resolved, 1, "{hub:?}");
+    assert_eq!(hub.imported, second.summary.findings + 1);
+    // moto 5.2.5 has no BatchUpdateFindings (the request is unit-tested against a
+    // recorded response); that is the only error allowed here.
+    assert!(
+        hub.errors.iter().all(|e| e.contains("BatchUpdateFindings")),
+        "{hub:?}"
+    );
+    let held = hub_findings(&sdk).await;
+    let fixed = &held[&partner_id];
+    assert_eq!(fixed["RecordState"], "ARCHIVED");
+    assert_eq!(fixed["Compliance"]["Status"], "PASSED");
+    assert_eq!(fixed["Workflow"]["Status"], "RESOLVED");
+    assert_eq!(fixed["Severity"]["Original"], "MEDIUM");
+    assert_eq!(
+        held.values()
+            .filter(|f| f["RecordState"] == "ACTIVE")
+            .count(),
+        second.summary.findings
+    );
 }

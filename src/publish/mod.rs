@@ -1,6 +1,7 @@
 //! Publish: sends reports to the findings SNS topic. Never judges: it is handed the
 //! reports and the minimum severity, and sends or not.
 
+pub mod securityhub;
 pub mod state;
 
 use crate::checks::Severity;

@@ -4,9 +4,11 @@
 
 use super::Report;
 use crate::checks::{Finding, Severity};
+use crate::i18n::Lang;
 use crate::publish::state::Record;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 /// Security Hub's resource type for a finding's resource (ARN or `host:NAME`).
 pub fn resource_type(resource: &str) -> &'static str {
@@ -65,46 +67,130 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-fn product_arn(region: &str, account: &str) -> String {
+/// The product ARN of findings a customer account imports itself.
+pub fn product_arn(region: &str, account: &str) -> String {
     format!("arn:aws:securityhub:{region}:{account}:product/{account}/default")
 }
 
-fn base(
-    id: &str,
-    generator: &str,
-    account: &str,
-    region: &str,
-    now: DateTime<Utc>,
-    created: DateTime<Utc>,
-) -> Value {
-    json!({
-        "SchemaVersion": "2018-10-08",
-        "Id": format!("acm-doctor/{id}"),
-        "ProductArn": product_arn(region, account),
-        "GeneratorId": format!("acm-doctor/{generator}"),
-        "AwsAccountId": account,
-        "Types": ["Software and Configuration Checks/AWS Security Best Practices"],
-        "CreatedAt": created.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        "UpdatedAt": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-    })
+/// Prefix of every acm-doctor finding's `Id` and `GeneratorId`.
+pub const ID_PREFIX: &str = "acm-doctor/";
+
+/// The resource a finding is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AsffResource {
+    pub kind: String,
+    pub id: String,
+    pub region: String,
+    pub hostname: Option<String>,
 }
 
-fn resource(resource: &str, hostname: Option<&str>, region: &str) -> Value {
-    let mut r = json!({ "Type": resource_type(resource), "Id": resource_id(resource), "Partition": "aws", "Region": region });
-    if let Some(h) = hostname {
-        r["Details"] = json!({ "Other": { "Hostname": h } });
+/// One Security Hub finding, as acm-doctor writes it. Rendered as JSON for
+/// `scan --format asff` and as SDK types for `BatchImportFindings`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AsffFinding {
+    pub id: String,
+    pub product_arn: String,
+    pub generator_id: String,
+    pub account: String,
+    pub types: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub severity: String,
+    /// The severity before the finding was resolved.
+    pub original_severity: Option<String>,
+    pub title: String,
+    pub description: String,
+    pub remediation: Option<String>,
+    pub resource: AsffResource,
+    pub product_fields: BTreeMap<String, String>,
+    /// `FAILED` while the problem exists, `PASSED` once it is gone.
+    pub compliance: String,
+    pub workflow: String,
+    pub record_state: String,
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl AsffFinding {
+    pub fn to_json(&self) -> Value {
+        let mut resource = json!({
+            "Type": self.resource.kind,
+            "Id": self.resource.id,
+            "Partition": "aws",
+            "Region": self.resource.region,
+        });
+        if let Some(h) = &self.resource.hostname {
+            resource["Details"] = json!({ "Other": { "Hostname": h } });
+        }
+        let mut v = json!({
+            "SchemaVersion": "2018-10-08",
+            "Id": self.id,
+            "ProductArn": self.product_arn,
+            "GeneratorId": self.generator_id,
+            "AwsAccountId": self.account,
+            "Types": self.types,
+            "CreatedAt": ts(self.created_at),
+            "UpdatedAt": ts(self.updated_at),
+            "Severity": { "Label": self.severity },
+            "Title": self.title,
+            "Description": self.description,
+            "Resources": [resource],
+            "ProductFields": self.product_fields,
+            "Compliance": { "Status": self.compliance },
+            "Workflow": { "Status": self.workflow },
+            "RecordState": self.record_state,
+        });
+        if let Some(o) = &self.original_severity {
+            v["Severity"]["Original"] = json!(o);
+        }
+        if let Some(r) = &self.remediation {
+            v["Remediation"] = json!({ "Recommendation": { "Text": r } });
+        }
+        v
     }
-    r
+
+    /// The same finding once its problem is gone: archived, compliance PASSED, and
+    /// RESOLVED (Security Hub honours the workflow only from `BatchUpdateFindings` for an
+    /// existing finding; the importer sends that too).
+    pub fn resolved(&self, now: DateTime<Utc>, lang: Lang) -> AsffFinding {
+        let prefix = lang.pick("Resolved: ", "解決済み: ");
+        let title = if self.title.starts_with(prefix) {
+            self.title.clone()
+        } else {
+            truncate(&format!("{prefix}{}", self.title), 256)
+        };
+        AsffFinding {
+            updated_at: now,
+            original_severity: self
+                .original_severity
+                .clone()
+                .or_else(|| Some(self.severity.clone())),
+            severity: "INFORMATIONAL".into(),
+            title,
+            description: lang
+                .pick(
+                    "acm-doctor no longer finds this problem.",
+                    "acm-doctor はこの問題を検出しなくなりました。",
+                )
+                .into(),
+            compliance: "PASSED".into(),
+            workflow: "RESOLVED".into(),
+            record_state: "ARCHIVED".into(),
+            ..self.clone()
+        }
+    }
 }
 
 /// One ASFF finding per report finding (active), plus one per resolved record.
 /// `region` is where the findings are imported (the function's region).
-pub fn findings(report: &Report, region: &str, now: DateTime<Utc>) -> Vec<Value> {
+pub fn findings(report: &Report, region: &str, now: DateTime<Utc>) -> Vec<AsffFinding> {
     let account = report
         .account
         .clone()
         .unwrap_or_else(|| "000000000000".into());
-    let mut out: Vec<Value> = report
+    let mut out: Vec<AsffFinding> = report
         .findings
         .iter()
         .map(|f| active(f, &account, region, now))
@@ -113,40 +199,79 @@ pub fn findings(report: &Report, region: &str, now: DateTime<Utc>) -> Vec<Value>
         report
             .resolved
             .iter()
-            .map(|r| resolved(r, &account, region, now)),
+            .map(|r| resolved(r, &account, region, now, report.lang)),
     );
     out
 }
 
-fn active(f: &Finding, account: &str, region: &str, now: DateTime<Utc>) -> Value {
-    let mut v = base(&f.id, &f.check, account, region, now, now);
+fn resource(resource: &str, hostname: Option<&str>, region: &str) -> AsffResource {
+    AsffResource {
+        kind: resource_type(resource).into(),
+        id: resource_id(resource),
+        region: region.into(),
+        hostname: hostname.map(str::to_string),
+    }
+}
+
+/// The ASFF finding for one current finding.
+pub fn active(f: &Finding, account: &str, region: &str, now: DateTime<Utc>) -> AsffFinding {
     let res_region = if f.region == "global" {
         "us-east-1"
     } else {
         f.region.as_str()
     };
-    v["Severity"] = json!({ "Label": severity_label(f.severity) });
-    v["Title"] = json!(truncate(&f.title, 256));
-    v["Description"] = json!(truncate(&f.detail, 1024));
-    v["Remediation"] =
-        json!({ "Recommendation": { "Text": truncate(&f.remediation.join(" "), 512) } });
-    v["Resources"] = json!([resource(&f.resource, f.hostname.as_deref(), res_region)]);
-    v["ProductFields"] =
-        json!({ "acm-doctor/cause": f.cause.as_str(), "acm-doctor/check": f.check });
-    v["Workflow"] = json!({ "Status": "NEW" });
-    v["RecordState"] = json!("ACTIVE");
-    v
+    AsffFinding {
+        id: format!("{ID_PREFIX}{}", f.id),
+        product_arn: product_arn(region, account),
+        generator_id: format!("{ID_PREFIX}{}", f.check),
+        account: account.into(),
+        types: vec!["Software and Configuration Checks/AWS Security Best Practices".into()],
+        // Security Hub keeps the first CreatedAt of an existing finding.
+        created_at: now,
+        updated_at: now,
+        severity: severity_label(f.severity).into(),
+        original_severity: None,
+        title: truncate(&f.title, 256),
+        description: truncate(&f.detail, 1024),
+        remediation: (!f.remediation.is_empty()).then(|| truncate(&f.remediation.join(" "), 512)),
+        resource: resource(&f.resource, f.hostname.as_deref(), res_region),
+        product_fields: BTreeMap::from([
+            ("acm-doctor/cause".to_string(), f.cause.as_str().to_string()),
+            ("acm-doctor/check".to_string(), f.check.clone()),
+        ]),
+        compliance: "FAILED".into(),
+        workflow: "NEW".into(),
+        record_state: "ACTIVE".into(),
+    }
 }
 
-fn resolved(r: &Record, account: &str, region: &str, now: DateTime<Utc>) -> Value {
-    let mut v = base(&r.id, &r.check, account, region, now, r.first_seen);
-    v["Severity"] = json!({ "Label": "INFORMATIONAL", "Original": severity_label(r.severity) });
-    v["Title"] = json!(truncate(&format!("Resolved: {}", r.title), 256));
-    v["Description"] = json!("acm-doctor no longer finds this problem.");
-    v["Resources"] = json!([resource(&r.resource, r.hostname.as_deref(), region)]);
-    v["Workflow"] = json!({ "Status": "RESOLVED" });
-    v["RecordState"] = json!("ARCHIVED");
-    v
+fn resolved(
+    r: &Record,
+    account: &str,
+    region: &str,
+    now: DateTime<Utc>,
+    lang: Lang,
+) -> AsffFinding {
+    AsffFinding {
+        id: format!("{ID_PREFIX}{}", r.id),
+        product_arn: product_arn(region, account),
+        generator_id: format!("{ID_PREFIX}{}", r.check),
+        account: account.into(),
+        types: vec!["Software and Configuration Checks/AWS Security Best Practices".into()],
+        created_at: r.first_seen,
+        updated_at: now,
+        severity: severity_label(r.severity).into(),
+        original_severity: None,
+        title: truncate(&r.title, 256),
+        description: String::new(),
+        remediation: None,
+        resource: resource(&r.resource, r.hostname.as_deref(), region),
+        product_fields: BTreeMap::from([("acm-doctor/check".to_string(), r.check.clone())]),
+        compliance: "FAILED".into(),
+        workflow: "NEW".into(),
+        record_state: "ACTIVE".into(),
+    }
+    .resolved(now, lang)
 }
 
 #[cfg(test)]
@@ -207,7 +332,10 @@ mod tests {
             hostname: None,
             title: "HTTP listener does not redirect".into(),
         });
-        let v = findings(&r, "us-east-1", now());
+        let v: Vec<Value> = findings(&r, "us-east-1", now())
+            .iter()
+            .map(AsffFinding::to_json)
+            .collect();
         assert_eq!(v.len(), 2);
         assert_eq!(v[0]["Severity"]["Label"], "CRITICAL");
         assert_eq!(
@@ -219,8 +347,13 @@ mod tests {
             v[0]["ProductArn"],
             "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default"
         );
+        assert_eq!(v[0]["Compliance"]["Status"], "FAILED");
+        assert_eq!(v[0]["Id"], format!("acm-doctor/{}", r.findings[0].id));
         assert_eq!(v[1]["Workflow"]["Status"], "RESOLVED");
         assert_eq!(v[1]["RecordState"], "ARCHIVED");
+        assert_eq!(v[1]["Compliance"]["Status"], "PASSED");
+        assert_eq!(v[1]["Severity"]["Original"], "MEDIUM");
+        assert!(v[1]["Title"].as_str().unwrap().starts_with("Resolved: "));
         assert_eq!(v[1]["Resources"][0]["Type"], "AwsElbv2LoadBalancer");
         for f in &v {
             for k in [

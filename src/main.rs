@@ -36,8 +36,12 @@ enum Command {
         #[arg(long)]
         event: PathBuf,
         /// Print the handler's response (the run summary) instead of the report.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "digest")]
         summary: bool,
+        /// Print the report as its email digest (what SNS email subscribers read) instead
+        /// of JSON.
+        #[arg(long)]
+        digest: bool,
     },
     /// Scan the account now (the default AWS credential chain) and print the report.
     Scan {
@@ -146,7 +150,11 @@ async fn main() -> Result<()> {
             Cli::command().print_help()?;
             Ok(())
         }
-        Some(Command::Invoke { event, summary }) => {
+        Some(Command::Invoke {
+            event,
+            summary,
+            digest,
+        }) => {
             let text = if event.as_os_str() == "-" {
                 std::io::read_to_string(std::io::stdin())?
             } else {
@@ -162,6 +170,7 @@ async fn main() -> Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{} ({})", e, e.error_type()))?;
             match (&outcome.report, summary) {
+                (Some(r), false) if digest => print!("{}", r.email_digest()),
                 (Some(r), false) => println!("{}", serde_json::to_string_pretty(r)?),
                 _ => println!("{}", serde_json::to_string_pretty(&outcome.summary)?),
             }

@@ -81,6 +81,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--expire-in", type=int, default=15, help="seconds until the 'status' certificate expires")
     ap.add_argument("--tls-dir", help="also write the imported certificates as a web server would serve them (LABEL.pem/.key, root.pem)")
+    ap.add_argument("--state-table", help="also create the STATE_TABLE DynamoDB table (as template.yaml does)")
     args = ap.parse_args()
 
     acm = boto3.client("acm", region_name=REGION)
@@ -236,6 +237,14 @@ def main():
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
     out["topic_arn"] = topic
     out["queue_url"] = queue
+    if args.state_table:
+        boto3.client("dynamodb", region_name=REGION).create_table(
+            TableName=args.state_table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        )
+        out["state_table"] = args.state_table
     json.dump(out, sys.stdout, indent=2)
     print()
 

@@ -54,7 +54,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
             let n = users.len().max(1);
             f = f.detail(tr!(
                 "The certificate {arn} ({name}) expired on {when} and is still attached to {n} resource(s); every visitor gets a certificate-date error.",
-                "証明書 {arn}（{name}）は {when} に期限切れとなりましたが、まだ {n} 個のリソースに関連付けられています。すべての訪問者に証明書の日付エラーが表示されます。"
+                "証明書 {arn}（{name}）は {when} に期限切れとなりましたが、まだ {n} 件のリソースに関連付けられています。すべての訪問者に証明書の日付エラーが表示されます。"
             ));
             f = replacement_steps(f, c);
         } else {

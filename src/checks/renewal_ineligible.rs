@@ -47,7 +47,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 ))
                 .detail(tr!(
                     "{arn} is imported, so ACM will never renew it; it expires on {date} and is used by {n} resource(s).",
-                    "{arn} はインポートした証明書のため、ACM が更新することはありません。有効期限は {date} で、{n} 個のリソースが使っています。"
+                    "{arn} はインポートした証明書のため、ACM が更新することはありません。有効期限は {date} で、{n} 件のリソースが使っています。"
                 ))
                 .step(tr!(
                     "Prefer an Amazon-issued certificate, and attach it instead:",

@@ -52,10 +52,17 @@ fn run(ctx: &Context) -> Vec<Finding> {
                         "{host} serves an expired {role_en}",
                         "{host} が期限切れの{role_ja}を配信しています"
                     ),
-                    tr!(
-                        "The served {role_en} {subject} expired on {when} ({ago} day(s) ago).",
-                        "配信中の{role_ja} {subject} は {when} に期限切れになっています（{ago} 日前）。"
-                    ),
+                    if ago > 0 {
+                        tr!(
+                            "The served {role_en} {subject} expired on {when} ({ago} day(s) ago).",
+                            "配信中の{role_ja} {subject} は {when} に期限切れになっています（{ago} 日前）。"
+                        )
+                    } else {
+                        tr!(
+                            "The served {role_en} {subject} expired on {when}, less than a day ago.",
+                            "配信中の{role_ja} {subject} は {when} に期限切れになったばかりです。"
+                        )
+                    },
                     Severity::Critical,
                     format!("expired/{i}"),
                 )

@@ -205,14 +205,22 @@ impl SdkHub {
     }
 }
 
+/// A short, readable error: the service's code and message, or the HTTP status when the
+/// endpoint answered something that is not Security Hub (an emulator lacking the call).
 fn sdk_error<E>(operation: &'static str, e: aws_sdk_securityhub::error::SdkError<E>) -> HubError
 where
-    E: std::error::Error + 'static,
+    E: aws_sdk_securityhub::error::ProvideErrorMetadata + std::error::Error + 'static,
 {
-    HubError {
-        operation,
-        message: aws_sdk_securityhub::error::DisplayErrorContext(&e).to_string(),
-    }
+    use aws_sdk_securityhub::error::ProvideErrorMetadata;
+    let message = match (e.code(), e.message()) {
+        (Some(code), Some(msg)) => format!("{code}: {msg}"),
+        (Some(code), None) => code.to_string(),
+        _ => match e.raw_response() {
+            Some(r) => format!("HTTP {} without a Security Hub error", r.status().as_u16()),
+            None => aws_sdk_securityhub::error::DisplayErrorContext(&e).to_string(),
+        },
+    };
+    HubError { operation, message }
 }
 
 /// Our finding as the SDK's type.

@@ -194,20 +194,22 @@ impl Report {
             })
             .collect();
         let sep = self.lang.pick(", ", "、");
-        let mut counts = if counts.is_empty() {
-            self.lang.pick("no findings", "検出なし").to_string()
-        } else {
-            counts.join(sep)
-        };
+        let mut counts = counts;
         if !self.resolved.is_empty() {
             let n = self.resolved.len();
-            counts.push_str(sep);
-            counts.push_str(&if ja {
+            counts.push(if ja {
                 format!("解決 {n} 件")
             } else {
                 format!("{n} resolved")
             });
         }
+        let counts = if !counts.is_empty() {
+            counts.join(sep)
+        } else if self.quiet > 0 {
+            self.lang.pick("nothing new", "新たな検出なし").to_string()
+        } else {
+            self.lang.pick("no findings", "検出なし").to_string()
+        };
         let part = self
             .part
             .filter(|p| p.of > 1)
@@ -241,7 +243,7 @@ impl Report {
                 self.run_id, self.trigger.kind, self.trigger.detail_type
             ),
         };
-        if self.findings.is_empty() {
+        if self.findings.is_empty() && self.quiet == 0 {
             let _ = writeln!(
                 out,
                 "{}\n",
@@ -249,6 +251,12 @@ impl Report {
                     "No findings: every checked site should open without a certificate warning.",
                     "検出事項はありません。確認したすべてのサイトが証明書の警告なしで開けるはずです。"
                 )
+            );
+        } else if self.findings.is_empty() {
+            let _ = writeln!(
+                out,
+                "{}\n",
+                l.pick("No new findings.", "新たな検出事項はありません。")
             );
         }
         // Causes in the order of their most severe finding (findings are sorted).
@@ -535,6 +543,33 @@ mod tests {
             "acm-doctor: 1 critical, 1 high, 1 low - 123456789012"
         );
         assert!(r.subject().is_ascii());
+    }
+
+    #[test]
+    fn subject_and_digest_when_only_a_fix_is_news() {
+        let mut r = report_of(vec![]);
+        r.quiet = 31;
+        assert_eq!(r.subject(), "acm-doctor: nothing new - 123456789012");
+        r.resolved.push(crate::publish::state::Record {
+            id: "alb_http_not_redirected-1".into(),
+            first_seen: crate::checks::testkit::now(),
+            last_notified: crate::checks::testkit::now(),
+            severity: Severity::Medium,
+            check: "alb_http_not_redirected".into(),
+            resource: "arn:l".into(),
+            hostname: None,
+            title: "HTTP listener does not redirect".into(),
+        });
+        assert_eq!(r.subject(), "acm-doctor: 1 resolved - 123456789012");
+        let d = r.email_digest();
+        assert!(d.contains("No new findings."), "{d}");
+        assert!(!d.contains("every checked site"), "{d}");
+        let r = r.in_language(Lang::Ja);
+        assert_eq!(r.subject(), "acm-doctor: 解決 1 件 - 123456789012");
+        // SNS limits subjects to 100 characters, not bytes: never cut inside one.
+        let mut long = r.clone();
+        long.account = Some("あ".repeat(150));
+        assert_eq!(long.subject().chars().count(), 99);
     }
 
     #[test]

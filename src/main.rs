@@ -68,7 +68,11 @@ enum Command {
         publish: bool,
     },
     /// Print the catalog of every check (what it detects, what the visitor sees, the fix) as Markdown.
-    Catalog,
+    Catalog {
+        /// Language of the catalog: `en` or `ja`.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: acm_doctor::i18n::Lang,
+    },
     /// Diagnose one HTTPS endpoint as a browser would, without AWS: DNS, certificate chain,
     /// HTTP→HTTPS redirect, mixed content.
     Probe {
@@ -250,8 +254,8 @@ async fn main() -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Catalog) => {
-            print!("{}", acm_doctor::checks::catalog::markdown());
+        Some(Command::Catalog { lang }) => {
+            print!("{}", acm_doctor::checks::catalog::markdown(lang));
             Ok(())
         }
         Some(Command::Probe {

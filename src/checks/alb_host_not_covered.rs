@@ -16,6 +16,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "A hostname routed to an ALB/NLB TLS listener (Route 53 record or host-header rule) that no attached certificate covers — SAN entries only, a wildcard covers exactly one label. The listener then serves its default certificate.",
     browser: "NET::ERR_CERT_COMMON_NAME_INVALID (Chrome, Edge) / SSL_ERROR_BAD_CERT_DOMAIN (Firefox).",
     fix: "Request an ACM certificate that includes the hostname and add it to the listener's certificate list (SNI), or correct the DNS record that sends the name there.",
+    detects_ja: "ALB/NLB の TLS リスナーに振り分けられるホスト名（Route 53 レコードやホストヘッダーのルール）を、リスナーに追加されたどの証明書もカバーしていない状態。判定は SAN のみで、ワイルドカードはちょうど 1 ラベルだけをカバーします。この場合リスナーはデフォルト証明書を返します。",
+    browser_ja: "NET::ERR_CERT_COMMON_NAME_INVALID（Chrome、Edge）/ SSL_ERROR_BAD_CERT_DOMAIN（Firefox）。",
+    fix_ja: "そのホスト名を含む ACM 証明書をリクエストしてリスナーの証明書リスト（SNI）に追加するか、ホスト名をそこへ向けている DNS レコードを修正します。",
 };
 
 declare_check!(

@@ -15,6 +15,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "An ALB with an HTTPS listener whose HTTP listener does not redirect to HTTPS in its default action, or has a rule that forwards plain HTTP. A path-scoped redirect rule is not enough, and Protocol=#{protocol} is not a redirect to HTTPS.",
     browser: "Visitors who type the name or follow an http:// link stay on plain HTTP: the address bar shows \"Not secure\", and forms and cookies travel unencrypted.",
     fix: "Set the HTTP listener's default action to a permanent redirect to HTTPS (port 443, HTTP_301), and make its rules redirect instead of forward.",
+    detects_ja: "HTTPS リスナーを持つ ALB で、HTTP リスナーのデフォルトアクションが HTTPS へのリダイレクトになっていない、または平文の HTTP を転送するルールがある状態。パスを限定したリダイレクトルールだけでは不十分で、Protocol=#{protocol} も HTTPS へのリダイレクトではありません。",
+    browser_ja: "ホスト名を直接入力したり http:// のリンクをたどったりした訪問者は平文の HTTP のままになり、アドレスバーに「保護されていない通信」と表示され、フォームや Cookie が暗号化されずに送られます。",
+    fix_ja: "HTTP リスナーのデフォルトアクションを HTTPS への恒久的なリダイレクト（ポート 443、HTTP_301）にし、ルールも転送ではなくリダイレクトにします。",
 };
 
 declare_check!(

@@ -13,6 +13,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "An ACM certificate whose status is EXPIRED or whose NotAfter date has passed.",
     browser: "NET::ERR_CERT_DATE_INVALID (Chrome, Edge) / SEC_ERROR_EXPIRED_CERTIFICATE (Firefox) on every hostname that serves it.",
     fix: "Request or import a replacement certificate, attach it to every listener and distribution that uses the expired one, then delete the expired certificate.",
+    detects_ja: "ステータスが EXPIRED、または NotAfter の日時を過ぎた ACM 証明書。",
+    browser_ja: "この証明書を配信しているすべてのホスト名で NET::ERR_CERT_DATE_INVALID（Chrome、Edge）/ SEC_ERROR_EXPIRED_CERTIFICATE（Firefox）。",
+    fix_ja: "代わりの証明書をリクエストまたはインポートし、期限切れの証明書を使っているすべてのリスナーとディストリビューションに関連付けてから、期限切れの証明書を削除します。",
 };
 
 declare_check!(CertificateExpired, "certificate_expired", Cause::Expired);

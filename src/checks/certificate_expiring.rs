@@ -15,6 +15,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "An issued ACM certificate whose NotAfter falls within EXPIRY_WARNING_DAYS (default 30). Severity rises as the date nears: critical at 7 days or less.",
     browser: "Nothing yet; after NotAfter, NET::ERR_CERT_DATE_INVALID (Chrome, Edge) / SEC_ERROR_EXPIRED_CERTIFICATE (Firefox).",
     fix: "For an Amazon-issued certificate, find why managed renewal has not happened (missing DNS validation record, not in use, failed renewal) and fix that; for an imported one, re-import a renewed certificate under the same ARN.",
+    detects_ja: "NotAfter が EXPIRY_WARNING_DAYS（既定 30 日）以内に迫った発行済みの ACM 証明書。期限が近づくほど重要度が上がり、残り 7 日以下で重大になります。",
+    browser_ja: "今はまだ何も起きません。NotAfter を過ぎると NET::ERR_CERT_DATE_INVALID（Chrome、Edge）/ SEC_ERROR_EXPIRED_CERTIFICATE（Firefox）。",
+    fix_ja: "Amazon 発行の証明書なら、マネージド更新が行われていない原因（DNS 検証用レコードの欠落、未使用、更新の失敗）を突き止めて解消します。インポートした証明書なら、更新した証明書を同じ ARN に再インポートします。",
 };
 
 declare_check!(CertificateExpiring, "certificate_expiring", Cause::Expired);

@@ -15,6 +15,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "An issued certificate that no integrated service (load balancer listener, CloudFront distribution, API Gateway, …) uses. It cannot be installed on an EC2 instance, and ACM does not renew unused Amazon-issued certificates.",
     browser: "Visitors get whatever the endpoint really serves, often another certificate: NET::ERR_CERT_COMMON_NAME_INVALID (Chrome, Edge) / SSL_ERROR_BAD_CERT_DOMAIN (Firefox).",
     fix: "Attach it to the listener (aws elbv2 add-listener-certificates) or distribution it was requested for, or delete it if nothing needs it.",
+    detects_ja: "どの統合サービス（ロードバランサーのリスナー、CloudFront ディストリビューション、API Gateway など）にも使われていない発行済みの証明書。EC2 インスタンスにはインストールできず、使われていない Amazon 発行の証明書は ACM が更新しません。",
+    browser_ja: "訪問者にはエンドポイントが実際に返す証明書（多くは別の証明書）が届きます: NET::ERR_CERT_COMMON_NAME_INVALID（Chrome、Edge）/ SSL_ERROR_BAD_CERT_DOMAIN（Firefox）。",
+    fix_ja: "本来リクエストした目的のリスナー（aws elbv2 add-listener-certificates）またはディストリビューションに関連付けます。不要なら削除します。",
 };
 
 declare_check!(

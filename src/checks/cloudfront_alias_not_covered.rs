@@ -15,6 +15,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "A CloudFront alias (or a Route 53 name pointing at the distribution) that the viewer certificate does not cover, including aliases on a distribution that still uses the default *.cloudfront.net certificate.",
     browser: "NET::ERR_CERT_COMMON_NAME_INVALID (Chrome, Edge) / SSL_ERROR_BAD_CERT_DOMAIN (Firefox).",
     fix: "Request an ACM certificate in us-east-1 that covers every alias and set it as the distribution's viewer certificate (sni-only, TLSv1.2_2021).",
+    detects_ja: "ビューワー証明書がカバーしていない CloudFront の代替ドメイン名（またはディストリビューションを指す Route 53 のホスト名）。デフォルトの *.cloudfront.net 証明書のままのディストリビューションに設定された代替ドメイン名も含みます。",
+    browser_ja: "NET::ERR_CERT_COMMON_NAME_INVALID（Chrome、Edge）/ SSL_ERROR_BAD_CERT_DOMAIN（Firefox）。",
+    fix_ja: "すべての代替ドメイン名をカバーする ACM 証明書を us-east-1 でリクエストし、ディストリビューションのビューワー証明書に設定します（sni-only、TLSv1.2_2021）。",
 };
 
 declare_check!(

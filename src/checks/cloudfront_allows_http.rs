@@ -12,6 +12,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "A CloudFront distribution whose default cache behavior, or any other cache behavior, has ViewerProtocolPolicy allow-all.",
     browser: "http:// requests to the matching paths are served over plain HTTP: the address bar shows \"Not secure\".",
     fix: "Set ViewerProtocolPolicy to redirect-to-https on every cache behavior (CloudFront console: the distribution → Behaviors → Edit → Viewer protocol policy).",
+    detects_ja: "デフォルトのキャッシュビヘイビア、または他のいずれかのキャッシュビヘイビアのビューワープロトコルポリシーが allow-all の CloudFront ディストリビューション。",
+    browser_ja: "該当パスへの http:// のリクエストが平文の HTTP で配信され、アドレスバーに「保護されていない通信」と表示されます。",
+    fix_ja: "すべてのキャッシュビヘイビアのビューワープロトコルポリシーを redirect-to-https にします（CloudFront コンソール: 対象のディストリビューション → ビヘイビア → 編集 → ビューワープロトコルポリシー）。",
 };
 
 declare_check!(

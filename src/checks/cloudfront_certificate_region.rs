@@ -15,6 +15,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "A CloudFront distribution whose viewer certificate ARN is in a region other than us-east-1 (CloudFront only uses ACM certificates from us-east-1).",
     browser: "The distribution keeps serving another certificate, often *.cloudfront.net: NET::ERR_CERT_COMMON_NAME_INVALID (Chrome, Edge) / SSL_ERROR_BAD_CERT_DOMAIN (Firefox).",
     fix: "Request (or import) the certificate in us-east-1 and set that ARN as the distribution's viewer certificate.",
+    detects_ja: "ビューワー証明書の ARN が us-east-1 以外のリージョンにある CloudFront ディストリビューション（CloudFront が使えるのは us-east-1 の ACM 証明書だけです）。",
+    browser_ja: "ディストリビューションは別の証明書（多くは *.cloudfront.net）を返し続けます: NET::ERR_CERT_COMMON_NAME_INVALID（Chrome、Edge）/ SSL_ERROR_BAD_CERT_DOMAIN（Firefox）。",
+    fix_ja: "us-east-1 で証明書をリクエスト（またはインポート）し、その ARN をディストリビューションのビューワー証明書に設定します。",
 };
 
 declare_check!(

@@ -13,6 +13,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "An in-use Amazon-issued certificate whose CertificateTransparencyLoggingPreference is DISABLED: it may have been issued without the SCTs that browsers require.",
     browser: "NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED (Chrome, Edge); Safari refuses the connection too.",
     fix: "Request a replacement certificate with CT logging enabled (the default) and attach it; then delete the old one.",
+    detects_ja: "CertificateTransparencyLoggingPreference が DISABLED になっている、使用中の Amazon 発行の証明書。ブラウザが要求する SCT なしで発行されている可能性があります。",
+    browser_ja: "NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED（Chrome、Edge）。Safari も接続を拒否します。",
+    fix_ja: "CT ログを有効にした（既定の設定の）代わりの証明書をリクエストして関連付け、古い証明書を削除します。",
 };
 
 declare_check!(

@@ -19,6 +19,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "A hostname whose live DNS does not lead to the load balancer or CloudFront distribution that carries a certificate for it (compared by CNAME chain and by address), or that does not lead to AWS at all, or does not resolve.",
     browser: "Visitors reach another server and get its certificate (NET::ERR_CERT_COMMON_NAME_INVALID / SSL_ERROR_BAD_CERT_DOMAIN), or DNS_PROBE_FINISHED_NXDOMAIN when the name does not resolve.",
     fix: "Create or correct the DNS record: in Route 53, an alias A/AAAA record to the load balancer or distribution that carries the certificate; elsewhere, a CNAME to its DNS name.",
+    detects_ja: "実際の DNS が、そのホスト名の証明書を持つロードバランサーや CloudFront ディストリビューションにつながっていない（CNAME チェーンとアドレスで比較）、AWS にまったくつながっていない、または名前解決できないホスト名。",
+    browser_ja: "訪問者は別のサーバーに到達してその証明書を受け取るか（NET::ERR_CERT_COMMON_NAME_INVALID / SSL_ERROR_BAD_CERT_DOMAIN）、名前解決できない場合は DNS_PROBE_FINISHED_NXDOMAIN になります。",
+    fix_ja: "DNS レコードを作成または修正します。Route 53 なら証明書を持つロードバランサーかディストリビューションへのエイリアス A/AAAA レコード、それ以外の DNS なら、その DNS 名への CNAME です。",
 };
 
 declare_check!(DnsNotAssociated, "dns_not_associated", Cause::NotAssociated);

@@ -15,6 +15,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "http://HOST/ on port 80 answers with something other than a redirect to https:// on the same host: a page over plain HTTP, a redirect to another host, or a redirect that stays on http://. A closed port 80 is reported as information.",
     browser: "The address bar shows \"Not secure\"; cookies and form data travel unencrypted. A closed port 80 makes a typed name time out instead of reaching the site.",
     fix: "Answer port 80 with a 301 redirect to https:// on the same host (ALB listener default action, or CloudFront viewer protocol policy redirect-to-https), then add HSTS.",
+    detects_ja: "ポート 80 の http://HOST/ が、同じホストの https:// へのリダイレクト以外で応答する状態: 平文の HTTP でのページ配信、別ホストへのリダイレクト、http:// のままのリダイレクト。ポート 80 が閉じている場合は情報として報告します。",
+    browser_ja: "アドレスバーに「保護されていない通信」と表示され、Cookie やフォームの内容が暗号化されずに送られます。ポート 80 が閉じていると、ホスト名を入力した訪問者はサイトに届かずタイムアウトします。",
+    fix_ja: "ポート 80 では同じホストの https:// への 301 リダイレクトを返し（ALB リスナーのデフォルトアクション、または CloudFront のビューワープロトコルポリシー redirect-to-https）、そのうえで HSTS を設定します。",
 };
 
 declare_check!(

@@ -15,6 +15,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "An in-use imported certificate whose stored chain does not contain its issuer (imported without --certificate-chain or with the wrong chain), so the endpoint serves an incomplete chain.",
     browser: "Firefox, curl, mobile apps: SEC_ERROR_UNKNOWN_ISSUER / unable to get local issuer certificate. Chrome may hide it by fetching the intermediate via AIA, so it \"works on my machine\".",
     fix: "Re-import the certificate under the same ARN with --certificate-chain holding the intermediate certificate(s) from your CA.",
+    detects_ja: "保存されたチェーンに発行者の証明書が含まれていない、使用中のインポート証明書（--certificate-chain なし、または誤ったチェーンでインポートされたもの）。エンドポイントは不完全なチェーンを返します。",
+    browser_ja: "Firefox、curl、モバイルアプリ: SEC_ERROR_UNKNOWN_ISSUER / unable to get local issuer certificate。Chrome は AIA 経由で中間証明書を取得して問題を隠すことがあるため、「自分の環境では動く」状態になりがちです。",
+    fix_ja: "CA から入手した中間証明書を --certificate-chain に指定して、同じ ARN に再インポートします。",
 };
 
 declare_check!(

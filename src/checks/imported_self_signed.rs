@@ -12,6 +12,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "An in-use imported certificate that is self-signed (its issuer is itself).",
     browser: "NET::ERR_CERT_AUTHORITY_INVALID (Chrome, Edge) / MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT (Firefox).",
     fix: "Replace it with an Amazon-issued public certificate (aws acm request-certificate), attach that instead, and delete the self-signed one.",
+    detects_ja: "自己署名（発行者が自分自身）の、使用中のインポート証明書。",
+    browser_ja: "NET::ERR_CERT_AUTHORITY_INVALID（Chrome、Edge）/ MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT（Firefox）。",
+    fix_ja: "Amazon 発行のパブリック証明書（aws acm request-certificate）に置き換えて関連付け、自己署名証明書は削除します。",
 };
 
 declare_check!(ImportedSelfSigned, "imported_self_signed", Cause::Untrusted);

@@ -14,6 +14,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "An HTTPS/TLS listener whose SSL policy still allows TLS 1.0 or 1.1 (e.g. the default ELBSecurityPolicy-2016-08), or a CloudFront distribution whose minimum protocol version is below TLSv1.2.",
     browser: "Current browsers are unaffected (they no longer offer TLS 1.0/1.1); old clients can be downgraded to weak protocols, and audits (Security Hub ELB.17, PCI DSS) flag it.",
     fix: "Use ELBSecurityPolicy-TLS13-1-2-2021-06 (or newer) on listeners and TLSv1.2_2021 on CloudFront.",
+    detects_ja: "SSL ポリシーがまだ TLS 1.0 や 1.1 を許可している HTTPS/TLS リスナー（既定の ELBSecurityPolicy-2016-08 など）、または最小プロトコルバージョンが TLSv1.2 未満の CloudFront ディストリビューション。",
+    browser_ja: "現行のブラウザには影響しません（TLS 1.0/1.1 をもう使わないため）。古いクライアントは弱いプロトコルに格下げされる可能性があり、監査（Security Hub ELB.17、PCI DSS）で指摘されます。",
+    fix_ja: "リスナーには ELBSecurityPolicy-TLS13-1-2-2021-06（以降）を、CloudFront には TLSv1.2_2021 を使います。",
 };
 
 declare_check!(

@@ -17,6 +17,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "An HTTPS page that loads http:// subresources — blockable ones (script, stylesheet, iframe, object/embed, preload) or upgradeable ones (img, audio, video, source) — or has a form that submits to http://.",
     browser: "Blockable resources are blocked (the page breaks, console: \"Mixed Content: … was loaded over HTTPS, but requested an insecure script\"); upgradeable ones are upgraded or dropped; an http:// form shows \"Not secure\" and a warning before submitting.",
     fix: "Change the page's URLs to https:// (or relative), serve those resources over HTTPS, and optionally add the header Content-Security-Policy: upgrade-insecure-requests.",
+    detects_ja: "http:// のサブリソースを読み込む HTTPS ページ。ブロック対象（script、stylesheet、iframe、object/embed、preload）と自動アップグレード対象（img、audio、video、source）があり、http:// へ送信するフォームも含みます。",
+    browser_ja: "ブロック対象のリソースは読み込まれずページが崩れます（コンソール: \"Mixed Content: … was loaded over HTTPS, but requested an insecure script\"）。自動アップグレード対象は HTTPS に書き換えられるか表示されません。http:// へのフォームは「保護されていない通信」と表示され、送信前に警告が出ます。",
+    fix_ja: "ページ内の URL を https://（または相対 URL）に変え、参照先を HTTPS で配信します。必要に応じて Content-Security-Policy: upgrade-insecure-requests ヘッダーも追加します。",
 };
 
 declare_check!(MixedContent, "mixed_content", Cause::MixedContent);

@@ -80,6 +80,20 @@ pub struct CheckDoc {
     pub browser: &'static str,
     /// How to fix it, in general terms (findings add the exact commands).
     pub fix: &'static str,
+    /// The same three, in Japanese.
+    pub detects_ja: &'static str,
+    pub browser_ja: &'static str,
+    pub fix_ja: &'static str,
+}
+
+impl CheckDoc {
+    /// `(detects, browser, fix)` in `lang`.
+    pub fn texts(&self, lang: crate::i18n::Lang) -> [&'static str; 3] {
+        match lang {
+            crate::i18n::Lang::En => [self.detects, self.browser, self.fix],
+            crate::i18n::Lang::Ja => [self.detects_ja, self.browser_ja, self.fix_ja],
+        }
+    }
 }
 
 /// A check: a pure function over a [`Context`].

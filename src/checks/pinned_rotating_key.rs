@@ -16,6 +16,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "A public-key pin (PINNED_SPKI_SHA256) of an ACM leaf or intermediate certificate, which change at every renewal; the broken pin of empty input (47DEQpj8…); or a pin that matches no Amazon root and no certificate in use.",
     browser: "Browsers no longer honour HPKP, but pinned mobile and API clients fail after the next renewal: \"Certificate pinning failure!\" (OkHttp), NSURLErrorServerCertificateUntrusted (iOS).",
     fix: "Pin the five Amazon Trust Services root keys (Amazon Root CA 1–4 and Starfield Services Root CA – G2), or do not pin at all, as AWS recommends; ship the app update before the next renewal.",
+    detects_ja: "更新のたびに変わる ACM のリーフ証明書や中間証明書の公開鍵へのピン（PINNED_SPKI_SHA256）、空データのピン（47DEQpj8…）、または Amazon のルートにも使用中のどの証明書にも一致しないピン。",
+    browser_ja: "ブラウザはもう HPKP を使いませんが、ピン留めしたモバイルアプリや API クライアントは次の更新後に失敗します: \"Certificate pinning failure!\"（OkHttp）、NSURLErrorServerCertificateUntrusted（iOS）。",
+    fix_ja: "AWS の推奨どおり、Amazon Trust Services の 5 つのルート鍵（Amazon Root CA 1〜4 と Starfield Services Root CA – G2）をピン留めするか、ピン留めをやめます。次の更新より前にアプリの更新を配布してください。",
 };
 
 declare_check!(PinnedRotatingKey, "pinned_rotating_key", Cause::Pinning);

@@ -14,6 +14,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "A PRIVATE certificate (issued by AWS Private CA) attached to an internet-facing load balancer or to a CloudFront distribution.",
     browser: "NET::ERR_CERT_AUTHORITY_INVALID (Chrome, Edge) / SEC_ERROR_UNKNOWN_ISSUER (Firefox) for every visitor whose device does not trust your private root.",
     fix: "Request a public certificate (aws acm request-certificate without --certificate-authority-arn) and attach it instead; keep private certificates for internal load balancers.",
+    detects_ja: "インターネット向けロードバランサーや CloudFront ディストリビューションに関連付けられた PRIVATE 証明書（AWS Private CA の発行）。",
+    browser_ja: "自社のプライベートルートを信頼していない端末の訪問者全員に NET::ERR_CERT_AUTHORITY_INVALID（Chrome、Edge）/ SEC_ERROR_UNKNOWN_ISSUER（Firefox）。",
+    fix_ja: "パブリック証明書（--certificate-authority-arn を付けない aws acm request-certificate）をリクエストして差し替えます。プライベート証明書は内部向けロードバランサーで使います。",
 };
 
 declare_check!(

@@ -15,6 +15,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "ACM managed renewal in FAILED or PENDING_VALIDATION (with ACM's RenewalStatusReason), or a certificate whose issuance FAILED or timed out.",
     browser: "Nothing until the current certificate expires; then NET::ERR_CERT_DATE_INVALID (Chrome, Edge) / SEC_ERROR_EXPIRED_CERTIFICATE (Firefox).",
     fix: "Fix the reason ACM gives: restore the DNS validation CNAME records, allow amazon.com in CAA records, or answer the validation email; ACM retries renewal automatically once validation passes.",
+    detects_ja: "ACM のマネージド更新が FAILED または PENDING_VALIDATION（ACM の RenewalStatusReason 付き）の証明書、または発行が FAILED になったかタイムアウトした証明書。",
+    browser_ja: "現在の証明書が期限切れになるまでは何も起きません。期限切れ後は NET::ERR_CERT_DATE_INVALID（Chrome、Edge）/ SEC_ERROR_EXPIRED_CERTIFICATE（Firefox）。",
+    fix_ja: "ACM が示す理由を解消します: DNS 検証用の CNAME レコードを戻す、CAA レコードで amazon.com を許可する、または検証メールに応答する。検証が通れば ACM が自動で更新を再試行します。",
 };
 
 declare_check!(RenewalFailed, "renewal_failed", Cause::Expired);

@@ -14,6 +14,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "An in-use certificate that ACM will not renew: an imported certificate (never renewed by ACM) or an Amazon-issued one with RenewalEligibility INELIGIBLE.",
     browser: "Nothing until it expires; then NET::ERR_CERT_DATE_INVALID (Chrome, Edge) / SEC_ERROR_EXPIRED_CERTIFICATE (Firefox).",
     fix: "Replace an imported certificate with an Amazon-issued one (renewed automatically), or plan a re-import under the same ARN before NotAfter; for an ineligible Amazon-issued one, make sure it is attached to an integrated service and its DNS validation records exist.",
+    detects_ja: "ACM が更新しない使用中の証明書: インポートした証明書（ACM は一切更新しません）、または RenewalEligibility が INELIGIBLE の Amazon 発行の証明書。",
+    browser_ja: "期限切れまでは何も起きません。期限切れ後は NET::ERR_CERT_DATE_INVALID（Chrome、Edge）/ SEC_ERROR_EXPIRED_CERTIFICATE（Firefox）。",
+    fix_ja: "インポートした証明書は自動更新される Amazon 発行の証明書に置き換えるか、NotAfter より前に同じ ARN へ再インポートする計画を立てます。対象外とされた Amazon 発行の証明書は、統合サービスに関連付けられていることと DNS 検証用レコードがあることを確認します。",
 };
 
 declare_check!(RenewalIneligible, "renewal_ineligible", Cause::Expired);

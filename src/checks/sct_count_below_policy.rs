@@ -20,6 +20,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "A served leaf that chains to a publicly trusted root but embeds fewer SCTs than Chrome's CT policy needs (2 for a lifetime up to 180 days, else 3, from at least 2 distinct log operators). Chains to EXTRA_TRUSTED_CA_PEM roots are exempt.",
     browser: "NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED (Chrome, Edge); Safari refuses the connection.",
     fix: "Replace the certificate with one issued with certificate transparency logging (an Amazon-issued ACM certificate with the default CT preference, or ask your CA), and deploy it.",
+    detects_ja: "パブリックに信頼されたルートにつながるのに、Chrome の CT ポリシーが求める数の SCT（有効期間 180 日以下なら 2 個、それ以外は 3 個、2 者以上の異なるログ運営者から）を埋め込んでいない、配信中のリーフ証明書。EXTRA_TRUSTED_CA_PEM のルートにつながるチェーンは対象外です。",
+    browser_ja: "NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED（Chrome、Edge）。Safari も接続を拒否します。",
+    fix_ja: "証明書の透明性ログ付きで発行された証明書（CT の設定が既定のままの Amazon 発行の ACM 証明書、または CA に依頼）に置き換えて配置します。",
 };
 
 declare_check!(

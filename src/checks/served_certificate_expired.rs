@@ -14,6 +14,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "The endpoint serves a certificate past its notAfter date (or an intermediate that expired), or one whose notBefore is still in the future.",
     browser: "NET::ERR_CERT_DATE_INVALID (Chrome, Edge) / SEC_ERROR_EXPIRED_CERTIFICATE or SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE (Firefox).",
     fix: "Attach the renewed certificate to the endpoint that serves this hostname (or re-import it under the same ARN), and check the served chain's intermediates.",
+    detects_ja: "エンドポイントが notAfter を過ぎた証明書（または期限切れの中間証明書）、あるいは notBefore がまだ来ていない証明書を返している状態。",
+    browser_ja: "NET::ERR_CERT_DATE_INVALID（Chrome、Edge）/ SEC_ERROR_EXPIRED_CERTIFICATE または SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE（Firefox）。",
+    fix_ja: "このホスト名を配信しているエンドポイントに更新済みの証明書を関連付け（または同じ ARN に再インポートし）、配信中のチェーンの中間証明書も確認します。",
 };
 
 declare_check!(

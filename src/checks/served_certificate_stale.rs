@@ -16,6 +16,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "The certificate a hostname serves is not the ACM certificate its load balancer listener or CloudFront distribution is configured with: DNS leads elsewhere, or an old certificate is still deployed.",
     browser: "Whatever the stale certificate causes, typically NET::ERR_CERT_DATE_INVALID after a renewal that never reached the endpoint.",
     fix: "Make the hostname's DNS record point at the load balancer or distribution that carries the current certificate, or attach the current certificate where the name is actually served.",
+    detects_ja: "ホスト名が返す証明書が、そのロードバランサーのリスナーや CloudFront ディストリビューションに設定された ACM 証明書と異なる状態: DNS が別の場所を指しているか、古い証明書がまだ配置されています。",
+    browser_ja: "古い証明書が引き起こす症状すべて。典型的には、エンドポイントに届かなかった更新の後の NET::ERR_CERT_DATE_INVALID です。",
+    fix_ja: "ホスト名の DNS レコードを現在の証明書を持つロードバランサーかディストリビューションに向けるか、実際にそのホスト名を配信している場所に現在の証明書を関連付けます。",
 };
 
 declare_check!(

@@ -17,6 +17,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "The served chain does not verify against Mozilla's roots (plus EXTRA_TRUSTED_CA_PEM): a self-signed leaf, a missing intermediate (and whether its AIA URL could complete it), an unknown or private root, a bad signature, a leaf not allowed for TLS servers, or SHA-1/short keys.",
     browser: "NET::ERR_CERT_AUTHORITY_INVALID (Chrome, Edge) / SEC_ERROR_UNKNOWN_ISSUER or MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT (Firefox); NET::ERR_CERT_WEAK_SIGNATURE_ALGORITHM for SHA-1.",
     fix: "Serve a certificate from a public CA with its complete intermediate chain: an Amazon-issued ACM certificate on the load balancer or distribution does this automatically; for an imported one, re-import with --certificate-chain.",
+    detects_ja: "配信中のチェーンが Mozilla のルート（と EXTRA_TRUSTED_CA_PEM）で検証できない状態: 自己署名のリーフ、中間証明書の欠落（AIA の URL で補完できるかも判定）、不明またはプライベートなルート、不正な署名、TLS サーバー用ではないリーフ、SHA-1 や短い鍵。",
+    browser_ja: "NET::ERR_CERT_AUTHORITY_INVALID（Chrome、Edge）/ SEC_ERROR_UNKNOWN_ISSUER または MOZILLA_PKIX_ERROR_SELF_SIGNED_CERT（Firefox）。SHA-1 なら NET::ERR_CERT_WEAK_SIGNATURE_ALGORITHM。",
+    fix_ja: "パブリック CA の証明書を、中間証明書を含む完全なチェーンで配信します。ロードバランサーやディストリビューションで Amazon 発行の ACM 証明書を使えば自動でそうなります。インポートした証明書は --certificate-chain を付けて再インポートします。",
 };
 
 declare_check!(

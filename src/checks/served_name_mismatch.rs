@@ -15,6 +15,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "The certificate the endpoint actually serves for a hostname does not cover it: no SAN matches (a wildcard covers one label; the subject CN is ignored).",
     browser: "NET::ERR_CERT_COMMON_NAME_INVALID (Chrome, Edge) / SSL_ERROR_BAD_CERT_DOMAIN (Firefox).",
     fix: "Serve a certificate whose subject alternative names include the hostname: add one to the listener's SNI list or the distribution, or fix the DNS record that sends the name to the wrong endpoint.",
+    detects_ja: "エンドポイントがホスト名に対して実際に返す証明書が、そのホスト名をカバーしていない状態: 一致する SAN がありません（ワイルドカードがカバーするのは 1 ラベルだけで、サブジェクトの CN は無視されます）。",
+    browser_ja: "NET::ERR_CERT_COMMON_NAME_INVALID（Chrome、Edge）/ SSL_ERROR_BAD_CERT_DOMAIN（Firefox）。",
+    fix_ja: "サブジェクト代替名にそのホスト名を含む証明書を配信します。リスナーの SNI リストやディストリビューションに追加するか、ホスト名を誤ったエンドポイントに向けている DNS レコードを修正します。",
 };
 
 declare_check!(

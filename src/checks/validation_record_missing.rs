@@ -16,6 +16,9 @@ pub const DOC: CheckDoc = CheckDoc {
     detects: "The DNS validation CNAME of an Amazon-issued certificate is missing (or has another value) in the Route 53 hosted zone of its domain, while the certificate is pending validation, pending renewal, or in use (ACM needs the record to renew it).",
     browser: "Nothing until the certificate expires unrenewed; then NET::ERR_CERT_DATE_INVALID (Chrome, Edge) / SEC_ERROR_EXPIRED_CERTIFICATE (Firefox).",
     fix: "Create the validation CNAME exactly as ACM lists it (ACM console: the certificate → \"Create records in Route 53\") and leave it in place for future renewals.",
+    detects_ja: "Amazon 発行の証明書が検証待ち・更新待ち・使用中（ACM は更新時にこのレコードを使います）なのに、ドメインの Route 53 ホストゾーンに DNS 検証用の CNAME がない（または別の値になっている）状態。",
+    browser_ja: "証明書が更新されないまま期限切れになるまでは何も起きません。期限切れ後は NET::ERR_CERT_DATE_INVALID（Chrome、Edge）/ SEC_ERROR_EXPIRED_CERTIFICATE（Firefox）。",
+    fix_ja: "ACM が示すとおりに検証用 CNAME を作成し（ACM コンソール: 対象の証明書 →「Route 53 でレコードを作成」）、今後の更新のために残しておきます。",
 };
 
 declare_check!(

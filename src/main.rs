@@ -90,6 +90,9 @@ enum Command {
         /// PEM file of private roots your clients trust (same as EXTRA_TRUSTED_CA_PEM).
         #[arg(long)]
         ca_file: Option<PathBuf>,
+        /// Language of the findings: `en` or `ja` (default: REPORT_LANGUAGE, else English).
+        #[arg(long, value_enum)]
+        lang: Option<acm_doctor::i18n::Lang>,
     },
 }
 
@@ -264,8 +267,12 @@ async fn main() -> Result<()> {
             json,
             fail_on,
             ca_file,
+            lang,
         }) => {
             let mut config = Config::from_env()?;
+            if let Some(lang) = lang {
+                config.report_language = lang;
+            }
             if let Some(f) = ca_file {
                 config.extra_trusted_ca_pem = Some(
                     std::fs::read_to_string(&f)
@@ -305,7 +312,7 @@ async fn main() -> Result<()> {
             } else {
                 print!(
                     "{}",
-                    acm_doctor::report::text::probe_text(&hosts, &findings)
+                    acm_doctor::report::text::probe_text(&hosts, &findings, config.report_language)
                 );
             }
             let min: acm_doctor::checks::Severity = fail_on.parse().map_err(anyhow::Error::msg)?;

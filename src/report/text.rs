@@ -2,6 +2,7 @@
 //! by hand, then the findings with their fixes.
 
 use crate::checks::Finding;
+use crate::i18n::Lang;
 use crate::probe::HostFacts;
 use std::fmt::Write as _;
 
@@ -11,7 +12,7 @@ fn date(ts: i64) -> String {
         .unwrap_or_default()
 }
 
-pub fn probe_text(hosts: &[HostFacts], findings: &[Finding]) -> String {
+pub fn probe_text(hosts: &[HostFacts], findings: &[Finding], lang: Lang) -> String {
     let mut o = String::new();
     for h in hosts {
         let _ = writeln!(o, "{}", h.hostname);
@@ -105,22 +106,32 @@ pub fn probe_text(hosts: &[HostFacts], findings: &[Finding]) -> String {
     if findings.is_empty() {
         let _ = writeln!(
             o,
-            "\nNo findings: a browser should open this site without a certificate warning."
+            "\n{}",
+            lang.pick(
+                "No findings: a browser should open this site without a certificate warning.",
+                "検出事項はありません。ブラウザは証明書の警告なしでこのサイトを開けるはずです。"
+            )
         );
     } else {
-        let _ = writeln!(o, "\nFindings ({}):", findings.len());
+        let n = findings.len();
+        let _ = match lang {
+            Lang::En => writeln!(o, "\nFindings ({n}):"),
+            Lang::Ja => writeln!(o, "\n検出事項（{n} 件）:"),
+        };
         for f in findings {
-            let _ = writeln!(
-                o,
-                "\n  [{}] {} ({}, {})",
-                f.severity.as_str().to_uppercase(),
-                f.title,
-                f.cause,
-                f.check
-            );
+            let sev = match lang {
+                Lang::En => f.severity.as_str().to_uppercase(),
+                Lang::Ja => f.severity.label(lang).to_string(),
+            };
+            let _ = writeln!(o, "\n  [{sev}] {} ({}, {})", f.title, f.cause, f.check);
             let _ = writeln!(o, "    {}", f.detail);
-            for s in &f.remediation {
-                let _ = writeln!(o, "    fix: {s}");
+            let label = lang.pick("fix:", "対処:");
+            let pad = " ".repeat(crate::i18n::display_width(label));
+            for step in f.numbered_steps() {
+                for (i, line) in step.iter().enumerate() {
+                    let lead = if i == 0 { label } else { pad.as_str() };
+                    let _ = writeln!(o, "    {lead} {line}");
+                }
             }
         }
     }

@@ -70,7 +70,11 @@ fn run(ctx: &Context) -> Vec<Finding> {
             (Severity::Info, Text::default())
         };
         let (arn, name, region) = (&c.arn, &c.domain_name, &c.region);
-        let sans = c.sans.join(", ");
+        let sans = if c.sans.is_empty() {
+            c.domain_name.clone()
+        } else {
+            c.sans.join(", ")
+        };
         let mut detail = tr!(
             "{arn} ({sans}) is issued but no load balancer, distribution or other integrated service uses it; a public ACM certificate cannot be installed on an EC2 instance.",
             "{arn}（{sans}）は発行済みですが、ロードバランサー、ディストリビューション、その他の ACM 統合サービスのどれにも使われていません。なお、ACM のパブリック証明書は EC2 インスタンスにはインストールできません。"

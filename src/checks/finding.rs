@@ -113,6 +113,16 @@ impl Finding {
         self.text.steps.push(Step::Command(c));
         self
     }
+    /// Several steps at once (a recipe shared by several findings).
+    pub fn steps(mut self, steps: &[Step]) -> Self {
+        for s in steps {
+            self = match s {
+                Step::Prose(t) => self.step(t.clone()),
+                Step::Command(c) => self.command(c.clone()),
+            };
+        }
+        self
+    }
     /// Renders `title`, `detail` and `remediation` in `lang`.
     pub fn localize(&mut self, lang: Lang) {
         self.title = self.text.title.get(lang).to_string();

@@ -26,6 +26,65 @@ declare_check!(
     Cause::HttpNotRedirected
 );
 
+/// The fix for the resource that serves the name: the ALB's own HTTP listener (or the
+/// listener to create when port 80 has none), the distribution's behaviors, or both
+/// recipes when the name leads to no resource the inventory knows.
+fn fix_steps(inv: &crate::inventory::Inventory, resource: &str) -> Vec<Step> {
+    let redirect = "'Type=redirect,RedirectConfig={Protocol=HTTPS,Port=443,StatusCode=HTTP_301}'";
+    // A carrier for the builder; only its steps are used.
+    let f = Finding::new(HttpNotRedirectedLive::ID, Severity::Info, resource, "");
+    if let Some(lb) = inv.load_balancers.iter().find(|lb| lb.arn == resource) {
+        let region = &lb.region;
+        return match lb.listeners.iter().find(|l| l.port == 80) {
+            Some(l) => f
+                .step(tr!(
+                    "Make the HTTP:80 listener's default action a redirect to HTTPS:",
+                    "HTTP:80 リスナーのデフォルトアクションを HTTPS へのリダイレクトにします:"
+                ))
+                .command(format!(
+                    "aws elbv2 modify-listener --listener-arn {} --default-actions {redirect} --region {region}",
+                    l.arn
+                ))
+                .text
+                .steps,
+            None => f
+                .step(tr!(
+                    "The load balancer has no listener on port 80: add one that redirects to HTTPS:",
+                    "ロードバランサーにポート 80 のリスナーがありません。HTTPS へリダイレクトするリスナーを追加します:"
+                ))
+                .command(format!(
+                    "aws elbv2 create-listener --load-balancer-arn {} --protocol HTTP --port 80 --default-actions {redirect} --region {region}",
+                    lb.arn
+                ))
+                .text
+                .steps,
+        };
+    }
+    if let Some(d) = inv.distributions.iter().find(|d| d.arn == resource) {
+        let id = &d.id;
+        return f
+            .step(tr!(
+                "Set the viewer protocol policy of every cache behavior of CloudFront {id} to redirect-to-https (console: the distribution → Behaviors → Edit).",
+                "CloudFront {id} のすべてのキャッシュビヘイビアで、ビューワープロトコルポリシーを redirect-to-https にします（コンソール: 対象のディストリビューション → ビヘイビア → 編集）。"
+            ))
+            .text
+            .steps;
+    }
+    f.step(tr!(
+        "ALB: make the HTTP listener's default action a redirect to HTTPS:",
+        "ALB の場合: HTTP リスナーのデフォルトアクションを HTTPS へのリダイレクトにします:"
+    ))
+    .command(format!(
+        "aws elbv2 modify-listener --listener-arn HTTP_LISTENER_ARN --default-actions {redirect}"
+    ))
+    .step(tr!(
+        "CloudFront: set every cache behavior's viewer protocol policy to redirect-to-https.",
+        "CloudFront の場合: すべてのキャッシュビヘイビアのビューワープロトコルポリシーを redirect-to-https にします。"
+    ))
+    .text
+    .steps
+}
+
 fn run(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for h in ctx.hosts {
@@ -34,6 +93,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
         }
         let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
         let host = &h.hostname;
+        let steps = fix_steps(ctx.inventory, &resource);
         let base = |sev, key: &str| {
             Finding::new(HttpNotRedirectedLive::ID, sev, &resource, &region)
                 .hostname(&h.hostname)
@@ -41,15 +101,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 .evidence("status", h.http.status)
                 .evidence("location", &h.http.location)
                 .evidence("error", &h.http.error)
-                .step(tr!(
-                    "ALB: make the HTTP listener's default action a redirect to HTTPS:",
-                    "ALB の場合: HTTP リスナーのデフォルトアクションを HTTPS へのリダイレクトにします:"
-                ))
-                .command("aws elbv2 modify-listener --listener-arn HTTP_LISTENER_ARN --default-actions 'Type=redirect,RedirectConfig={Protocol=HTTPS,Port=443,StatusCode=HTTP_301}'")
-                .step(tr!(
-                    "CloudFront: set every cache behavior's viewer protocol policy to redirect-to-https.",
-                    "CloudFront の場合: すべてのキャッシュビヘイビアのビューワープロトコルポリシーを redirect-to-https にします。"
-                ))
+                .steps(&steps)
         };
         let Some(status) = h.http.status else {
             if h.http.closed {
@@ -177,5 +229,54 @@ mod tests {
     #[test]
     fn closed_port_is_informational() {
         assert_eq!(http(None, None, true)[0].severity, Severity::Info);
+    }
+
+    #[test]
+    fn the_fix_names_the_listener_or_distribution_that_serves_the_name() {
+        let mut h = host_serving("shop.example.com", vec![]);
+        h.http.attempted = true;
+        h.http.status = Some(200);
+        // The shop ALB has no port-80 listener: create one on that load balancer.
+        let mut inv = shop_estate(cert("c", &["shop.example.com"], 90));
+        let f = run_live(
+            &HttpNotRedirectedLive,
+            &inv,
+            &[h.clone()],
+            &Config::default(),
+        );
+        assert!(
+            f[0].first_fix().starts_with(&format!(
+                "aws elbv2 create-listener --load-balancer-arn {}",
+                lb_arn("shop")
+            )),
+            "{:?}",
+            f[0].remediation
+        );
+        // With one, modify that listener.
+        let http80 = listener("shop", 80, "HTTP", forward());
+        let arn = http80.arn.clone();
+        inv.load_balancers[0].listeners.push(http80);
+        let f = run_live(
+            &HttpNotRedirectedLive,
+            &inv,
+            &[h.clone()],
+            &Config::default(),
+        );
+        assert!(
+            f[0].first_fix()
+                .contains(&format!("modify-listener --listener-arn {arn} "))
+        );
+        assert_eq!(f[0].remediation.len(), 2);
+        // A CloudFront name: the distribution's behaviors.
+        let inv = Inventory {
+            distributions: vec![distribution("E1", &["shop.example.com"], Some("c"))],
+            ..Default::default()
+        };
+        let f = run_live(&HttpNotRedirectedLive, &inv, &[h], &Config::default());
+        assert!(
+            f[0].remediation[0].contains("CloudFront E1"),
+            "{:?}",
+            f[0].remediation
+        );
     }
 }

@@ -22,6 +22,9 @@ pub struct Message {
     pub severity: Severity,
     /// Causes present (attribute `causes`, a `String.Array` for filter policies).
     pub causes: Vec<String>,
+    /// Problems announced as fixed (attribute `resolved`, a `Number`), so a pager that
+    /// gets only critical findings can also hear that they are gone.
+    pub resolved: usize,
 }
 
 impl Message {
@@ -36,6 +39,7 @@ impl Message {
                 .keys()
                 .map(|c| c.as_str().to_string())
                 .collect(),
+            resolved: report.resolved.len(),
         }
     }
 }
@@ -130,6 +134,7 @@ impl Publisher for SnsPublisher {
             .message_structure("json")
             .message_attributes("severity", attr("String", m.severity.as_str().to_string())?)
             .message_attributes("causes", attr("String.Array", causes)?)
+            .message_attributes("resolved", attr("Number", m.resolved.to_string())?)
             .send()
             .await
             .map_err(|e| aws_sdk_sns::error::DisplayErrorContext(&e).to_string())?;

@@ -29,13 +29,30 @@ declare_check!(
 /// The fix for the resource that serves the name: the ALB's own HTTP listener (or the
 /// listener to create when port 80 has none), the distribution's behaviors, or both
 /// recipes when the name leads to no resource the inventory knows.
-fn fix_steps(inv: &crate::inventory::Inventory, resource: &str) -> Vec<Step> {
+fn fix_steps(inv: &crate::inventory::Inventory, resource: &str, closed: bool) -> Vec<Step> {
     let redirect = "'Type=redirect,RedirectConfig={Protocol=HTTPS,Port=443,StatusCode=HTTP_301}'";
     // A carrier for the builder; only its steps are used.
     let f = Finding::new(HttpNotRedirectedLive::ID, Severity::Info, resource, "");
     if let Some(lb) = inv.load_balancers.iter().find(|lb| lb.arn == resource) {
         let region = &lb.region;
         return match lb.listeners.iter().find(|l| l.port == 80) {
+            // The listener exists, yet port 80 does not answer: something on the way.
+            Some(l) if closed => {
+                let arn = &lb.arn;
+                let port = l.port;
+                f.step(tr!(
+                    "{arn} has an HTTP:{port} listener, so the port is blocked before it: make sure the name resolves to this load balancer, then that its security groups allow inbound TCP 80:",
+                    "{arn} には HTTP:{port} リスナーがあるため、その手前で遮断されています。ホスト名がこのロードバランサーに解決されることを確認し、次にセキュリティグループが TCP 80 の受信を許可しているか確認します:"
+                ))
+                .command(format!(
+                    "aws elbv2 describe-load-balancers --load-balancer-arns {arn} --region {region} --query 'LoadBalancers[0].SecurityGroups'"
+                ))
+                .command(format!(
+                    "aws ec2 authorize-security-group-ingress --group-id SECURITY_GROUP_ID --protocol tcp --port 80 --cidr 0.0.0.0/0 --region {region}"
+                ))
+                .text
+                .steps
+            }
             Some(l) => f
                 .step(tr!(
                     "Make the HTTP:80 listener's default action a redirect to HTTPS:",
@@ -93,7 +110,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
         }
         let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
         let host = &h.hostname;
-        let steps = fix_steps(ctx.inventory, &resource);
+        let steps = fix_steps(ctx.inventory, &resource, h.http.closed);
         let base = |sev, key: &str| {
             Finding::new(HttpNotRedirectedLive::ID, sev, &resource, &region)
                 .hostname(&h.hostname)

@@ -276,6 +276,13 @@ fn hosts() -> Vec<HostFacts> {
         pem_chain_der(&ca_issued_pem("intranet.example.com", true)),
     ));
 
+    // admin.example.com reaches the shop ALB, whose HTTP:80 listener never answers.
+    let mut h = served("admin.example.com", LeafSpec::new(&["admin.example.com"]));
+    h.http.attempted = true;
+    h.http.closed = true;
+    h.http.error = Some("connection timed out".into());
+    out.push(h);
+
     let mut h = HostFacts::new("gone.example.com");
     h.dns.error = Some("NXDOMAIN".into());
     out.push(h);

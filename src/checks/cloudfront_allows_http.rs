@@ -37,7 +37,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
             let which = if default {
                 tr!("default cache behavior", "デフォルトのキャッシュビヘイビア")
             } else {
-                tr!("cache behavior {path}", "キャッシュビヘイビア {path}")
+                tr!("cache behavior {path}", "キャッシュビヘイビア「{path}」")
             };
             let (which_en, which_ja) = (&which.en, &which.ja);
             let names = if hosts.is_empty() {

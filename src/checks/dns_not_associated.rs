@@ -43,8 +43,23 @@ fn run(ctx: &Context) -> Vec<Finding> {
         let targets = expected_targets(inv, &h.hostname);
         let (resource, region) = resource_for_host(inv, &h.hostname);
         let host = &h.hostname;
-        let addresses = format!("{:?}", h.dns.addresses);
-        let cnames = format!("{:?}", h.dns.cname_chain);
+        let addresses = h
+            .dns
+            .addresses
+            .iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let leads = if h.dns.cname_chain.is_empty() {
+            tr!("{addresses}", "{addresses}")
+        } else {
+            let chain = h.dns.cname_chain.join(" → ");
+            tr!(
+                "{addresses} (via CNAME {chain})",
+                "{addresses}（CNAME {chain} 経由）"
+            )
+        };
+        let (leads_en, leads_ja) = (&leads.en, &leads.ja);
         if let Some(e) = &h.dns.error {
             if !targets.is_empty() || h.dns.addresses.is_empty() {
                 let target = targets.first().cloned();
@@ -104,8 +119,8 @@ fn run(ctx: &Context) -> Vec<Finding> {
                         .key("not-aws")
                         .title(tr!("{host} does not lead to AWS", "{host} の DNS が AWS のリソースを指していません"))
                         .detail(tr!(
-                            "{host} resolves to {addresses} (CNAME chain {cnames}), which is no load balancer or distribution this scan knows, so no ACM certificate is served there.",
-                            "{host} は {addresses}（CNAME チェーン {cnames}）に解決されますが、これは今回スキャンしたロードバランサーやディストリビューションのどれでもないため、ACM の証明書はそこでは配信されません。"
+                            "{host} resolves to {leads_en}, which is no load balancer or distribution this scan knows, so no ACM certificate is served there.",
+                            "{host} は {leads_ja} に解決されますが、これは今回スキャンしたロードバランサーやディストリビューションのどれでもないため、ACM の証明書はそこでは配信されません。"
                         ))
                         .evidence("cname_chain", &h.dns.cname_chain)
                         .evidence("addresses", &h.dns.addresses)
@@ -130,8 +145,8 @@ fn run(ctx: &Context) -> Vec<Finding> {
                     "{host} の DNS が、証明書を持つリソースとは別の場所を指しています"
                 ))
                 .detail(tr!(
-                    "AWS routes {host} to {expected}, but its DNS leads to {addresses} (CNAME chain {cnames}).",
-                    "AWS 上では {host} は {expected} で受けるよう設定されていますが、DNS は {addresses}（CNAME チェーン {cnames}）を指しています。"
+                    "AWS routes {host} to {expected}, but its DNS leads to {leads_en}.",
+                    "AWS 上では {host} は {expected} で受けるよう設定されていますが、DNS は {leads_ja} を指しています。"
                 ))
                 .evidence("expected_targets", &targets)
                 .evidence("cname_chain", &h.dns.cname_chain)

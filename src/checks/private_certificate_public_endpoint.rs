@@ -72,7 +72,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
                     ))
                     .detail(tr!(
                         "{arn} is issued by a private CA and attached to the {what_en}. Only devices that trust your private root accept it.",
-                        "{arn} はプライベート CA の発行で、{what_ja}に関連付けられています。受け入れられるのは、自社のプライベートルートを信頼している端末だけです。"
+                        "{arn} はプライベート CA の発行で、{what_ja} に関連付けられています。受け入れられるのは、自社のプライベートルートを信頼している端末だけです。"
                     ))
                     .evidence("certificate", &c.arn)
                     .evidence("type", &c.cert_type)

@@ -118,6 +118,11 @@ pub(crate) fn replacement_steps(f: Finding, c: &crate::inventory::Certificate) -
     }
 }
 
+/// Where a certificate is used, as the `in_use_by` evidence lists it.
+pub(crate) fn usage_labels(inv: &crate::inventory::Inventory, arn: &str) -> Vec<String> {
+    inv.usages(arn).iter().map(usage_label).collect()
+}
+
 /// A short label for where a certificate is used.
 pub(crate) fn usage_label(u: &crate::inventory::Usage) -> String {
     use crate::inventory::Usage;

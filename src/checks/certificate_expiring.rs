@@ -7,7 +7,7 @@
 //! once it passes.
 //! **Fix**: see why renewal stalled (validation records, eligibility) or re-import.
 
-use super::certificate_expired::{replacement_steps, usage_label};
+use super::certificate_expired::{replacement_steps, usage_labels};
 use super::*;
 use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
 
@@ -90,13 +90,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
             .evidence("type", &c.cert_type)
             .evidence("renewal_status", renewal)
             .evidence("renewal_eligibility", &c.renewal_eligibility)
-            .evidence(
-                "in_use_by",
-                inv.usages(&c.arn)
-                    .iter()
-                    .map(usage_label)
-                    .collect::<Vec<_>>(),
-            );
+            .evidence("in_use_by", usage_labels(inv, &c.arn));
         out.push(replacement_steps(f, c));
     }
     out

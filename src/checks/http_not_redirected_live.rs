@@ -205,6 +205,7 @@ mod tests {
     use crate::checks::testkit::*;
     use crate::config::Config;
     use crate::inventory::Inventory;
+    use crate::probe::HostFacts;
 
     fn http(status: Option<u16>, location: Option<&str>, closed: bool) -> Vec<Finding> {
         let mut h = host_serving("a.example.com", vec![]);
@@ -254,13 +255,16 @@ mod tests {
         h.http.attempted = true;
         h.http.status = Some(200);
         // The shop ALB has no port-80 listener: create one on that load balancer.
+        let run = |inv: &Inventory, h: &HostFacts| {
+            run_live(
+                &HttpNotRedirectedLive,
+                inv,
+                std::slice::from_ref(h),
+                &Config::default(),
+            )
+        };
         let mut inv = shop_estate(cert("c", &["shop.example.com"], 90));
-        let f = run_live(
-            &HttpNotRedirectedLive,
-            &inv,
-            &[h.clone()],
-            &Config::default(),
-        );
+        let f = run(&inv, &h);
         assert!(
             f[0].first_fix().starts_with(&format!(
                 "aws elbv2 create-listener --load-balancer-arn {}",
@@ -273,23 +277,29 @@ mod tests {
         let http80 = listener("shop", 80, "HTTP", forward());
         let arn = http80.arn.clone();
         inv.load_balancers[0].listeners.push(http80);
-        let f = run_live(
-            &HttpNotRedirectedLive,
-            &inv,
-            &[h.clone()],
-            &Config::default(),
-        );
+        let f = run(&inv, &h);
         assert!(
             f[0].first_fix()
                 .contains(&format!("modify-listener --listener-arn {arn} "))
         );
         assert_eq!(f[0].remediation.len(), 2);
+        // A listener exists but port 80 is closed: the way to it is blocked.
+        let mut closed = h.clone();
+        closed.http.status = None;
+        closed.http.closed = true;
+        let f = run(&inv, &closed);
+        assert!(
+            f[0].first_fix().contains("describe-load-balancers"),
+            "{:?}",
+            f[0].remediation
+        );
+        assert!(f[0].remediation[2].contains("authorize-security-group-ingress"));
         // A CloudFront name: the distribution's behaviors.
         let inv = Inventory {
             distributions: vec![distribution("E1", &["shop.example.com"], Some("c"))],
             ..Default::default()
         };
-        let f = run_live(&HttpNotRedirectedLive, &inv, &[h], &Config::default());
+        let f = run(&inv, &h);
         assert!(
             f[0].remediation[0].contains("CloudFront E1"),
             "{:?}",

@@ -6,7 +6,7 @@
 //! **Fix**: resolve the reason (usually a missing validation record or a CAA record that
 //! forbids amazon.com), then ACM retries by itself.
 
-use super::certificate_expired::usage_label;
+use super::certificate_expired::usage_labels;
 use super::certificate_expiring::severity_for_days;
 use super::*;
 use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
@@ -80,13 +80,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 .evidence("renewal_status_reason", &r.reason)
                 .evidence("pending_domains", &pending)
                 .evidence("days_left", days)
-                .evidence(
-                    "in_use_by",
-                    inv.usages(&c.arn)
-                        .iter()
-                        .map(usage_label)
-                        .collect::<Vec<_>>(),
-                );
+                .evidence("in_use_by", usage_labels(inv, &c.arn));
             f = match r.reason.as_deref() {
                 Some("CAA_ERROR") => f.step(tr!(
                     "Add a CAA record allowing Amazon for each domain, e.g. `{name} CAA 0 issue \"amazon.com\"` (or remove the CAA records that exclude it).",

@@ -6,7 +6,7 @@
 //! from ACM's renewal machinery.
 //! **Fix**: put a re-import in the calendar, or replace it with an Amazon-issued one.
 
-use super::certificate_expired::usage_label;
+use super::certificate_expired::usage_labels;
 use super::*;
 use crate::checks::{Cause, CheckDoc, Context, Finding, Severity};
 
@@ -38,7 +38,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
         } else {
             Severity::Low
         };
-        let users: Vec<String> = inv.usages(&c.arn).iter().map(usage_label).collect();
+        let users = usage_labels(inv, &c.arn);
         let (arn, name, region) = (&c.arn, &c.domain_name, &c.region);
         let date = na.format("%Y-%m-%d").to_string();
         let n = users.len().max(1);

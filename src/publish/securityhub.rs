@@ -560,13 +560,8 @@ mod tests {
         sync(&hub, &report_of(all.clone()), true, now()).await;
         let fixed = format!("acm-doctor/{}", all[1].id);
         let later = now() + chrono::Duration::hours(24);
-        let s = sync(
-            &hub,
-            &report_of(vec![all[0].clone(), all[2].clone()]),
-            true,
-            later,
-        )
-        .await;
+        let fixed_report = report_of(vec![all[0].clone(), all[2].clone()]);
+        let s = sync(&hub, &fixed_report, true, later).await;
         assert_eq!((s.imported, s.resolved), (3, 1));
         assert_eq!(
             *hub.resolved_calls.lock().unwrap(),
@@ -587,13 +582,7 @@ mod tests {
         let kept = hub.held.lock().unwrap()[&format!("acm-doctor/{}", all[0].id)].clone();
         assert_eq!((kept.created_at, kept.updated_at), (now(), later));
         // Once archived it is not resolved again.
-        let s = sync(
-            &hub,
-            &report_of(vec![all[0].clone(), all[2].clone()]),
-            true,
-            later,
-        )
-        .await;
+        let s = sync(&hub, &fixed_report, true, later).await;
         assert_eq!(s.resolved, 0);
     }
 

@@ -213,6 +213,38 @@ fn resource(resource: &str, hostname: Option<&str>, region: &str) -> AsffResourc
     }
 }
 
+/// What every acm-doctor finding shares: ids, product, account, type and an active,
+/// failed state; callers fill in the rest.
+fn base(
+    id: &str,
+    check: &str,
+    account: &str,
+    region: &str,
+    resource: AsffResource,
+    created_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AsffFinding {
+    AsffFinding {
+        id: format!("{ID_PREFIX}{id}"),
+        product_arn: product_arn(region, account),
+        generator_id: format!("{ID_PREFIX}{check}"),
+        account: account.into(),
+        types: vec!["Software and Configuration Checks/AWS Security Best Practices".into()],
+        created_at,
+        updated_at: now,
+        severity: "INFORMATIONAL".into(),
+        original_severity: None,
+        title: String::new(),
+        description: String::new(),
+        remediation: None,
+        resource,
+        product_fields: BTreeMap::from([("acm-doctor/check".to_string(), check.to_string())]),
+        compliance: "FAILED".into(),
+        workflow: "NEW".into(),
+        record_state: "ACTIVE".into(),
+    }
+}
+
 /// The ASFF finding for one current finding.
 pub fn active(f: &Finding, account: &str, region: &str, now: DateTime<Utc>) -> AsffFinding {
     let res_region = if f.region == "global" {
@@ -220,29 +252,16 @@ pub fn active(f: &Finding, account: &str, region: &str, now: DateTime<Utc>) -> A
     } else {
         f.region.as_str()
     };
-    AsffFinding {
-        id: format!("{ID_PREFIX}{}", f.id),
-        product_arn: product_arn(region, account),
-        generator_id: format!("{ID_PREFIX}{}", f.check),
-        account: account.into(),
-        types: vec!["Software and Configuration Checks/AWS Security Best Practices".into()],
-        // Security Hub keeps the first CreatedAt of an existing finding.
-        created_at: now,
-        updated_at: now,
-        severity: severity_label(f.severity).into(),
-        original_severity: None,
-        title: truncate(&f.title, 256),
-        description: truncate(&f.detail, 1024),
-        remediation: (!f.remediation.is_empty()).then(|| truncate(&f.remediation.join(" "), 512)),
-        resource: resource(&f.resource, f.hostname.as_deref(), res_region),
-        product_fields: BTreeMap::from([
-            ("acm-doctor/cause".to_string(), f.cause.as_str().to_string()),
-            ("acm-doctor/check".to_string(), f.check.clone()),
-        ]),
-        compliance: "FAILED".into(),
-        workflow: "NEW".into(),
-        record_state: "ACTIVE".into(),
-    }
+    let res = resource(&f.resource, f.hostname.as_deref(), res_region);
+    // Security Hub keeps the first CreatedAt of an existing finding (sync() passes it on).
+    let mut a = base(&f.id, &f.check, account, region, res, now, now);
+    a.severity = severity_label(f.severity).into();
+    a.title = truncate(&f.title, 256);
+    a.description = truncate(&f.detail, 1024);
+    a.remediation = (!f.remediation.is_empty()).then(|| truncate(&f.remediation.join(" "), 512));
+    a.product_fields
+        .insert("acm-doctor/cause".into(), f.cause.as_str().into());
+    a
 }
 
 fn resolved(
@@ -252,26 +271,11 @@ fn resolved(
     now: DateTime<Utc>,
     lang: Lang,
 ) -> AsffFinding {
-    AsffFinding {
-        id: format!("{ID_PREFIX}{}", r.id),
-        product_arn: product_arn(region, account),
-        generator_id: format!("{ID_PREFIX}{}", r.check),
-        account: account.into(),
-        types: vec!["Software and Configuration Checks/AWS Security Best Practices".into()],
-        created_at: r.first_seen,
-        updated_at: now,
-        severity: severity_label(r.severity).into(),
-        original_severity: None,
-        title: truncate(&r.title, 256),
-        description: String::new(),
-        remediation: None,
-        resource: resource(&r.resource, r.hostname.as_deref(), region),
-        product_fields: BTreeMap::from([("acm-doctor/check".to_string(), r.check.clone())]),
-        compliance: "FAILED".into(),
-        workflow: "NEW".into(),
-        record_state: "ACTIVE".into(),
-    }
-    .resolved(now, lang)
+    let res = resource(&r.resource, r.hostname.as_deref(), region);
+    let mut a = base(&r.id, &r.check, account, region, res, r.first_seen, now);
+    a.severity = severity_label(r.severity).into();
+    a.title = truncate(&r.title, 256);
+    a.resolved(now, lang)
 }
 
 #[cfg(test)]

@@ -31,8 +31,6 @@ declare_check!(
 /// recipes when the name leads to no resource the inventory knows.
 fn fix_steps(inv: &crate::inventory::Inventory, resource: &str, closed: bool) -> Vec<Step> {
     let redirect = "'Type=redirect,RedirectConfig={Protocol=HTTPS,Port=443,StatusCode=HTTP_301}'";
-    // A carrier for the builder; only its steps are used.
-    let f = Finding::new(HttpNotRedirectedLive::ID, Severity::Info, resource, "");
     if let Some(lb) = inv.load_balancers.iter().find(|lb| lb.arn == resource) {
         let region = &lb.region;
         return match lb.listeners.iter().find(|l| l.port == 80) {
@@ -40,66 +38,61 @@ fn fix_steps(inv: &crate::inventory::Inventory, resource: &str, closed: bool) ->
             Some(l) if closed => {
                 let arn = &lb.arn;
                 let port = l.port;
-                f.step(tr!(
-                    "{arn} has an HTTP:{port} listener, so the port is blocked before it: make sure the name resolves to this load balancer, then that its security groups allow inbound TCP 80:",
-                    "{arn} には HTTP:{port} リスナーがあるため、その手前で遮断されています。ホスト名がこのロードバランサーに解決されることを確認し、次にセキュリティグループが TCP 80 の受信を許可しているか確認します:"
-                ))
-                .command(format!(
-                    "aws elbv2 describe-load-balancers --load-balancer-arns {arn} --region {region} --query 'LoadBalancers[0].SecurityGroups'"
-                ))
-                .command(format!(
-                    "aws ec2 authorize-security-group-ingress --group-id SECURITY_GROUP_ID --protocol tcp --port 80 --cidr 0.0.0.0/0 --region {region}"
-                ))
-                .text
-                .steps
+                vec![
+                    Step::Prose(tr!(
+                        "{arn} has an HTTP:{port} listener, so the port is blocked before it: make sure the name resolves to this load balancer, then that its security groups allow inbound TCP 80:",
+                        "{arn} には HTTP:{port} リスナーがあるため、その手前で遮断されています。ホスト名がこのロードバランサーに解決されることを確認し、次にセキュリティグループが TCP 80 の受信を許可しているか確認します:"
+                    )),
+                    Step::Command(format!(
+                        "aws elbv2 describe-load-balancers --load-balancer-arns {arn} --region {region} --query 'LoadBalancers[0].SecurityGroups'"
+                    )),
+                    Step::Command(format!(
+                        "aws ec2 authorize-security-group-ingress --group-id SECURITY_GROUP_ID --protocol tcp --port 80 --cidr 0.0.0.0/0 --region {region}"
+                    )),
+                ]
             }
-            Some(l) => f
-                .step(tr!(
+            Some(l) => vec![
+                Step::Prose(tr!(
                     "Make the HTTP:80 listener's default action a redirect to HTTPS:",
                     "HTTP:80 リスナーのデフォルトアクションを HTTPS へのリダイレクトにします:"
-                ))
-                .command(format!(
+                )),
+                Step::Command(format!(
                     "aws elbv2 modify-listener --listener-arn {} --default-actions {redirect} --region {region}",
                     l.arn
-                ))
-                .text
-                .steps,
-            None => f
-                .step(tr!(
+                )),
+            ],
+            None => vec![
+                Step::Prose(tr!(
                     "The load balancer has no listener on port 80: add one that redirects to HTTPS:",
                     "ロードバランサーにポート 80 のリスナーがありません。HTTPS へリダイレクトするリスナーを追加します:"
-                ))
-                .command(format!(
+                )),
+                Step::Command(format!(
                     "aws elbv2 create-listener --load-balancer-arn {} --protocol HTTP --port 80 --default-actions {redirect} --region {region}",
                     lb.arn
-                ))
-                .text
-                .steps,
+                )),
+            ],
         };
     }
     if let Some(d) = inv.distributions.iter().find(|d| d.arn == resource) {
         let id = &d.id;
-        return f
-            .step(tr!(
-                "Set the viewer protocol policy of every cache behavior of CloudFront {id} to redirect-to-https (console: the distribution → Behaviors → Edit).",
-                "CloudFront {id} のすべてのキャッシュビヘイビアで、ビューワープロトコルポリシーを redirect-to-https にします（コンソール: 対象のディストリビューション → ビヘイビア → 編集）。"
-            ))
-            .text
-            .steps;
+        return vec![Step::Prose(tr!(
+            "Set the viewer protocol policy of every cache behavior of CloudFront {id} to redirect-to-https (console: the distribution → Behaviors → Edit).",
+            "CloudFront {id} のすべてのキャッシュビヘイビアで、ビューワープロトコルポリシーを redirect-to-https にします（コンソール: 対象のディストリビューション → ビヘイビア → 編集）。"
+        ))];
     }
-    f.step(tr!(
-        "ALB: make the HTTP listener's default action a redirect to HTTPS:",
-        "ALB の場合: HTTP リスナーのデフォルトアクションを HTTPS へのリダイレクトにします:"
-    ))
-    .command(format!(
-        "aws elbv2 modify-listener --listener-arn HTTP_LISTENER_ARN --default-actions {redirect}"
-    ))
-    .step(tr!(
-        "CloudFront: set every cache behavior's viewer protocol policy to redirect-to-https.",
-        "CloudFront の場合: すべてのキャッシュビヘイビアのビューワープロトコルポリシーを redirect-to-https にします。"
-    ))
-    .text
-    .steps
+    vec![
+        Step::Prose(tr!(
+            "ALB: make the HTTP listener's default action a redirect to HTTPS:",
+            "ALB の場合: HTTP リスナーのデフォルトアクションを HTTPS へのリダイレクトにします:"
+        )),
+        Step::Command(format!(
+            "aws elbv2 modify-listener --listener-arn HTTP_LISTENER_ARN --default-actions {redirect}"
+        )),
+        Step::Prose(tr!(
+            "CloudFront: set every cache behavior's viewer protocol policy to redirect-to-https.",
+            "CloudFront の場合: すべてのキャッシュビヘイビアのビューワープロトコルポリシーを redirect-to-https にします。"
+        )),
+    ]
 }
 
 fn run(ctx: &Context) -> Vec<Finding> {

@@ -8,7 +8,7 @@
 //! the SNS report.
 
 use crate::report::Report;
-use crate::report::asff::{self, AsffFinding, AsffResource, ID_PREFIX};
+use crate::report::asff::{self, AsffFinding, AsffResource, ID_PREFIX, ts};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -271,10 +271,6 @@ pub fn to_sdk(f: &AsffFinding) -> aws_sdk_securityhub::types::AwsSecurityFinding
         );
     }
     b.build()
-}
-
-fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// The SDK's finding as ours (what acm-doctor wrote earlier, read back).

@@ -109,7 +109,8 @@ pub struct AsffFinding {
     pub record_state: String,
 }
 
-fn ts(t: DateTime<Utc>) -> String {
+/// ASFF timestamps: RFC 3339 in UTC with milliseconds.
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 

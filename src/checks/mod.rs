@@ -261,6 +261,14 @@ impl Severity {
             (Lang::Ja, Severity::Info) => "情報",
         }
     }
+    /// The tag a text report puts before a finding: `[HIGH]`'s word in English,
+    /// [`Severity::label`] in Japanese.
+    pub fn tag(self, lang: crate::i18n::Lang) -> String {
+        match lang {
+            crate::i18n::Lang::En => self.as_str().to_uppercase(),
+            crate::i18n::Lang::Ja => self.label(lang).to_string(),
+        }
+    }
     pub const ALL_DESC: [Severity; 5] = [
         Severity::Critical,
         Severity::High,

@@ -285,10 +285,7 @@ impl Report {
                 Lang::Ja => writeln!(out, "== {}（{n} 件）==", cause.heading(l)),
             };
             for f in group {
-                let sev = match l {
-                    Lang::En => f.severity.as_str().to_uppercase(),
-                    Lang::Ja => f.severity.label(l).to_string(),
-                };
+                let sev = f.severity.tag(l);
                 let _ = writeln!(out, "\n[{sev}] {}", f.title);
                 if let Some(h) = &f.hostname {
                     let _ = writeln!(out, "  {hostname}: {h}");

@@ -119,10 +119,7 @@ pub fn probe_text(hosts: &[HostFacts], findings: &[Finding], lang: Lang) -> Stri
             Lang::Ja => writeln!(o, "\n検出事項（{n} 件）:"),
         };
         for f in findings {
-            let sev = match lang {
-                Lang::En => f.severity.as_str().to_uppercase(),
-                Lang::Ja => f.severity.label(lang).to_string(),
-            };
+            let sev = f.severity.tag(lang);
             let _ = writeln!(o, "\n  [{sev}] {} ({}, {})", f.title, f.cause, f.check);
             let _ = writeln!(o, "    {}", f.detail);
             let label = lang.pick("fix:", "対処:");
@@ -157,10 +154,7 @@ pub fn findings_table(report: &super::Report, color: bool) -> String {
         crate::i18n::Lang::Ja => vec!["重要度", "原因", "ホスト名", "問題", "最初の対処"],
     });
     for f in &report.findings {
-        let sev = Cell::new(match report.lang {
-            crate::i18n::Lang::En => f.severity.as_str().to_uppercase(),
-            crate::i18n::Lang::Ja => f.severity.label(report.lang).to_string(),
-        });
+        let sev = Cell::new(f.severity.tag(report.lang));
         let sev = if color {
             sev.fg(match f.severity {
                 Severity::Critical => Color::Red,

@@ -33,6 +33,9 @@ echo "$bad" | grep -q "NonRetryable.MalformedEvent" || { echo "FAIL: malformed e
 good=$(invoke events/scheduled.json)
 echo "scheduled event -> $good"
 echo "$good" | grep -q '"status":"published"' || echo "$good" | grep -q '"status": "published"' || { echo "FAIL: scheduled event after a malformed one was not served"; exit 1; }
+# The run's CloudWatch metrics (embedded metric format) are on the function's stdout.
+grep -q '"CloudWatchMetrics"' "$ACM_DOCTOR_CACHE/e2e-watch.log" && grep -q '"DaysToExpiry"' "$ACM_DOCTOR_CACHE/e2e-watch.log" \
+  || { echo "FAIL: the scheduled run printed no EMF metrics"; tail -20 "$ACM_DOCTOR_CACHE/e2e-watch.log"; exit 1; }
 ignored=$(invoke events/unknown-detail-type.json)
 echo "$ignored" | grep -q 'ignored' || { echo "FAIL: unknown detail-type was not ignored"; exit 1; }
-echo "lambda e2e: 3 passed, 0 failed"
+echo "lambda e2e: 4 passed, 0 failed"

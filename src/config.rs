@@ -1,6 +1,8 @@
-//! Run configuration, read once from the environment (Lambda) or CLI flags.
+//! Run configuration, read once from the environment (Lambda) or CLI flags, through one
+//! declared table ([`SETTINGS`]: name, default, meaning, parser with its range) that
+//! also generates the README's configuration table.
 
-use crate::checks::Severity;
+use crate::finding::Severity;
 use crate::i18n::Lang;
 
 /// Everything a run can be tuned with. Defaults match the README's table.
@@ -66,6 +68,16 @@ pub struct ConfigError {
     pub reason: String,
 }
 
+/// One configuration variable: how the README documents it and how a value is read.
+pub struct Setting {
+    pub name: &'static str,
+    /// The default as the README shows it (`—` for none).
+    pub default: &'static str,
+    pub doc: &'static str,
+    /// Applies a non-blank value, or says why it is not acceptable.
+    apply: fn(&mut Config, &str) -> Result<(), String>,
+}
+
 fn list(value: &str) -> Vec<String> {
     value
         .split(',')
@@ -75,111 +87,196 @@ fn list(value: &str) -> Vec<String> {
         .collect()
 }
 
+/// A whole number in `range`, or `reason`.
+fn number<T: std::str::FromStr + PartialOrd>(
+    v: &str,
+    range: std::ops::RangeFrom<T>,
+    reason: &str,
+) -> Result<T, String> {
+    v.trim()
+        .parse::<T>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| reason.to_string())
+}
+
+fn switch(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "on" | "yes" => Some(true),
+        "false" | "0" | "off" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// Every configuration variable, in the README's order.
+pub const SETTINGS: &[Setting] = &[
+    Setting {
+        name: "SCAN_REGIONS",
+        default: "the function's region",
+        doc: "comma list of regions to scan",
+        apply: |c, v| {
+            c.scan_regions = list(v);
+            Ok(())
+        },
+    },
+    Setting {
+        name: "EXPIRY_WARNING_DAYS",
+        default: "`30`",
+        doc: "report certificates expiring within this many days (critical at ≤ 7)",
+        apply: |c, v| {
+            c.expiry_warning_days = number(v, 0.., "expected a whole number of days ≥ 0")?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "FINDINGS_TOPIC_ARN",
+        default: "—",
+        doc: "SNS topic to publish to (set by the template)",
+        apply: |c, v| {
+            c.findings_topic_arn = Some(v.to_string());
+            Ok(())
+        },
+    },
+    Setting {
+        name: "MIN_SEVERITY",
+        default: "`low`",
+        doc: "publish only when a finding is at least this severe",
+        apply: |c, v| {
+            c.min_severity = v.parse()?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "PINNED_SPKI_SHA256",
+        default: "—",
+        doc: "comma list of base64 SPKI pins your client apps use",
+        apply: |c, v| {
+            c.pinned_spki_sha256 = list(v);
+            Ok(())
+        },
+    },
+    Setting {
+        name: "PROBE",
+        default: "`true`",
+        doc: "`false` turns the live probe off",
+        apply: |c, v| {
+            c.probe_enabled = !matches!(
+                v.to_ascii_lowercase().as_str(),
+                "false" | "0" | "off" | "no"
+            );
+            Ok(())
+        },
+    },
+    Setting {
+        name: "PROBE_HOSTNAMES",
+        default: "—",
+        doc: "extra hostnames to probe (full scans only)",
+        apply: |c, v| {
+            c.probe_hostnames = list(v);
+            Ok(())
+        },
+    },
+    Setting {
+        name: "PROBE_CONCURRENCY",
+        default: "`32`",
+        doc: "hosts probed at once",
+        apply: |c, v| {
+            c.probe_concurrency = number(v, 1.., "expected a whole number ≥ 1")?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "DNS_SERVERS",
+        default: "/etc/resolv.conf",
+        doc: "comma list of `ip:port` resolvers",
+        apply: |c, v| {
+            c.dns_servers = list(v);
+            Ok(())
+        },
+    },
+    Setting {
+        name: "EXTRA_TRUSTED_CA_PEM",
+        default: "—",
+        doc: "PEM bundle (or a path to one) of private roots your clients trust",
+        // The PEM bundle itself, or (for env files that cannot hold several lines) a
+        // path to it.
+        apply: |c, v| {
+            c.extra_trusted_ca_pem = Some(if v.contains("-----BEGIN") {
+                v.to_string()
+            } else {
+                std::fs::read_to_string(v.trim())
+                    .map_err(|e| format!("neither PEM nor a readable file: {e}"))?
+            });
+            Ok(())
+        },
+    },
+    Setting {
+        name: "STATE_TABLE",
+        default: "—",
+        doc: "DynamoDB table (created by the template) remembering notified findings: only new, raised or due findings are sent, fixed ones are announced once",
+        apply: |c, v| {
+            c.state_table = Some(v.to_string());
+            Ok(())
+        },
+    },
+    Setting {
+        name: "RENOTIFY_HOURS",
+        default: "`24`",
+        doc: "hours before a finding still present is sent again",
+        apply: |c, v| {
+            c.renotify_hours = number(v, 0.., "expected a whole number of hours ≥ 0")?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "REPORT_LANGUAGE",
+        default: "`en`",
+        doc: "`en` or `ja`: language of titles, details, remediation, the email digest and its subject",
+        apply: |c, v| {
+            c.report_language = Lang::parse(v).ok_or("expected en or ja")?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "SECURITY_HUB",
+        default: "`false`",
+        doc: "`true` also imports every finding into Security Hub (ASFF) and resolves fixed ones",
+        apply: |c, v| {
+            c.security_hub = switch(v).ok_or("expected true or false")?;
+            Ok(())
+        },
+    },
+];
+
+/// What the checks may read of the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckSettings<'a> {
+    /// Days before `NotAfter` at which an expiring certificate becomes a finding.
+    pub expiry_warning_days: i64,
+    /// Base64 SHA-256 SPKI pins that client apps use.
+    pub pinned_spki_sha256: &'a [String],
+}
+
 impl Config {
     /// Reads the configuration from a variable lookup (the process environment in
-    /// production; a map in tests, so tests never mutate the real environment).
+    /// production; a map in tests, so tests never mutate the real environment). A blank
+    /// value counts as unset.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let mut c = Config::default();
         let region = get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION"));
         if let Some(r) = region.filter(|r| !r.is_empty()) {
             c.scan_regions = vec![r];
         }
-        if let Some(v) = get("SCAN_REGIONS").filter(|v| !v.trim().is_empty()) {
-            c.scan_regions = list(&v);
-        }
-        if let Some(v) = get("EXPIRY_WARNING_DAYS").filter(|v| !v.is_empty()) {
-            c.expiry_warning_days = v
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|d| *d >= 0)
-                .ok_or_else(|| ConfigError {
-                    name: "EXPIRY_WARNING_DAYS",
-                    value: v.clone(),
-                    reason: "expected a whole number of days ≥ 0".into(),
-                })?;
-        }
-        if let Some(v) = get("PINNED_SPKI_SHA256") {
-            c.pinned_spki_sha256 = list(&v);
-        }
-        c.findings_topic_arn = get("FINDINGS_TOPIC_ARN").filter(|v| !v.is_empty());
-        if let Some(v) = get("MIN_SEVERITY").filter(|v| !v.is_empty()) {
-            c.min_severity = v.parse().map_err(|reason| ConfigError {
-                name: "MIN_SEVERITY",
-                value: v.clone(),
+        for s in SETTINGS {
+            let Some(value) = get(s.name).filter(|v| !v.trim().is_empty()) else {
+                continue;
+            };
+            (s.apply)(&mut c, &value).map_err(|reason| ConfigError {
+                name: s.name,
+                value,
                 reason,
             })?;
         }
-        if let Some(v) = get("PROBE_HOSTNAMES") {
-            c.probe_hostnames = list(&v);
-        }
-        if let Some(v) = get("PROBE").filter(|v| !v.is_empty()) {
-            c.probe_enabled = !matches!(
-                v.to_ascii_lowercase().as_str(),
-                "false" | "0" | "off" | "no"
-            );
-        }
-        if let Some(v) = get("PROBE_CONCURRENCY").filter(|v| !v.is_empty()) {
-            c.probe_concurrency = v
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| ConfigError {
-                    name: "PROBE_CONCURRENCY",
-                    value: v.clone(),
-                    reason: "expected a whole number ≥ 1".into(),
-                })?;
-        }
-        if let Some(v) = get("DNS_SERVERS") {
-            c.dns_servers = list(&v);
-        }
-        c.state_table = get("STATE_TABLE").filter(|v| !v.trim().is_empty());
-        if let Some(v) = get("RENOTIFY_HOURS").filter(|v| !v.is_empty()) {
-            c.renotify_hours = v
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|h| *h >= 0)
-                .ok_or_else(|| ConfigError {
-                    name: "RENOTIFY_HOURS",
-                    value: v.clone(),
-                    reason: "expected a whole number of hours ≥ 0".into(),
-                })?;
-        }
-        if let Some(v) = get("REPORT_LANGUAGE").filter(|v| !v.trim().is_empty()) {
-            c.report_language = Lang::parse(&v).ok_or_else(|| ConfigError {
-                name: "REPORT_LANGUAGE",
-                value: v.clone(),
-                reason: "expected en or ja".into(),
-            })?;
-        }
-        if let Some(v) = get("SECURITY_HUB").filter(|v| !v.trim().is_empty()) {
-            c.security_hub = match v.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" | "on" | "yes" => true,
-                "false" | "0" | "off" | "no" => false,
-                _ => {
-                    return Err(ConfigError {
-                        name: "SECURITY_HUB",
-                        value: v.clone(),
-                        reason: "expected true or false".into(),
-                    });
-                }
-            };
-        }
-        // The PEM bundle itself, or (for env files that cannot hold several lines) a
-        // path to it.
-        c.extra_trusted_ca_pem = match get("EXTRA_TRUSTED_CA_PEM").filter(|v| !v.trim().is_empty())
-        {
-            Some(v) if !v.contains("-----BEGIN") => {
-                Some(std::fs::read_to_string(v.trim()).map_err(|e| ConfigError {
-                    name: "EXTRA_TRUSTED_CA_PEM",
-                    value: v.clone(),
-                    reason: format!("neither PEM nor a readable file: {e}"),
-                })?)
-            }
-            other => other,
-        };
         Ok(c)
     }
 
@@ -187,6 +284,23 @@ impl Config {
     pub fn from_env() -> Result<Config, ConfigError> {
         Config::from_lookup(|k| std::env::var(k).ok())
     }
+
+    /// The part of the configuration the checks see.
+    pub fn check_settings(&self) -> CheckSettings<'_> {
+        CheckSettings {
+            expiry_warning_days: self.expiry_warning_days,
+            pinned_spki_sha256: &self.pinned_spki_sha256,
+        }
+    }
+}
+
+/// The README's configuration table, generated from [`SETTINGS`].
+pub fn readme_table() -> String {
+    let mut out = String::from("| variable | default | meaning |\n|---|---|---|\n");
+    for s in SETTINGS {
+        out.push_str(&format!("| `{}` | {} | {} |\n", s.name, s.default, s.doc));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -230,6 +344,40 @@ mod tests {
             cfg(&[("SECURITY_HUB", "maybe")]).unwrap_err().name,
             "SECURITY_HUB"
         );
+    }
+
+    #[test]
+    fn readme_configuration_table_is_current() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let table = readme_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's configuration table is stale; replace it with:\n{table}"
+        );
+    }
+
+    #[test]
+    fn every_setting_rejects_garbage_with_its_name_or_takes_it_as_text() {
+        for s in SETTINGS {
+            match cfg(&[(s.name, "\u{1b}[31mgarbage")]) {
+                Err(e) => assert_eq!(e.name, s.name),
+                Ok(_) => assert!(
+                    [
+                        "SCAN_REGIONS",
+                        "FINDINGS_TOPIC_ARN",
+                        "PINNED_SPKI_SHA256",
+                        "PROBE",
+                        "PROBE_HOSTNAMES",
+                        "DNS_SERVERS",
+                        "STATE_TABLE",
+                    ]
+                    .contains(&s.name),
+                    "{} accepted garbage",
+                    s.name
+                ),
+            }
+        }
     }
 
     #[test]

@@ -45,21 +45,30 @@ impl Lang {
     }
 }
 
-/// One sentence in every report language.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Text {
-    pub en: String,
-    pub ja: String,
+/// One piece of text in every report language: a sentence a check formats at run time
+/// ([`Text`]), or a fixed label, heading or doc line written in the source ([`Label`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Bi<T> {
+    pub en: T,
+    pub ja: T,
+}
+
+/// A sentence formatted at run time (finding titles, details, steps).
+pub type Text = Bi<String>;
+
+/// A fixed label, heading or documentation line.
+pub type Label = Bi<&'static str>;
+
+impl<T: AsRef<str>> Bi<T> {
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => self.en.as_ref(),
+            Lang::Ja => self.ja.as_ref(),
+        }
+    }
 }
 
 impl Text {
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::En => &self.en,
-            Lang::Ja => &self.ja,
-        }
-    }
-
     /// Appends another sentence in both languages (with the separator each language uses).
     pub fn push(&mut self, more: &Text) {
         if !more.en.is_empty() {
@@ -88,6 +97,14 @@ impl From<String> for Text {
     fn from(s: String) -> Text {
         Text::from(s.as_str())
     }
+}
+
+/// `Label`s as constants: `label!("Hostname", "ホスト名")`.
+#[macro_export]
+macro_rules! label {
+    ($en:literal, $ja:literal $(,)?) => {
+        $crate::i18n::Label { en: $en, ja: $ja }
+    };
 }
 
 /// `tr!("English {x}", "日本語 {x}", …args)` — one [`Text`], both formatted with the same

@@ -1,8 +1,8 @@
 //! The probe and the live checks against real nginx and dnsmasq on loopback.
 
 use crate::support::live::*;
-use acm_doctor::checks::{Finding, Severity};
 use acm_doctor::config::Config;
+use acm_doctor::finding::{Finding, Severity};
 use acm_doctor::handler::diagnose_hosts;
 use acm_doctor::probe::{HostFacts, NetProber, Timeouts};
 use std::time::Duration;

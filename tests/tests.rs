@@ -1,6 +1,7 @@
 //! Integration tests, one binary (as ripgrep does). Modules:
-//! - `moto_pipeline`: the SDK adapters and the whole handler against a real moto server
-//!   seeded with the demo estate; findings read back through SNS → SQS.
+//! - `moto_pipeline`: the SDK adapters, the whole handler and the binary against a real
+//!   moto server seeded with the demo estate, one file per subject; findings read back
+//!   through SNS → SQS.
 //! - `live_probe`: the probe and live checks against real nginx and dnsmasq on loopback.
 mod support;
 

@@ -1,13 +1,15 @@
 //! Every check speaks every report language: one estate that makes all checks fire
 //! (most of their branches too), and a test that fails when any finding's title,
 //! detail or prose step lacks English or Japanese.
+#![cfg(test)]
 
-use crate::checks::testkit::*;
-use crate::checks::{CHECKS, Context, Finding, Step, run_all};
+use crate::checks::{CHECKS, Context, run_all};
 use crate::config::Config;
+use crate::finding::{Finding, Step};
 use crate::i18n::{Lang, has_japanese};
 use crate::inventory::*;
 use crate::probe::{HostFacts, InsecureRef};
+use crate::testkit::*;
 use chrono::Duration;
 use std::collections::BTreeMap;
 
@@ -184,7 +186,7 @@ fn estate() -> (Inventory, Config) {
     };
 
     // Pins: the empty-input pin, one that matches nothing, and the imported leaf's key.
-    let leaf = crate::checks::x509::parse_pem(
+    let leaf = crate::pki::x509::parse_pem(
         &inv.certificate(&cert_arn("imported-ok"))
             .and_then(|c| c.pem.as_ref())
             .unwrap()
@@ -193,7 +195,7 @@ fn estate() -> (Inventory, Config) {
     .unwrap();
     let config = Config {
         pinned_spki_sha256: vec![
-            crate::checks::pins::EMPTY_INPUT_PIN.into(),
+            crate::pki::pins::EMPTY_INPUT_PIN.into(),
             "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into(),
             leaf[0].spki_sha256.clone(),
         ],
@@ -308,12 +310,18 @@ fn pem_chain_der(p: &CertificatePem) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Every finding the whole estate produces, in `lang`.
+/// Every finding the whole estate produces, rendered in `lang` as a report renders it.
 pub fn all_findings(lang: Lang) -> Vec<Finding> {
-    let (inv, mut config) = estate();
-    config.report_language = lang;
+    let mut findings = on_estate(run_all);
+    crate::report::localize(&mut findings, lang);
+    findings
+}
+
+/// Runs `f` on the context of the whole estate.
+fn on_estate<T>(f: impl FnOnce(&Context) -> T) -> T {
+    let (inv, config) = estate();
     let hosts = hosts();
-    let trust = crate::checks::trust::TrustStore::with_public_roots(&test_ca().root_pem);
+    let trust = crate::pki::trust::TrustStore::with_public_roots(&test_ca().root_pem);
     let addresses: BTreeMap<String, Vec<std::net::IpAddr>> = inv
         .load_balancers
         .iter()
@@ -325,10 +333,29 @@ pub fn all_findings(lang: Lang) -> Vec<Finding> {
         resource_addresses: &addresses,
         trust: &trust,
         now: now(),
-        config: &config,
+        settings: config.check_settings(),
         full_scan: true,
     };
-    run_all(&ctx)
+    f(&ctx)
+}
+
+/// `run_all` stamps each finding with its check's id, so a check that names another
+/// would be silently corrected; this holds each check to its own id before the stamp.
+#[test]
+fn each_check_emits_only_its_own_id() {
+    let wrong: Vec<String> = on_estate(|ctx| {
+        CHECKS
+            .iter()
+            .flat_map(|c| {
+                c.run(ctx)
+                    .into_iter()
+                    .filter(|f| f.check != c.id())
+                    .map(|f| format!("{} emitted a finding as {}", c.id(), f.check))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    });
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]

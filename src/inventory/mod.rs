@@ -3,38 +3,19 @@
 //! tested with fakes; [`sdk::SdkReader`] is the real adapter, tested against moto.
 
 mod model;
+mod queries;
 pub mod sdk;
 
 pub use model::*;
+pub use queries::Usage;
 
+use crate::aws::{ApiError, arn_region};
 use crate::config::Config;
-use crate::hostname::normalize;
 use crate::trigger::Scope;
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt};
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-
-/// A failed AWS call, with what a report needs to name it.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{service}:{operation} failed{}: {message}", region.as_deref().map(|r| format!(" in {r}")).unwrap_or_default())]
-pub struct ApiError {
-    pub service: &'static str,
-    pub operation: &'static str,
-    pub region: Option<String>,
-    pub kind: ApiErrorKind,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ApiErrorKind {
-    Throttled,
-    AccessDenied,
-    NotFound,
-    Unavailable,
-    Other,
-}
 
 impl ApiError {
     /// A skip entry naming the certificate the call was about.
@@ -91,11 +72,6 @@ pub trait AwsReader: Send + Sync {
     ) -> impl Future<Output = Result<(Vec<DnsRecord>, Vec<ApiError>), ApiError>> + Send;
 }
 
-/// The region named in an ARN (`arn:aws:acm:REGION:…`).
-pub fn arn_region(arn: &str) -> Option<&str> {
-    arn.split(':').nth(3).filter(|r| !r.is_empty())
-}
-
 /// Everything the checks see about AWS.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Inventory {
@@ -105,171 +81,6 @@ pub struct Inventory {
     pub distributions: Vec<Distribution>,
     pub dns_records: Vec<DnsRecord>,
     pub skipped: Vec<Skipped>,
-}
-
-/// Where a certificate is used.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Usage {
-    Listener {
-        lb_arn: String,
-        listener_arn: String,
-        is_default: bool,
-    },
-    Distribution {
-        arn: String,
-    },
-    /// Named by ACM's `InUseBy` only (another integrated service, or a resource the
-    /// inventory did not list).
-    InUseBy {
-        arn: String,
-    },
-}
-
-impl Inventory {
-    pub fn certificate(&self, arn: &str) -> Option<&Certificate> {
-        self.certificates.iter().find(|c| c.arn == arn)
-    }
-
-    /// Every place a certificate is used: from the inventory itself (listener and
-    /// viewer certificates) and from ACM's `InUseBy`, which on real AWS names load
-    /// balancers and distributions but on moto names listeners.
-    pub fn usages(&self, arn: &str) -> Vec<Usage> {
-        let mut out = BTreeSet::new();
-        let mut known = BTreeSet::new();
-        for lb in &self.load_balancers {
-            for l in &lb.listeners {
-                for c in l.certificates.iter().filter(|c| c.arn == arn) {
-                    out.insert(Usage::Listener {
-                        lb_arn: lb.arn.clone(),
-                        listener_arn: l.arn.clone(),
-                        is_default: c.is_default,
-                    });
-                    known.insert(lb.arn.clone());
-                    known.insert(l.arn.clone());
-                }
-            }
-        }
-        for d in &self.distributions {
-            if d.viewer_certificate.acm_certificate_arn.as_deref() == Some(arn) {
-                out.insert(Usage::Distribution { arn: d.arn.clone() });
-                known.insert(d.arn.clone());
-            }
-        }
-        if let Some(c) = self.certificate(arn) {
-            for user in &c.in_use_by {
-                if !known.contains(user) {
-                    out.insert(Usage::InUseBy { arn: user.clone() });
-                }
-            }
-        }
-        out.into_iter().collect()
-    }
-
-    /// Whether ACM or the inventory says the certificate is attached somewhere.
-    pub fn is_in_use(&self, cert: &Certificate) -> bool {
-        cert.in_use == Some(true) || !self.usages(&cert.arn).is_empty()
-    }
-
-    /// The load balancer that owns a listener ARN.
-    pub fn load_balancer_of_listener(&self, listener_arn: &str) -> Option<&LoadBalancer> {
-        self.load_balancers
-            .iter()
-            .find(|lb| lb.listeners.iter().any(|l| l.arn == listener_arn))
-    }
-
-    /// Route 53 records whose alias target or CNAME value is `dns_name`.
-    pub fn records_pointing_at<'a>(
-        &'a self,
-        dns_name: &str,
-    ) -> impl Iterator<Item = &'a DnsRecord> {
-        let want = strip_dualstack(&normalize(dns_name));
-        self.dns_records
-            .iter()
-            .filter(move |r| !r.target.is_empty() && strip_dualstack(&r.target) == want)
-    }
-
-    /// Hostnames a visitor could type to reach a load balancer: Route 53 records that
-    /// point at it and host-header conditions of its rules (wildcards dropped: they are
-    /// not names anyone types). Sorted, deduplicated, with where each came from.
-    pub fn load_balancer_hostnames(&self, lb: &LoadBalancer) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
-        for r in self.records_pointing_at(&lb.dns_name) {
-            out.entry(r.name.clone())
-                .or_insert_with(|| format!("Route 53 {} @ {}", r.rtype, r.zone_name));
-        }
-        for l in lb.https_listeners() {
-            for rule in &l.rules {
-                for h in &rule.host_headers {
-                    if !crate::hostname::is_wildcard(h) {
-                        out.entry(normalize(h))
-                            .or_insert_with(|| format!("host-header, rule {}", rule.priority));
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    /// Hostnames that reach a distribution: its aliases and Route 53 records.
-    pub fn distribution_hostnames(&self, d: &Distribution) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
-        for a in &d.aliases {
-            if !crate::hostname::is_wildcard(a) {
-                out.insert(normalize(a), "CloudFront alias".to_string());
-            }
-        }
-        for r in self.records_pointing_at(&d.domain_name) {
-            out.entry(r.name.clone())
-                .or_insert_with(|| format!("Route 53 {} @ {}", r.rtype, r.zone_name));
-        }
-        out
-    }
-
-    /// Keeps only what concerns `arns`: those certificates, the load balancers and
-    /// distributions that use them, and the DNS records that lead to those.
-    pub fn retain_certificates(&mut self, arns: &[String]) {
-        self.certificates.retain(|c| arns.contains(&c.arn));
-        self.load_balancers.retain(|lb| {
-            lb.listeners
-                .iter()
-                .any(|l| l.certificates.iter().any(|c| arns.contains(&c.arn)))
-                || self.certificates.iter().any(|c| {
-                    c.in_use_by
-                        .iter()
-                        .any(|u| u == &lb.arn || lb.listeners.iter().any(|l| &l.arn == u))
-                })
-        });
-        self.distributions.retain(|d| {
-            d.viewer_certificate
-                .acm_certificate_arn
-                .as_ref()
-                .is_some_and(|a| arns.contains(a))
-        });
-        let targets: BTreeSet<String> = self
-            .load_balancers
-            .iter()
-            .map(|lb| strip_dualstack(&normalize(&lb.dns_name)))
-            .chain(self.distributions.iter().map(|d| normalize(&d.domain_name)))
-            .collect();
-        let validation_names: BTreeSet<String> = self
-            .certificates
-            .iter()
-            .flat_map(|c| {
-                c.validations
-                    .iter()
-                    .chain(c.renewal.iter().flat_map(|r| r.validations.iter()))
-            })
-            .filter_map(|v| v.record.as_ref().map(|r| normalize(&r.name)))
-            .collect();
-        self.dns_records.retain(|r| {
-            targets.contains(&strip_dualstack(&r.target)) || validation_names.contains(&r.name)
-        });
-    }
-}
-
-/// ALB alias targets are often written `dualstack.NAME`; both reach the same place.
-fn strip_dualstack(name: &str) -> String {
-    name.strip_prefix("dualstack.").unwrap_or(name).to_string()
 }
 
 /// How many describe/get calls run at once: ACM's quotas are ~10 rps for these.
@@ -373,7 +184,7 @@ pub async fn collect<R: AwsReader>(
         .filter(|c| {
             c.in_use != Some(false)
                 || referenced.contains(&c.arn)
-                || c.status != "ISSUED"
+                || c.status != CertificateStatus::Issued
                 || c.not_after.is_none_or(|na| na - now <= warn)
         })
         .map(|c| c.arn.clone())
@@ -415,8 +226,10 @@ pub async fn collect<R: AwsReader>(
     let need_pem: Vec<String> = inv
         .certificates
         .iter()
-        .filter(|c| inv.is_in_use(c) && c.status == "ISSUED")
-        .filter(|c| c.cert_type == "IMPORTED" || !config.pinned_spki_sha256.is_empty())
+        .filter(|c| inv.is_in_use(c) && c.status == CertificateStatus::Issued)
+        .filter(|c| {
+            c.cert_type == CertificateType::Imported || !config.pinned_spki_sha256.is_empty()
+        })
         .map(|c| c.arn.clone())
         .collect();
     let pems = per_certificate(

@@ -4,6 +4,116 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Declares an AWS string enum as a model enum: the values AWS documents, an `Other` arm
+/// for anything newer, the wire string both ways (serde, `Display`, `From<&str>`), so the
+/// adapters translate once and checks match variants instead of comparing strings.
+macro_rules! aws_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(from = "String", into = "String")]
+        pub enum $name {
+            $($variant,)+
+            /// A value this code does not know (kept as AWS sent it).
+            Other(String),
+        }
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $wire,)+
+                    $name::Other(s) => s,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                match s {
+                    $($wire => $name::$variant,)+
+                    other => $name::Other(other.to_string()),
+                }
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name::from(s.as_str())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.as_str().to_string()
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name::Other(String::new())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+aws_enum!(
+    /// ACM's certificate `Type`.
+    CertificateType {
+        AmazonIssued = "AMAZON_ISSUED",
+        Imported = "IMPORTED",
+        Private = "PRIVATE",
+    }
+);
+
+aws_enum!(
+    /// ACM's certificate `Status`.
+    CertificateStatus {
+        PendingValidation = "PENDING_VALIDATION",
+        Issued = "ISSUED",
+        Inactive = "INACTIVE",
+        Expired = "EXPIRED",
+        ValidationTimedOut = "VALIDATION_TIMED_OUT",
+        Revoked = "REVOKED",
+        Failed = "FAILED",
+    }
+);
+
+aws_enum!(
+    /// A load balancer's `Scheme`.
+    Scheme {
+        InternetFacing = "internet-facing",
+        Internal = "internal",
+    }
+);
+
+aws_enum!(
+    /// A listener's `Protocol`.
+    ListenerProtocol {
+        Http = "HTTP",
+        Https = "HTTPS",
+        Tcp = "TCP",
+        Tls = "TLS",
+        Udp = "UDP",
+        TcpUdp = "TCP_UDP",
+        Geneve = "GENEVE",
+    }
+);
+
+aws_enum!(
+    /// A CloudFront cache behavior's `ViewerProtocolPolicy`.
+    ViewerProtocolPolicy {
+        AllowAll = "allow-all",
+        RedirectToHttps = "redirect-to-https",
+        HttpsOnly = "https-only",
+    }
+);
+
 /// An ACM certificate, from `ListCertificates` and, where a check needs it,
 /// `DescribeCertificate` / `GetCertificate`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -13,10 +123,8 @@ pub struct Certificate {
     pub domain_name: String,
     /// Subject alternative names (ACM lists the domain name among them).
     pub sans: Vec<String>,
-    /// `AMAZON_ISSUED`, `IMPORTED` or `PRIVATE`.
-    pub cert_type: String,
-    /// `ISSUED`, `PENDING_VALIDATION`, `EXPIRED`, …
-    pub status: String,
+    pub cert_type: CertificateType,
+    pub status: CertificateStatus,
     pub not_before: Option<DateTime<Utc>>,
     pub not_after: Option<DateTime<Utc>>,
     /// ACM's own `InUse` flag from the summary, when it sent one.
@@ -81,8 +189,7 @@ pub struct LoadBalancer {
     pub name: String,
     pub region: String,
     pub dns_name: String,
-    /// `internet-facing` or `internal`.
-    pub scheme: String,
+    pub scheme: Scheme,
     /// `application`, `network`, `gateway`.
     pub lb_type: String,
     pub listeners: Vec<Listener>,
@@ -90,7 +197,7 @@ pub struct LoadBalancer {
 
 impl LoadBalancer {
     pub fn is_internet_facing(&self) -> bool {
-        self.scheme == "internet-facing"
+        self.scheme == Scheme::InternetFacing
     }
     pub fn https_listeners(&self) -> impl Iterator<Item = &Listener> {
         self.listeners.iter().filter(|l| l.is_tls())
@@ -101,8 +208,7 @@ impl LoadBalancer {
 pub struct Listener {
     pub arn: String,
     pub port: i32,
-    /// `HTTP`, `HTTPS`, `TCP`, `TLS`, …
-    pub protocol: String,
+    pub protocol: ListenerProtocol,
     pub ssl_policy: Option<String>,
     pub default_actions: Vec<Action>,
     /// Non-default rules, in priority order.
@@ -113,7 +219,10 @@ pub struct Listener {
 
 impl Listener {
     pub fn is_tls(&self) -> bool {
-        matches!(self.protocol.as_str(), "HTTPS" | "TLS")
+        matches!(
+            self.protocol,
+            ListenerProtocol::Https | ListenerProtocol::Tls
+        )
     }
     pub fn default_certificate(&self) -> Option<&str> {
         self.certificates
@@ -207,8 +316,7 @@ pub struct ViewerCertificate {
 pub struct CacheBehavior {
     /// `*` for the default behavior.
     pub path_pattern: String,
-    /// `allow-all`, `redirect-to-https`, `https-only`.
-    pub viewer_protocol_policy: String,
+    pub viewer_protocol_policy: ViewerProtocolPolicy,
 }
 
 /// A Route 53 record that points a hostname at something (alias or CNAME).

@@ -1,7 +1,7 @@
 //! DNS facts through hickory-resolver: the CNAME chain and the addresses.
 
 use super::DnsFacts;
-use crate::hostname::normalize;
+use crate::pki::hostname::normalize;
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;

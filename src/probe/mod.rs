@@ -15,7 +15,7 @@ pub use net::{NetProber, ProbeSetupError, Timeouts};
 pub use page::scan_html;
 pub use targets::{resource_names, targets};
 
-use crate::checks::x509::{CertFacts, parse_der};
+use crate::pki::x509::{CertFacts, parse_der};
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -50,7 +50,7 @@ impl HostFacts {
             .collect()
     }
     /// The served leaf, parsed, or why it could not be.
-    pub fn served_leaf(&self) -> Option<Result<CertFacts, crate::checks::x509::ParseError>> {
+    pub fn served_leaf(&self) -> Option<Result<CertFacts, crate::pki::x509::ParseError>> {
         self.tls.served_chain.first().map(|d| parse_der(d))
     }
 }

@@ -88,7 +88,8 @@ impl NetProber {
 
     /// Sends `host` to `ip` without asking DNS (like curl's `--resolve`).
     pub fn resolve_override(&mut self, host: &str, ip: IpAddr) {
-        self.overrides.insert(crate::hostname::normalize(host), ip);
+        self.overrides
+            .insert(crate::pki::hostname::normalize(host), ip);
     }
 
     /// Probes one hostname within the per-host budget.

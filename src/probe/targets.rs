@@ -2,8 +2,8 @@
 
 use super::ProbeTarget;
 use crate::config::Config;
-use crate::hostname::{is_wildcard, to_ascii};
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, ListenerProtocol};
+use crate::pki::hostname::{is_wildcard, to_ascii};
 use crate::trigger::Scope;
 use std::collections::BTreeMap;
 
@@ -26,7 +26,10 @@ pub fn targets(inv: &Inventory, config: &Config, scope: &Scope) -> Vec<ProbeTarg
     };
     for lb in &inv.load_balancers {
         if lb.https_listeners().next().is_none()
-            && !lb.listeners.iter().any(|l| l.protocol == "HTTP")
+            && !lb
+                .listeners
+                .iter()
+                .any(|l| l.protocol == ListenerProtocol::Http)
         {
             continue;
         }
@@ -71,7 +74,7 @@ pub fn resource_names(inv: &Inventory) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
+    use crate::testkit::*;
 
     #[test]
     fn every_visitor_hostname_once_and_no_wildcards() {

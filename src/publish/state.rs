@@ -3,24 +3,11 @@
 //! announces a fixed problem once. The decision is a pure function; the store is a trait
 //! (DynamoDB in production, `STATE_TABLE`).
 
-use crate::checks::{Finding, Severity};
+use crate::aws::{ApiError, api_err};
+use crate::finding::{Finding, FindingRecord};
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::future::Future;
-
-/// What the state table holds per finding id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Record {
-    pub id: String,
-    pub first_seen: DateTime<Utc>,
-    pub last_notified: DateTime<Utc>,
-    pub severity: Severity,
-    pub check: String,
-    pub resource: String,
-    pub hostname: Option<String>,
-    pub title: String,
-}
 
 /// What to do this run.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -30,24 +17,25 @@ pub struct Plan {
     /// Findings seen before and still present, but not due: kept quiet.
     pub quiet: Vec<Finding>,
     /// Previously notified problems that are gone: announced once, then forgotten.
-    pub resolved: Vec<Record>,
+    pub resolved: Vec<FindingRecord>,
     /// Records to write (notified now, or carried over).
-    pub upsert: Vec<Record>,
+    pub upsert: Vec<FindingRecord>,
 }
 
 /// Decides what to notify. `judge_resolution` is false for event-scoped runs: a finding
 /// outside the scope is not gone just because this run did not look at it.
 pub fn plan(
     findings: &[Finding],
-    previous: &[Record],
+    previous: &[FindingRecord],
     now: DateTime<Utc>,
     renotify_hours: i64,
     judge_resolution: bool,
 ) -> Plan {
-    let prev: BTreeMap<&str, &Record> = previous.iter().map(|r| (r.id.as_str(), r)).collect();
+    let prev: BTreeMap<&str, &FindingRecord> =
+        previous.iter().map(|r| (r.id.as_str(), r)).collect();
     let mut p = Plan::default();
     for f in findings {
-        let record = |first_seen, last_notified| Record {
+        let record = |first_seen, last_notified| FindingRecord {
             id: f.id.clone(),
             first_seen,
             last_notified,
@@ -88,24 +76,24 @@ pub fn plan(
     p
 }
 
-/// Where state lives. Failures are strings: the caller degrades to "report everything".
+/// Where state lives. On a failure the caller degrades to "report everything".
 pub trait StateStore: Send + Sync {
-    fn load(&self) -> impl Future<Output = Result<Vec<Record>, String>> + Send;
+    fn load(&self) -> impl Future<Output = Result<Vec<FindingRecord>, ApiError>> + Send;
     fn save(
         &self,
-        upsert: &[Record],
+        upsert: &[FindingRecord],
         delete: &[String],
-    ) -> impl Future<Output = Result<(), String>> + Send;
+    ) -> impl Future<Output = Result<(), ApiError>> + Send;
 }
 
 /// No state table: every run reports everything.
 pub struct NoState;
 
 impl StateStore for NoState {
-    async fn load(&self) -> Result<Vec<Record>, String> {
+    async fn load(&self) -> Result<Vec<FindingRecord>, ApiError> {
         Ok(Vec::new())
     }
-    async fn save(&self, _u: &[Record], _d: &[String]) -> Result<(), String> {
+    async fn save(&self, _u: &[FindingRecord], _d: &[String]) -> Result<(), ApiError> {
         Ok(())
     }
 }
@@ -126,13 +114,13 @@ impl ConfiguredState {
 }
 
 impl StateStore for ConfiguredState {
-    async fn load(&self) -> Result<Vec<Record>, String> {
+    async fn load(&self) -> Result<Vec<FindingRecord>, ApiError> {
         match self {
             ConfiguredState::Off => NoState.load().await,
             ConfiguredState::Dynamo(d) => d.load().await,
         }
     }
-    async fn save(&self, upsert: &[Record], delete: &[String]) -> Result<(), String> {
+    async fn save(&self, upsert: &[FindingRecord], delete: &[String]) -> Result<(), ApiError> {
         match self {
             ConfiguredState::Off => NoState.save(upsert, delete).await,
             ConfiguredState::Dynamo(d) => d.save(upsert, delete).await,
@@ -156,7 +144,7 @@ impl DynamoState {
 }
 
 impl StateStore for DynamoState {
-    async fn load(&self) -> Result<Vec<Record>, String> {
+    async fn load(&self) -> Result<Vec<FindingRecord>, ApiError> {
         use aws_sdk_dynamodb::types::AttributeValue;
         let mut out = Vec::new();
         let mut pages = self
@@ -167,45 +155,41 @@ impl StateStore for DynamoState {
             .items()
             .send();
         while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| {
-                format!(
-                    "dynamodb:Scan {}: {}",
-                    self.table,
-                    aws_sdk_dynamodb::error::DisplayErrorContext(&e)
-                )
-            })?;
+            let item = item.map_err(|e| api_err("dynamodb", "Scan", None, e).on(&self.table))?;
             let Some(AttributeValue::S(json)) = item.get("record") else {
                 continue;
             };
-            if let Ok(r) = serde_json::from_str::<Record>(json) {
+            if let Ok(r) = serde_json::from_str::<FindingRecord>(json) {
                 out.push(r);
             }
         }
         Ok(out)
     }
 
-    async fn save(&self, upsert: &[Record], delete: &[String]) -> Result<(), String> {
+    async fn save(&self, upsert: &[FindingRecord], delete: &[String]) -> Result<(), ApiError> {
         use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
+        let local =
+            |m: String| ApiError::local("dynamodb", "BatchWriteItem", None, m).on(&self.table);
         let mut requests = Vec::new();
         for r in upsert {
             let item = [
                 ("id".to_string(), AttributeValue::S(r.id.clone())),
                 (
                     "record".to_string(),
-                    AttributeValue::S(serde_json::to_string(r).map_err(|e| e.to_string())?),
+                    AttributeValue::S(serde_json::to_string(r).map_err(|e| local(e.to_string()))?),
                 ),
             ];
             let put = PutRequest::builder()
                 .set_item(Some(item.into_iter().collect()))
                 .build()
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| local(e.to_string()))?;
             requests.push(WriteRequest::builder().put_request(put).build());
         }
         for id in delete {
             let del = DeleteRequest::builder()
                 .key("id", AttributeValue::S(id.clone()))
                 .build()
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| local(e.to_string()))?;
             requests.push(WriteRequest::builder().delete_request(del).build());
         }
         // BatchWriteItem takes 25 requests at a time; unprocessed ones are retried once.
@@ -218,13 +202,7 @@ impl StateStore for DynamoState {
                     .request_items(&self.table, pending.clone())
                     .send()
                     .await
-                    .map_err(|e| {
-                        format!(
-                            "dynamodb:BatchWriteItem {}: {}",
-                            self.table,
-                            aws_sdk_dynamodb::error::DisplayErrorContext(&e)
-                        )
-                    })?;
+                    .map_err(|e| api_err("dynamodb", "BatchWriteItem", None, e).on(&self.table))?;
                 pending = resp
                     .unprocessed_items()
                     .and_then(|m| m.get(&self.table))
@@ -242,7 +220,8 @@ impl StateStore for DynamoState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::now;
+    use crate::finding::Severity;
+    use crate::testkit::now;
 
     fn finding(check: &str, sev: Severity) -> Finding {
         let mut f = Finding::new(

@@ -3,9 +3,9 @@
 //! as `Workflow.Status = RESOLVED` with `RecordState = ARCHIVED`. Pure rendering.
 
 use super::Report;
-use crate::checks::{Finding, Severity};
+use crate::finding::FindingRecord;
+use crate::finding::{Finding, Severity};
 use crate::i18n::Lang;
-use crate::publish::state::Record;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -266,7 +266,7 @@ pub fn active(f: &Finding, account: &str, region: &str, now: DateTime<Utc>) -> A
 }
 
 fn resolved(
-    r: &Record,
+    r: &FindingRecord,
     account: &str,
     region: &str,
     now: DateTime<Utc>,
@@ -282,8 +282,8 @@ fn resolved(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::now;
-    use crate::checks::{Cause, Finding};
+    use crate::finding::{Cause, Finding};
+    use crate::testkit::now;
 
     #[test]
     fn resource_types_follow_the_arn() {
@@ -324,8 +324,8 @@ mod tests {
         .step("renew");
         f.cause = Cause::Expired;
         f.assign_id();
-        let mut r = crate::checks::testkit::report_of(vec![f]);
-        r.resolved.push(Record {
+        let mut r = crate::testkit::report_of(vec![f]);
+        r.resolved.push(FindingRecord {
             id: "alb_http_not_redirected-1".into(),
             first_seen: now() - chrono::Duration::days(3),
             last_notified: now(),

@@ -90,8 +90,8 @@ pub fn emf_documents(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::{cert, now};
-    use crate::checks::{Cause, Finding, Severity};
+    use crate::finding::{Cause, Finding, Severity};
+    use crate::testkit::{cert, now};
 
     #[test]
     fn documents_are_valid_emf() {
@@ -102,7 +102,7 @@ mod tests {
         let mut f = Finding::new("certificate_expiring", Severity::High, "arn:x", "us-east-1");
         f.cause = Cause::Expired;
         f.assign_id();
-        let r = crate::checks::testkit::report_of(vec![f]);
+        let r = crate::testkit::report_of(vec![f]);
         let docs = emf_documents(&r, &inv, now(), 850);
         let days = docs
             .iter()

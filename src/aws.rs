@@ -1,0 +1,129 @@
+//! The AWS boundary's shared shape: one error ([`ApiError`]: service, operation, region,
+//! kind, message) that every adapter returns, one mapper from SDK errors to it, and the
+//! SDK configuration every client is built from.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// A failed AWS call, with what a report needs to name it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{service}:{operation} failed{}: {message}", region.as_deref().map(|r| format!(" in {r}")).unwrap_or_default())]
+pub struct ApiError {
+    pub service: &'static str,
+    pub operation: &'static str,
+    pub region: Option<String>,
+    pub kind: ApiErrorKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApiErrorKind {
+    Throttled,
+    AccessDenied,
+    NotFound,
+    Unavailable,
+    Other,
+}
+
+/// The region named in an ARN (`arn:aws:acm:REGION:…`).
+pub fn arn_region(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3).filter(|r| !r.is_empty())
+}
+
+/// Loads the shared SDK configuration from the default chain (env, profile, IMDS,
+/// Lambda's role), with adaptive retry so throttling slows the scan instead of
+/// failing it.
+pub async fn load_sdk_config(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::adaptive().with_max_attempts(6));
+    if let Some(p) = profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = region {
+        loader = loader.region(Region::new(r.to_string()));
+    }
+    loader.load().await
+}
+
+/// Maps an SDK error to an [`ApiError`] that names the call: the service's error code and
+/// message when it sent one, else what the endpoint did (an HTTP status without a service
+/// error, as an emulator lacking the call answers) or why nothing answered.
+pub fn api_err<E>(
+    service: &'static str,
+    operation: &'static str,
+    region: Option<&str>,
+    err: SdkError<E, HttpResponse>,
+) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let code = err.code().unwrap_or_default().to_string();
+    let kind = match code.as_str() {
+        "ThrottlingException"
+        | "Throttling"
+        | "TooManyRequestsException"
+        | "RequestLimitExceeded"
+        | "PriorRequestNotComplete" => ApiErrorKind::Throttled,
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "AuthorizationError"
+        | "UnauthorizedOperation"
+        | "UnrecognizedClientException"
+        | "InvalidClientTokenId"
+        | "ExpiredToken" => ApiErrorKind::AccessDenied,
+        "ResourceNotFoundException"
+        | "NoSuchDistribution"
+        | "LoadBalancerNotFound"
+        | "ListenerNotFound" => ApiErrorKind::NotFound,
+        "" => ApiErrorKind::Unavailable,
+        _ => ApiErrorKind::Other,
+    };
+    let message = match (code.is_empty(), err.message(), err.raw_response()) {
+        (false, Some(m), _) => format!("{code}: {m}"),
+        (false, None, _) => code.clone(),
+        (true, _, Some(r))
+            if !matches!(
+                err,
+                SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)
+            ) =>
+        {
+            format!("HTTP {} without a {service} error", r.status().as_u16())
+        }
+        _ => DisplayErrorContext(&err).to_string(),
+    };
+    ApiError {
+        service,
+        operation,
+        region: region.map(str::to_string),
+        kind,
+        message,
+    }
+}
+
+impl ApiError {
+    /// Names the resource the call was about (a table, a topic) in the message.
+    pub fn on(mut self, resource: &str) -> ApiError {
+        self.message = format!("{resource}: {}", self.message);
+        self
+    }
+
+    /// An error raised on our side of the boundary (an SDK builder refusing its input).
+    pub fn local(
+        service: &'static str,
+        operation: &'static str,
+        region: Option<&str>,
+        message: impl Into<String>,
+    ) -> ApiError {
+        ApiError {
+            service,
+            operation,
+            region: region.map(str::to_string),
+            kind: ApiErrorKind::Other,
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Where a hostname lands: which AWS resource it belongs to, and which ACM certificate
+//! it should be serving.
+
+use crate::inventory::{Certificate, Inventory};
+use crate::pki::hostname::{covered_by, normalize};
+
+/// The resource a finding about `host` is filed under: the load balancer or
+/// distribution the inventory routes it to, else `host:NAME`.
+pub fn resource_for_host(inv: &Inventory, host: &str) -> (String, String) {
+    for lb in &inv.load_balancers {
+        if inv.load_balancer_hostnames(lb).contains_key(host) {
+            return (lb.arn.clone(), lb.region.clone());
+        }
+    }
+    for d in &inv.distributions {
+        if inv.distribution_hostnames(d).contains_key(host) {
+            return (d.arn.clone(), "global".into());
+        }
+    }
+    (format!("host:{host}"), "global".into())
+}
+
+/// DNS names of the resources the inventory routes `host` to (load balancers by Route
+/// 53 record or host-header rule, distributions by alias or record, and any resource
+/// carrying an in-use certificate that covers the host).
+pub fn expected_targets(inv: &Inventory, host: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for lb in &inv.load_balancers {
+        let routed = inv.load_balancer_hostnames(lb).contains_key(host);
+        let carries = lb.https_listeners().any(|l| {
+            l.certificates.iter().any(|c| {
+                inv.certificate(&c.arn)
+                    .is_some_and(|c| covered_by(&c.sans, host))
+            })
+        });
+        if routed || carries {
+            out.push(normalize(&lb.dns_name));
+        }
+    }
+    for d in &inv.distributions {
+        let routed = inv.distribution_hostnames(d).contains_key(host);
+        let carries = d
+            .viewer_certificate
+            .acm_certificate_arn
+            .as_deref()
+            .and_then(|a| inv.certificate(a))
+            .is_some_and(|c| covered_by(&c.sans, host));
+        if routed || carries {
+            out.push(normalize(&d.domain_name));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// ACM certificates a visitor of `host` should receive: on each TLS listener the host is
+/// routed to, the listener certificates covering it (SNI), else the default one; on each
+/// distribution, its viewer certificate.
+pub fn expected_certificates<'a>(inv: &'a Inventory, host: &str) -> Vec<&'a Certificate> {
+    let mut out: Vec<&Certificate> = Vec::new();
+    for lb in &inv.load_balancers {
+        if !inv.load_balancer_hostnames(lb).contains_key(host) {
+            continue;
+        }
+        for l in lb.https_listeners().filter(|l| l.port == 443) {
+            let certs: Vec<&Certificate> = l
+                .certificates
+                .iter()
+                .filter_map(|c| inv.certificate(&c.arn))
+                .collect();
+            let covering: Vec<&Certificate> = certs
+                .iter()
+                .copied()
+                .filter(|c| covered_by(&c.sans, host))
+                .collect();
+            if covering.is_empty() {
+                out.extend(l.default_certificate().and_then(|a| inv.certificate(a)));
+            } else {
+                out.extend(covering);
+            }
+        }
+    }
+    for d in &inv.distributions {
+        if inv.distribution_hostnames(d).contains_key(host) {
+            out.extend(
+                d.viewer_certificate
+                    .acm_certificate_arn
+                    .as_deref()
+                    .and_then(|a| inv.certificate(a)),
+            );
+        }
+    }
+    out.sort_by(|a, b| a.arn.cmp(&b.arn));
+    out.dedup_by(|a, b| a.arn == b.arn);
+    out
+}
+
+/// ACM reports serials as colon-separated hex ("0a:1b:…"); moto as a decimal string.
+/// Normalised to lower-case hex without leading zeros.
+pub fn normalize_serial(s: &str) -> String {
+    let s = s.trim();
+    let hex = if s.contains(':') || s.chars().any(|c| c.is_ascii_alphabetic()) {
+        s.replace(':', "").to_ascii_lowercase()
+    } else {
+        match s.parse::<num_bigint::BigUint>() {
+            Ok(n) => n.to_str_radix(16),
+            Err(_) => s.to_ascii_lowercase(),
+        }
+    };
+    let t = hex.trim_start_matches('0');
+    if t.is_empty() {
+        "0".into()
+    } else {
+        t.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_compare_across_formats() {
+        assert_eq!(normalize_serial("0a:1B:ff"), "a1bff");
+        assert_eq!(normalize_serial("660991"), "a15ff");
+        assert_eq!(normalize_serial("00a15ff"), "a15ff");
+    }
+}

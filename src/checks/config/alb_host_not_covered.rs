@@ -1,0 +1,196 @@
+//! `alb_host_not_covered` — a hostname routed to a load balancer that none of its
+
+use crate::checks::common::recipes;
+use crate::checks::prelude::*;
+use crate::pki::hostname::covered_by;
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: label!(
+        "A hostname routed to an ALB/NLB TLS listener (Route 53 record or host-header rule) that no attached certificate covers — SAN entries only, a wildcard covers exactly one label. The listener then serves its default certificate.",
+        "ALB/NLB の TLS リスナーに振り分けられるホスト名（Route 53 レコードやホストヘッダーのルール）を、リスナーに追加されたどの証明書もカバーしていない状態。判定は SAN のみで、ワイルドカードはちょうど 1 ラベルだけをカバーします。この場合リスナーはデフォルト証明書を返します。",
+    ),
+    browser: label!(
+        "NET::ERR_CERT_COMMON_NAME_INVALID (Chrome, Edge) / SSL_ERROR_BAD_CERT_DOMAIN (Firefox).",
+        "NET::ERR_CERT_COMMON_NAME_INVALID（Chrome、Edge）/ SSL_ERROR_BAD_CERT_DOMAIN（Firefox）。",
+    ),
+    fix: label!(
+        "Request an ACM certificate that includes the hostname and add it to the listener's certificate list (SNI), or correct the DNS record that sends the name there.",
+        "そのホスト名を含む ACM 証明書をリクエストしてリスナーの証明書リスト（SNI）に追加するか、ホスト名をそこへ向けている DNS レコードを修正します。",
+    ),
+};
+
+declare_check!(
+    AlbHostNotCovered,
+    "alb_host_not_covered",
+    Cause::NameMismatch
+);
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let inv = ctx.inventory;
+    let mut out = Vec::new();
+    for lb in &inv.load_balancers {
+        let hosts = inv.load_balancer_hostnames(lb);
+        if hosts.is_empty() {
+            continue;
+        }
+        for l in lb.https_listeners() {
+            if l.certificates.is_empty() {
+                continue;
+            }
+            // A certificate we could not read (IAM server certificate, another account)
+            // has unknown names: do not guess.
+            let certs: Option<Vec<&crate::inventory::Certificate>> = l
+                .certificates
+                .iter()
+                .map(|lc| inv.certificate(&lc.arn))
+                .collect();
+            let Some(certs) = certs else { continue };
+            let names: Vec<String> = certs.iter().flat_map(|c| c.sans.iter().cloned()).collect();
+            let default = l.default_certificate().and_then(|a| inv.certificate(a));
+            for (host, source) in &hosts {
+                if covered_by(&names, host) {
+                    continue;
+                }
+                let default_desc = default
+                    .map(|c| format!("{} ({})", c.arn, c.sans.join(", ")))
+                    .unwrap_or_else(|| "-".into());
+                let (lb_name, proto, port, region) = (&lb.name, &l.protocol, l.port, &lb.region);
+                let covered = names.join(", ");
+                out.push(
+                    Finding::new(AlbHostNotCovered::ID, Severity::High, &l.arn, &lb.region)
+                        .hostname(host)
+                        .title(tr!(
+                            "{host} reaches {lb_name} but no certificate on {proto}:{port} covers it",
+                            "{host} は {lb_name} に届きますが、{proto}:{port} リスナーの証明書がこのホスト名をカバーしていません"
+                        ))
+                        .detail(tr!(
+                            "{host} ({source}) is sent to {lb_name} listener {proto}:{port}, whose certificates cover only {covered}. Visitors get the default certificate {default_desc}.",
+                            "{host}（{source}）は {lb_name} のリスナー {proto}:{port} に振り分けられますが、そのリスナーの証明書がカバーしているのは {covered} だけです。訪問者にはデフォルト証明書 {default_desc} が返されます。"
+                        ))
+                        .evidence("hostname_source", source)
+                        .evidence("load_balancer", &lb.arn)
+                        .evidence("certificates", l.certificates.iter().map(|c| &c.arn).collect::<Vec<_>>())
+                        .evidence("covered_names", &names)
+                        .command(recipes::request_certificate(host, &[], Some(region)))
+                        .step(tr!(
+                            "Create the DNS validation record ACM asks for, and wait until the certificate is ISSUED.",
+                            "ACM が示す DNS 検証用レコードを作成し、証明書のステータスが「発行済み（ISSUED）」になるまで待ちます。"
+                        ))
+                        .command(recipes::add_listener_certificate(&l.arn, recipes::NEW_CERTIFICATE_ARN, region))
+                        .step(tr!(
+                            "Console: EC2 → Load Balancers → the load balancer → Listeners → the HTTPS listener → Certificates → Add certificate. If the name should not point here, fix its DNS record instead.",
+                            "コンソールの場合: EC2 → ロードバランサー → 対象のロードバランサー → リスナー → HTTPS リスナー → 証明書 → 証明書を追加。このホスト名がここを向くべきでないなら、証明書ではなく DNS レコードを修正してください。"
+                        )),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{Inventory, Rule};
+    use crate::testkit::*;
+
+    fn setup(default_sans: &[&str], sni_sans: Option<&[&str]>, host: &str) -> Inventory {
+        let mut inv = Inventory::default();
+        inv.certificates.push(cert("default", default_sans, 200));
+        let sni: Vec<&str> = if let Some(s) = sni_sans {
+            inv.certificates.push(cert("sni", s, 200));
+            vec!["sni"]
+        } else {
+            vec![]
+        };
+        let mut lb = alb("web");
+        lb.listeners.push(with_certs(
+            listener("web", 443, "HTTPS", forward()),
+            "default",
+            &sni,
+        ));
+        inv.dns_records
+            .push(alias_record(host, &format!("dualstack.{}", lb.dns_name)));
+        inv.load_balancers.push(lb);
+        inv
+    }
+
+    #[test]
+    fn uncovered_host_gets_the_default_certificate() {
+        let f = run_check(
+            &AlbHostNotCovered,
+            &setup(&["www.example.com"], None, "shop.example.com"),
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].hostname.as_deref(), Some("shop.example.com"));
+        assert!(f[0].detail.contains("www.example.com"));
+    }
+
+    #[test]
+    fn sni_only_certificate_covers_the_host() {
+        assert!(
+            run_check(
+                &AlbHostNotCovered,
+                &setup(
+                    &["www.example.com"],
+                    Some(&["shop.example.com"]),
+                    "shop.example.com"
+                )
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn wildcard_covers_one_label_only() {
+        assert!(
+            run_check(
+                &AlbHostNotCovered,
+                &setup(&["*.example.com"], None, "shop.example.com")
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            run_check(
+                &AlbHostNotCovered,
+                &setup(&["*.example.com"], None, "a.shop.example.com")
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            run_check(
+                &AlbHostNotCovered,
+                &setup(&["*.example.com"], None, "example.com")
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn host_header_rules_are_hostnames_too() {
+        let mut inv = setup(&["www.example.com"], None, "www.example.com");
+        inv.load_balancers[0].listeners[0].rules.push(Rule {
+            arn: "r".into(),
+            priority: "3".into(),
+            host_headers: vec!["api.example.com".into(), "*.internal.example.com".into()],
+            actions: vec![forward()],
+            ..Default::default()
+        });
+        let f = run_check(&AlbHostNotCovered, &inv);
+        assert_eq!(
+            f.len(),
+            1,
+            "wildcard host headers are not names a visitor types"
+        );
+        assert_eq!(f[0].hostname.as_deref(), Some("api.example.com"));
+    }
+
+    #[test]
+    fn unknown_certificate_is_not_guessed_about() {
+        let mut inv = setup(&["www.example.com"], None, "shop.example.com");
+        inv.certificates.clear();
+        assert!(run_check(&AlbHostNotCovered, &inv).is_empty());
+    }
+}

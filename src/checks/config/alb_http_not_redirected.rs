@@ -1,0 +1,258 @@
+//! `alb_http_not_redirected` — an ALB that serves plain HTTP beside HTTPS.
+
+use crate::checks::common::recipes;
+use crate::checks::prelude::*;
+use crate::inventory::Action;
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: label!(
+        "An ALB with an HTTPS listener whose HTTP listener does not redirect to HTTPS in its default action, or has a rule that forwards plain HTTP. A path-scoped redirect rule is not enough, and Protocol=#{protocol} is not a redirect to HTTPS.",
+        "HTTPS リスナーを持つ ALB で、HTTP リスナーのデフォルトアクションが HTTPS へのリダイレクトになっていない、または平文の HTTP を転送するルールがある状態。パスを限定したリダイレクトルールだけでは不十分で、Protocol=#{protocol} も HTTPS へのリダイレクトではありません。",
+    ),
+    browser: label!(
+        "Visitors who type the name or follow an http:// link stay on plain HTTP: the address bar shows \"Not secure\", and forms and cookies travel unencrypted.",
+        "ホスト名を直接入力したり http:// のリンクをたどったりした訪問者は平文の HTTP のままになり、アドレスバーに「保護されていない通信」と表示され、フォームや Cookie が暗号化されずに送られます。",
+    ),
+    fix: label!(
+        "Set the HTTP listener's default action to a permanent redirect to HTTPS (port 443, HTTP_301), and make its rules redirect instead of forward.",
+        "HTTP リスナーのデフォルトアクションを HTTPS への恒久的なリダイレクト（ポート 443、HTTP_301）にし、ルールも転送ではなくリダイレクトにします。",
+    ),
+};
+
+declare_check!(
+    AlbHttpNotRedirected,
+    "alb_http_not_redirected",
+    Cause::HttpNotRedirected
+);
+
+/// An action in a notation that reads the same in every report language.
+fn describe(a: &Action) -> String {
+    match a {
+        Action::Forward { target } => format!("forward → {target}"),
+        Action::Redirect {
+            protocol,
+            port,
+            host,
+            path,
+            status_code,
+        } => format!(
+            "redirect {status_code} → {}://{}:{}{}",
+            protocol.as_deref().unwrap_or("#{protocol}"),
+            host.as_deref().unwrap_or("#{host}"),
+            port.as_deref().unwrap_or("#{port}"),
+            path.as_deref().unwrap_or("/#{path}")
+        ),
+        Action::FixedResponse { status_code } => format!("fixed-response {status_code}"),
+        Action::Other { kind } => kind.clone(),
+    }
+}
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let inv = ctx.inventory;
+    let mut out = Vec::new();
+    for lb in inv
+        .load_balancers
+        .iter()
+        .filter(|lb| lb.lb_type == "application")
+    {
+        if lb.https_listeners().next().is_none() {
+            continue; // an HTTP-only ALB is a different problem (no certificate at all)
+        }
+        let hosts: Vec<String> = inv.load_balancer_hostnames(lb).into_keys().collect();
+        let severity = if lb.is_internet_facing() {
+            Severity::Medium
+        } else {
+            Severity::Low
+        };
+        let (lb_name, region) = (&lb.name, &lb.region);
+        for l in lb
+            .listeners
+            .iter()
+            .filter(|l| l.protocol == ListenerProtocol::Http)
+        {
+            let (arn, port) = (&l.arn, l.port);
+            let fix = recipes::redirect_listener(arn, Some(region));
+            let default = l.default_actions.last();
+            if !default.is_some_and(Action::redirects_to_https) {
+                let path_redirects: Vec<&str> = l
+                    .rules
+                    .iter()
+                    .filter(|r| r.actions.iter().any(Action::redirects_to_https))
+                    .flat_map(|r| r.path_patterns.iter().map(|p| p.as_str()))
+                    .collect();
+                let action = default.map(describe).unwrap_or_else(|| "-".into());
+                let mut detail = tr!(
+                    "Listener {arn} (HTTP:{port}) of {lb_name} answers plain HTTP with: {action}.",
+                    "{lb_name} のリスナー {arn}（HTTP:{port}）は平文の HTTP に「{action}」で応答しています。"
+                );
+                if !path_redirects.is_empty() {
+                    let paths = path_redirects.join(", ");
+                    detail.push(&tr!(
+                        "Only paths {paths} are redirected; every other path stays on HTTP.",
+                        "HTTPS へリダイレクトされるのはパス {paths} だけで、それ以外のパスは HTTP のままです。"
+                    ));
+                }
+                out.push(
+                    Finding::new(AlbHttpNotRedirected::ID, severity, &l.arn, &lb.region)
+                        .title(tr!(
+                            "HTTP listener on port {port} of {lb_name} does not redirect to HTTPS",
+                            "{lb_name} のポート {port} の HTTP リスナーが HTTPS にリダイレクトしていません"
+                        ))
+                        .detail(detail)
+                        .evidence("load_balancer", &lb.arn)
+                        .evidence("default_action", default.map(describe))
+                        .evidence("path_scoped_redirects", &path_redirects)
+                        .evidence("hostnames", &hosts)
+                        .command(fix.clone())
+                        .step(tr!(
+                            "Console: EC2 → Load Balancers → the ALB → Listeners → HTTP:{port} → Edit → Default action: Redirect to HTTPS, port 443, 301.",
+                            "コンソールの場合: EC2 → ロードバランサー → 対象の ALB → リスナー → HTTP:{port} → 編集 → デフォルトアクションを「URL にリダイレクト」（HTTPS、ポート 443、301 - 完全に移動）に変更します。"
+                        )),
+                );
+            }
+            for r in &l.rules {
+                if r.actions.last().is_some_and(Action::serves_content) {
+                    let priority = &r.priority;
+                    let (hosts, paths) = (
+                        format!("{:?}", r.host_headers),
+                        format!("{:?}", r.path_patterns),
+                    );
+                    let action = r.actions.last().map(describe).unwrap_or_default();
+                    out.push(
+                        Finding::new(AlbHttpNotRedirected::ID, severity, &l.arn, &lb.region)
+                            .key(&r.arn)
+                            .title(tr!(
+                                "Rule {priority} of the HTTP listener on {lb_name} serves plain HTTP",
+                                "{lb_name} の HTTP リスナーのルール {priority} が平文の HTTP でコンテンツを返しています"
+                            ))
+                            .detail(tr!(
+                                "Rule {priority} (hosts {hosts}, paths {paths}) on the HTTP:{port} listener does {action}, so those requests are never sent to HTTPS.",
+                                "HTTP:{port} リスナーのルール {priority}（ホスト {hosts}、パス {paths}）のアクションは「{action}」なので、これに一致するリクエストは HTTPS に送られません。"
+                            ))
+                            .evidence("rule", &r.arn)
+                            .evidence("load_balancer", &lb.arn)
+                            .command(recipes::redirect_rule(&r.arn, region))
+                            .step(tr!(
+                                "Or delete the rule so the listener's redirect applies (aws elbv2 delete-rule --rule-arn {}).",
+                                "または、このルールを削除してリスナーのデフォルトのリダイレクトが効くようにします（aws elbv2 delete-rule --rule-arn {}）。",
+                                r.arn
+                            )),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{Inventory, Rule};
+    use crate::testkit::*;
+
+    fn alb_with_http(default: Action, rules: Vec<Rule>) -> Inventory {
+        let mut lb = alb("web");
+        lb.listeners.push(with_certs(
+            listener("web", 443, "HTTPS", forward()),
+            "c",
+            &[],
+        ));
+        let mut http = listener("web", 80, "HTTP", default);
+        http.rules = rules;
+        lb.listeners.push(http);
+        Inventory {
+            load_balancers: vec![lb],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn redirect_to_https_is_compliant() {
+        assert!(
+            run_check(
+                &AlbHttpNotRedirected,
+                &alb_with_http(redirect("HTTPS"), vec![])
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn forwarding_http_listener_is_flagged() {
+        let f = run_check(&AlbHttpNotRedirected, &alb_with_http(forward(), vec![]));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].remediation[0].contains("Protocol=HTTPS"));
+    }
+
+    #[test]
+    fn protocol_placeholder_is_not_a_redirect_to_https() {
+        assert_eq!(
+            run_check(
+                &AlbHttpNotRedirected,
+                &alb_with_http(redirect("#{protocol}"), vec![])
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn path_scoped_redirect_is_not_enough() {
+        let rule = Rule {
+            arn: "rule/1".into(),
+            priority: "1".into(),
+            path_patterns: vec!["/login*".into()],
+            actions: vec![redirect("HTTPS")],
+            ..Default::default()
+        };
+        let f = run_check(&AlbHttpNotRedirected, &alb_with_http(forward(), vec![rule]));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].detail.contains("/login*"));
+    }
+
+    #[test]
+    fn rule_forwarding_plain_http_is_flagged_even_with_default_redirect() {
+        let rule = Rule {
+            arn: "rule/2".into(),
+            priority: "5".into(),
+            host_headers: vec!["legacy.example.com".into()],
+            actions: vec![forward()],
+            ..Default::default()
+        };
+        let f = run_check(
+            &AlbHttpNotRedirected,
+            &alb_with_http(redirect("HTTPS"), vec![rule]),
+        );
+        assert_eq!(f.len(), 1);
+        assert!(f[0].title.contains("Rule 5"));
+    }
+
+    #[test]
+    fn http_only_alb_or_no_http_listener_is_silent() {
+        let mut lb = alb("plain");
+        lb.listeners.push(listener("plain", 80, "HTTP", forward()));
+        assert!(
+            run_check(
+                &AlbHttpNotRedirected,
+                &Inventory {
+                    load_balancers: vec![lb],
+                    ..Default::default()
+                }
+            )
+            .is_empty()
+        );
+        let mut lb = alb("tls");
+        lb.listeners.push(listener("tls", 443, "HTTPS", forward()));
+        assert!(
+            run_check(
+                &AlbHttpNotRedirected,
+                &Inventory {
+                    load_balancers: vec![lb],
+                    ..Default::default()
+                }
+            )
+            .is_empty()
+        );
+    }
+}

@@ -1,0 +1,323 @@
+//! The command line: one declared table of subcommands and flags (clap derive), one
+//! function per subcommand, and one exit-code path ([`Exit`]).
+
+use acm_doctor::config::Config;
+use acm_doctor::finding::{Finding, Severity};
+use acm_doctor::i18n::Lang;
+use acm_doctor::probe::{NetProber, Timeouts};
+use acm_doctor::report::Report;
+use acm_doctor::trigger::Trigger;
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "acm-doctor",
+    version,
+    about = "Finds out, before a browser does, why an HTTPS site on AWS would show \"your connection is not private\".",
+    long_about = "Inventories ACM certificates and the load balancers and CloudFront distributions that use them, checks them for the eight causes of browser certificate errors, and reports findings with a concrete fix.\n\nRun with AWS_LAMBDA_RUNTIME_API set, it serves Lambda invocations; otherwise it is this CLI. Configuration comes from the same environment variables as the Lambda (SCAN_REGIONS, EXPIRY_WARNING_DAYS, FINDINGS_TOPIC_ARN, MIN_SEVERITY, PINNED_SPKI_SHA256, …; see the README)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// How `scan` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    /// Colored table (the default on a terminal).
+    Table,
+    /// The email digest (the default when piped).
+    Text,
+    /// The `acm-doctor.report.v1` JSON report.
+    Json,
+    /// A Markdown table for tickets and pull requests.
+    Markdown,
+    /// Security Hub findings, ready for `aws securityhub batch-import-findings`.
+    Asff,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the Lambda handler once on an EventBridge event from a file and print the report.
+    Invoke {
+        /// JSON file holding the event (see events/ for samples); `-` reads standard input.
+        #[arg(long)]
+        event: PathBuf,
+        /// Print the handler's response (the run summary) instead of the report.
+        #[arg(long, conflicts_with = "digest")]
+        summary: bool,
+        /// Print the report as its email digest (what SNS email subscribers read) instead
+        /// of JSON.
+        #[arg(long)]
+        digest: bool,
+        /// Also print the run's CloudWatch embedded-metric-format documents, one JSON per
+        /// line, after the output (what the Lambda prints to its log).
+        #[arg(long)]
+        emf: bool,
+    },
+    /// Scan the account now (the default AWS credential chain) and print the report.
+    Scan {
+        /// Region to scan; repeat for several (default: SCAN_REGIONS or your profile's region).
+        #[arg(long = "region")]
+        regions: Vec<String>,
+        /// Named profile from ~/.aws/config.
+        #[arg(long)]
+        profile: Option<String>,
+        /// Output format (default: `table` on a terminal, `text` when piped).
+        #[arg(long, value_enum)]
+        format: Option<ScanFormat>,
+        /// Exit with status 2 when any finding is at or above this severity.
+        #[arg(long, value_enum)]
+        fail_on: Option<Severity>,
+        /// Language of the findings and the digest (default: REPORT_LANGUAGE, else English).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+        /// Publish to FINDINGS_TOPIC_ARN as the Lambda would (off by default for the CLI).
+        #[arg(long)]
+        publish: bool,
+    },
+    /// Print the catalog of every check (what it detects, what the visitor sees, the fix) as Markdown.
+    Catalog {
+        /// Language of the catalog.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: Lang,
+    },
+    /// Diagnose one HTTPS endpoint as a browser would, without AWS: DNS, certificate chain,
+    /// HTTP→HTTPS redirect, mixed content.
+    Probe {
+        /// Hostname to check (what a visitor types), e.g. shop.example.com.
+        host: String,
+        /// Connect HOST to IP without asking DNS, like curl's --resolve (repeatable).
+        #[arg(long = "resolve", value_name = "HOST:IP")]
+        resolve: Vec<String>,
+        /// Print the facts and findings as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Exit with status 2 when a finding is at or above this severity.
+        #[arg(long, value_enum, default_value = "medium")]
+        fail_on: Severity,
+        /// PEM file of private roots your clients trust (same as EXTRA_TRUSTED_CA_PEM).
+        #[arg(long)]
+        ca_file: Option<PathBuf>,
+        /// Language of the findings (default: REPORT_LANGUAGE, else English).
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+    },
+}
+
+/// How a command ends: the one place exit statuses are decided (errors exit 1 through
+/// `main`'s `Result`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: done, nothing at `--fail-on`.
+    Ok,
+    /// 2: a finding at or above `--fail-on`.
+    Findings,
+}
+
+impl Exit {
+    /// [`Exit::Findings`] when any finding reaches `min`.
+    fn judge(findings: &[Finding], min: Option<Severity>) -> Exit {
+        match min {
+            Some(min) if findings.iter().any(|f| f.severity >= min) => Exit::Findings,
+            _ => Exit::Ok,
+        }
+    }
+
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::Findings => 2,
+        }
+    }
+}
+
+/// Runs one subcommand.
+pub async fn run(command: Command) -> Result<Exit> {
+    match command {
+        Command::Invoke {
+            event,
+            summary,
+            digest,
+            emf,
+        } => invoke(event, summary, digest, emf).await,
+        Command::Scan {
+            regions,
+            profile,
+            format,
+            fail_on,
+            lang,
+            publish,
+        } => scan(regions, profile, format, fail_on, lang, publish).await,
+        Command::Catalog { lang } => {
+            print!("{}", acm_doctor::report::catalog::markdown(lang));
+            Ok(Exit::Ok)
+        }
+        Command::Probe {
+            host,
+            resolve,
+            json,
+            fail_on,
+            ca_file,
+            lang,
+        } => probe(host, resolve, json, fail_on, ca_file, lang).await,
+    }
+}
+
+async fn invoke(event: PathBuf, summary: bool, digest: bool, emf: bool) -> Result<Exit> {
+    let text = if event.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(&event).with_context(|| format!("reading {}", event.display()))?
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", event.display()))?;
+    let config = Config::from_env()?;
+    let engine = crate::engine(config, None, None).await?;
+    let outcome = engine
+        .handle_event(&value, chrono::Utc::now(), uuid::Uuid::new_v4().to_string())
+        .await
+        .map_err(|e| anyhow::anyhow!("{} ({})", e, e.error_type()))?;
+    match (&outcome.report, summary) {
+        (Some(r), false) if digest => print!("{}", r.email_digest()),
+        (Some(r), false) => println!("{}", serde_json::to_string_pretty(r)?),
+        _ => println!("{}", serde_json::to_string_pretty(&outcome.summary)?),
+    }
+    if emf {
+        crate::print_metrics(&outcome.metrics);
+    }
+    Ok(Exit::Ok)
+}
+
+async fn scan(
+    regions: Vec<String>,
+    profile: Option<String>,
+    format: Option<ScanFormat>,
+    fail_on: Option<Severity>,
+    lang: Option<Lang>,
+    publish: bool,
+) -> Result<Exit> {
+    let mut config = Config::from_env()?;
+    if !regions.is_empty() {
+        config.scan_regions = regions;
+    }
+    if let Some(lang) = lang {
+        config.report_language = lang;
+    }
+    if !publish {
+        config.findings_topic_arn = None;
+    }
+    // A spinner on stderr while the scan runs, only when a person is watching.
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {elapsed} scanning: {pos} host(s) probed, {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.set_message("reading the inventory");
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    });
+    let engine = crate::engine(config, profile.as_deref(), bar.clone()).await?;
+    let outcome = engine
+        .run(
+            Trigger::manual(),
+            chrono::Utc::now(),
+            uuid::Uuid::new_v4().to_string(),
+        )
+        .await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let report = outcome?.report.context("a manual scan always reports")?;
+    let tty = std::io::stdout().is_terminal();
+    let format = format.unwrap_or(if tty {
+        ScanFormat::Table
+    } else {
+        ScanFormat::Text
+    });
+    let region = engine.config.scan_regions.first().map(String::as_str);
+    print!("{}", render(&report, format, tty, region)?);
+    Ok(Exit::judge(&report.findings, fail_on))
+}
+
+/// The report in `format`; `region` is where ASFF findings would be imported.
+fn render(
+    report: &Report,
+    format: ScanFormat,
+    color: bool,
+    region: Option<&str>,
+) -> Result<String> {
+    Ok(match format {
+        ScanFormat::Table => acm_doctor::report::table::findings_table(report, color),
+        ScanFormat::Json => serde_json::to_string_pretty(report)? + "\n",
+        ScanFormat::Markdown => report.markdown(),
+        ScanFormat::Asff => {
+            let asff: Vec<serde_json::Value> = acm_doctor::report::asff::findings(
+                report,
+                region.unwrap_or("us-east-1"),
+                chrono::Utc::now(),
+            )
+            .iter()
+            .map(|f| f.to_json())
+            .collect();
+            serde_json::to_string_pretty(&asff)? + "\n"
+        }
+        ScanFormat::Text => report.email_digest(),
+    })
+}
+
+async fn probe(
+    host: String,
+    resolve: Vec<String>,
+    json: bool,
+    fail_on: Severity,
+    ca_file: Option<PathBuf>,
+    lang: Option<Lang>,
+) -> Result<Exit> {
+    let mut config = Config::from_env()?;
+    if let Some(lang) = lang {
+        config.report_language = lang;
+    }
+    if let Some(f) = ca_file {
+        config.extra_trusted_ca_pem =
+            Some(std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?);
+    }
+    let host = acm_doctor::pki::hostname::to_ascii(&host)
+        .with_context(|| format!("{host:?} is not a hostname"))?;
+    let mut prober = NetProber::new(&config.dns_servers, 1, Timeouts::default())?;
+    for r in resolve {
+        let (h, ip) = r
+            .rsplit_once(':')
+            .with_context(|| format!("--resolve {r:?}: expected HOST:IP"))?;
+        prober.resolve_override(
+            h,
+            ip.parse()
+                .with_context(|| format!("--resolve {r:?}: {ip:?} is not an IP address"))?,
+        );
+    }
+    let (hosts, findings, warnings) =
+        acm_doctor::handler::diagnose_hosts(&prober, &config, vec![host], chrono::Utc::now()).await;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"hosts": hosts, "findings": findings})
+            )?
+        );
+    } else {
+        print!(
+            "{}",
+            acm_doctor::report::probe_text::probe_text(&hosts, &findings, config.report_language)
+        );
+    }
+    Ok(Exit::judge(&findings, Some(fail_on)))
+}

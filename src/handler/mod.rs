@@ -1,0 +1,270 @@
+//! The handler: one run of the pipeline, trigger → inventory → probe → checks → report
+//! → publish. Generic over the AWS boundary so tests drive it with fakes.
+
+use crate::checks::{self, Context};
+use crate::config::Config;
+use crate::finding::Severity;
+use crate::inventory::{self, AwsReader};
+use crate::pki::trust::TrustStore;
+use crate::probe::{ProbeTarget, Prober};
+use crate::publish::notify::{self, Delivery, NotifySettings};
+use crate::publish::securityhub::{HubSummary, NoHub, SecurityHub};
+use crate::publish::sns::{PublishError, Publisher};
+use crate::publish::state::{NoState, StateStore};
+use crate::report::{Report, Scanned, account_of};
+use crate::trigger::{self, Scope, Trigger, TriggerError};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Why a run failed as a whole. Everything else becomes a finding or a skip.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// The event cannot be acted on; retrying the same event fails again.
+    #[error(transparent)]
+    Trigger(#[from] TriggerError),
+    /// The findings could not be delivered; a retry may succeed.
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+}
+
+impl HandlerError {
+    pub fn retryable(&self) -> bool {
+        matches!(self, HandlerError::Publish(_))
+    }
+    /// The Lambda `errorType`, which says whether a retry can help.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            HandlerError::Trigger(_) => "NonRetryable.MalformedEvent",
+            HandlerError::Publish(_) => "Retryable.PublishFailed",
+        }
+    }
+}
+
+/// The handler's response: always the run summary.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub trigger: Trigger,
+    /// `published`, `below-threshold`, `no-topic`, `ignored`.
+    pub status: &'static str,
+    pub findings: usize,
+    /// Findings in the published message (all of them without `STATE_TABLE`).
+    pub notified: usize,
+    /// Findings kept quiet because they were notified within `RENOTIFY_HOURS`.
+    pub quiet: usize,
+    /// Problems announced as resolved.
+    pub resolved: usize,
+    pub by_severity: BTreeMap<Severity, usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highest: Option<Severity>,
+    pub skipped: usize,
+    pub message_ids: Vec<String>,
+    /// What the run did in Security Hub (`SECURITY_HUB=true` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_hub: Option<HubSummary>,
+    pub duration_ms: u128,
+}
+
+/// A run's result: the summary and, unless the event was ignored, the report and its
+/// CloudWatch embedded-metric-format documents (the Lambda prints them to stdout).
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub summary: RunSummary,
+    pub report: Option<Report>,
+    pub metrics: Vec<serde_json::Value>,
+}
+
+/// The pipeline with its boundaries.
+pub struct Engine<R, P, Q, S = NoState, H = NoHub> {
+    pub reader: R,
+    pub publisher: P,
+    pub prober: Q,
+    pub state: S,
+    /// Used only with `SECURITY_HUB=true`.
+    pub hub: H,
+    pub config: Config,
+}
+
+impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engine<R, P, Q, S, H> {
+    /// Handles one EventBridge event.
+    pub async fn handle_event(
+        &self,
+        event: &serde_json::Value,
+        now: DateTime<Utc>,
+        run_id: String,
+    ) -> Result<RunOutcome, HandlerError> {
+        let trigger =
+            trigger::parse(event).inspect_err(|e| tracing::error!(error = %e, "rejected event"))?;
+        self.run(trigger, now, run_id).await
+    }
+
+    /// Runs the pipeline for a parsed trigger.
+    pub async fn run(
+        &self,
+        trigger: Trigger,
+        now: DateTime<Utc>,
+        run_id: String,
+    ) -> Result<RunOutcome, HandlerError> {
+        let started = std::time::Instant::now();
+        tracing::info!(run_id = %run_id, kind = trigger.kind, detail_type = %trigger.detail_type, "run started");
+        if trigger.scope == Scope::Nothing {
+            tracing::info!(run_id = %run_id, detail_type = %trigger.detail_type, "nothing to do for this event");
+            let summary = RunSummary {
+                run_id,
+                trigger,
+                status: "ignored",
+                findings: 0,
+                notified: 0,
+                quiet: 0,
+                resolved: 0,
+                by_severity: BTreeMap::new(),
+                highest: None,
+                skipped: 0,
+                message_ids: Vec::new(),
+                security_hub: None,
+                duration_ms: started.elapsed().as_millis(),
+            };
+            return Ok(RunOutcome {
+                summary,
+                report: None,
+                metrics: Vec::new(),
+            });
+        }
+        let config = &self.config;
+        let inv = inventory::collect(&self.reader, config, &trigger.scope, now).await;
+        for s in &inv.skipped {
+            tracing::warn!(what = %s.what, region = ?s.region, reason = %s.reason, "skipped");
+        }
+        let (targets, names): (Vec<ProbeTarget>, Vec<String>) = if config.probe_enabled {
+            (
+                crate::probe::targets(&inv, config, &trigger.scope),
+                crate::probe::resource_names(&inv),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let probed = targets.len();
+        let probe = self.prober.probe(targets, names).await;
+        let (findings, trust_errors) =
+            judge(&inv, &probe, config, now, trigger.scope == Scope::Full);
+        let mut inv = inv;
+        inv.skipped.extend(
+            trust_errors
+                .into_iter()
+                .map(|reason| crate::inventory::Skipped {
+                    what: "EXTRA_TRUSTED_CA_PEM".into(),
+                    region: None,
+                    reason,
+                }),
+        );
+        let report = Report::new(
+            run_id.clone(),
+            account_of(&inv),
+            trigger.clone(),
+            now,
+            Scanned::of(&inv, probed),
+            inv.skipped.clone(),
+            findings,
+        )
+        .in_language(self.config.report_language);
+        for f in &report.findings {
+            tracing::info!(check = %f.check, cause = %f.cause, severity = %f.severity, resource = %f.resource, hostname = ?f.hostname, id = %f.id, "finding");
+        }
+        let full = trigger.scope == Scope::Full;
+        let settings = NotifySettings {
+            topic: config.findings_topic_arn.as_deref(),
+            min_severity: config.min_severity,
+            renotify_hours: config.renotify_hours,
+        };
+        let delivered =
+            notify::deliver(&self.publisher, &self.state, settings, &report, full, now).await;
+        // Security Hub gets every current finding whatever SNS did (and its failure never
+        // costs the SNS report).
+        let security_hub = if config.security_hub {
+            Some(crate::publish::securityhub::sync(&self.hub, &report, full, now).await)
+        } else {
+            None
+        };
+        let Delivery {
+            status,
+            message_ids,
+            sent: notified,
+        } = delivered?;
+        let summary = RunSummary {
+            run_id,
+            trigger,
+            status,
+            notified: notified.findings.len(),
+            quiet: notified.quiet,
+            resolved: notified.resolved.len(),
+            findings: report.summary.total,
+            by_severity: report.summary.by_severity.clone(),
+            highest: report.summary.highest,
+            skipped: report.skipped.len(),
+            message_ids,
+            security_hub,
+            duration_ms: started.elapsed().as_millis(),
+        };
+        tracing::info!(run_id = %summary.run_id, status, findings = summary.findings, duration_ms = summary.duration_ms as u64, "run finished");
+        let metrics =
+            crate::report::metrics::emf_documents(&report, &inv, now, summary.duration_ms);
+        Ok(RunOutcome {
+            summary,
+            report: Some(report),
+            metrics,
+        })
+    }
+}
+
+/// The checks stage: trust roots from the configuration, then every check over the
+/// inventory and probe facts. Returns the findings and any unusable extra roots.
+fn judge(
+    inv: &inventory::Inventory,
+    probe: &crate::probe::ProbeResults,
+    config: &Config,
+    now: DateTime<Utc>,
+    full_scan: bool,
+) -> (Vec<crate::finding::Finding>, Vec<String>) {
+    let (trust, trust_errors) = TrustStore::new(config.extra_trusted_ca_pem.as_deref());
+    let ctx = Context {
+        inventory: inv,
+        hosts: &probe.hosts,
+        resource_addresses: &probe.resource_addresses,
+        trust: &trust,
+        now,
+        settings: config.check_settings(),
+        full_scan,
+    };
+    (checks::run_all(&ctx), trust_errors)
+}
+
+/// Diagnoses hostnames without AWS (the CLI's `probe`): probe them, then run every check
+/// over the facts with an empty inventory.
+pub async fn diagnose_hosts<Q: Prober>(
+    prober: &Q,
+    config: &Config,
+    hosts: Vec<String>,
+    now: DateTime<Utc>,
+) -> (
+    Vec<crate::probe::HostFacts>,
+    Vec<crate::finding::Finding>,
+    Vec<String>,
+) {
+    let targets = hosts
+        .into_iter()
+        .map(|h| ProbeTarget {
+            hostname: h,
+            sources: vec!["command line".into()],
+        })
+        .collect();
+    let probe = prober.probe(targets, Vec::new()).await;
+    let (findings, trust_errors) =
+        judge(&inventory::Inventory::default(), &probe, config, now, true);
+    let mut findings = crate::report::dedupe_and_order(findings);
+    crate::report::localize(&mut findings, config.report_language);
+    (probe.hosts, findings, trust_errors)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,340 @@
+//! The handler over fakes: an AWS estate in memory, a recording publisher, broken
+//! state stores; what each kind of event and failure makes of a run.
+
+use super::*;
+use crate::aws::{ApiError, ApiErrorKind};
+use crate::inventory::*;
+use crate::probe::NoProbe;
+use crate::publish::sns::Message;
+use crate::testkit::{self, cert, now};
+use serde_json::json;
+use std::sync::Mutex;
+
+/// An AWS estate in memory; `fail` names operations that fail as throttled.
+#[derive(Default)]
+struct FakeAws {
+    certs: Vec<Certificate>,
+    lbs: Vec<LoadBalancer>,
+    fail: Vec<&'static str>,
+}
+
+fn err(op: &'static str) -> ApiError {
+    ApiError {
+        service: "fake",
+        operation: op,
+        region: Some("us-east-1".into()),
+        kind: ApiErrorKind::Throttled,
+        message: "ThrottlingException: Rate exceeded".into(),
+    }
+}
+
+impl AwsReader for FakeAws {
+    async fn list_certificates(&self, _region: &str) -> Result<Vec<Certificate>, ApiError> {
+        if self.fail.contains(&"ListCertificates") {
+            return Err(err("ListCertificates"));
+        }
+        Ok(self
+            .certs
+            .iter()
+            .map(|c| Certificate {
+                described: false,
+                ..c.clone()
+            })
+            .collect())
+    }
+    async fn describe_certificate(&self, arn: &str) -> Result<Certificate, ApiError> {
+        self.certs
+            .iter()
+            .find(|c| c.arn == arn)
+            .cloned()
+            .ok_or_else(|| err("DescribeCertificate"))
+    }
+    async fn get_certificate(&self, _arn: &str) -> Result<CertificatePem, ApiError> {
+        Err(err("GetCertificate"))
+    }
+    async fn load_balancers(
+        &self,
+        _region: &str,
+    ) -> Result<(Vec<LoadBalancer>, Vec<ApiError>), ApiError> {
+        if self.fail.contains(&"DescribeLoadBalancers") {
+            return Err(err("DescribeLoadBalancers"));
+        }
+        Ok((self.lbs.clone(), vec![]))
+    }
+    async fn distributions(&self) -> Result<Vec<Distribution>, ApiError> {
+        if self.fail.contains(&"ListDistributions") {
+            return Err(err("ListDistributions"));
+        }
+        Ok(vec![])
+    }
+    async fn dns_records(&self) -> Result<(Vec<DnsRecord>, Vec<ApiError>), ApiError> {
+        Ok((vec![], vec![]))
+    }
+}
+
+#[derive(Default)]
+struct Recorder {
+    sent: Mutex<Vec<Message>>,
+    fail: bool,
+}
+
+impl Publisher for Recorder {
+    async fn publish(&self, _topic: &str, m: &Message) -> Result<String, ApiError> {
+        if self.fail {
+            return Err(ApiError::local(
+                "sns",
+                "Publish",
+                None,
+                "AuthorizationError: not allowed",
+            ));
+        }
+        let mut s = self.sent.lock().unwrap();
+        s.push(m.clone());
+        Ok(format!("msg-{}", s.len()))
+    }
+}
+
+const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:findings";
+
+fn estate() -> FakeAws {
+    let mut expiring = cert("exp", &["shop.example.com"], 3);
+    expiring.in_use = Some(true);
+    let mut lb = testkit::alb("shop");
+    lb.listeners.push(testkit::with_certs(
+        testkit::listener("shop", 443, "HTTPS", testkit::forward()),
+        "exp",
+        &[],
+    ));
+    lb.listeners
+        .push(testkit::listener("shop", 80, "HTTP", testkit::forward()));
+    FakeAws {
+        certs: vec![expiring, cert("unused", &["old.example.com"], 200)],
+        lbs: vec![lb],
+        fail: vec![],
+    }
+}
+
+fn engine(aws: FakeAws, publisher: Recorder, min: Severity) -> Engine<FakeAws, Recorder, NoProbe> {
+    let config = Config {
+        findings_topic_arn: Some(TOPIC.into()),
+        min_severity: min,
+        ..Default::default()
+    };
+    Engine {
+        reader: aws,
+        publisher,
+        prober: NoProbe,
+        state: NoState,
+        hub: NoHub,
+        config,
+    }
+}
+
+/// One scheduled invocation at the fixed clock.
+async fn on_schedule<S: StateStore>(
+    e: &Engine<FakeAws, Recorder, NoProbe, S>,
+) -> Result<RunOutcome, HandlerError> {
+    e.handle_event(
+        &event("aws.events", "Scheduled Event", json!([])),
+        now(),
+        "run-1".into(),
+    )
+    .await
+}
+
+fn event(source: &str, detail_type: &str, resources: serde_json::Value) -> serde_json::Value {
+    json!({"version": "0", "id": "e1", "detail-type": detail_type, "source": source, "account": "123456789012",
+           "time": "2026-11-28T06:00:00Z", "region": "us-east-1", "resources": resources, "detail": {}})
+}
+
+#[tokio::test]
+async fn schedule_scans_and_publishes_with_attributes() {
+    let e = engine(estate(), Recorder::default(), Severity::Low);
+    let out = on_schedule(&e).await.unwrap();
+    assert_eq!(out.summary.status, "published");
+    assert_eq!(out.summary.highest, Some(Severity::Critical));
+    let sent = e.publisher.sent.lock().unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].severity, Severity::Critical);
+    assert!(sent[0].causes.contains(&"expired".to_string()));
+    assert!(sent[0].causes.contains(&"http-not-redirected".to_string()));
+    let body: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(body["default"].as_str().unwrap()).unwrap();
+    assert_eq!(report["schema"], "acm-doctor.report.v1");
+    assert!(body["email"].as_str().unwrap().contains("Fix 1:"));
+}
+
+#[tokio::test]
+async fn acm_event_scopes_the_run_to_its_certificate() {
+    let e = engine(estate(), Recorder::default(), Severity::Low);
+    let arn = testkit::cert_arn("unused");
+    let out = e
+        .handle_event(
+            &event("aws.acm", "ACM Certificate Available", json!([arn])),
+            now(),
+            "run-2".into(),
+        )
+        .await
+        .unwrap();
+    let report = out.report.unwrap();
+    assert_eq!(report.scanned.certificates, 1);
+    assert_eq!(
+        report.scanned.load_balancers, 0,
+        "the shop ALB does not use this certificate"
+    );
+    assert!(
+        report.findings.iter().all(|f| f.resource == arn),
+        "{:?}",
+        report.findings
+    );
+}
+
+#[tokio::test]
+async fn unknown_event_is_ignored_without_scanning() {
+    let e = engine(
+        FakeAws {
+            fail: vec!["ListCertificates", "DescribeLoadBalancers"],
+            ..estate()
+        },
+        Recorder::default(),
+        Severity::Low,
+    );
+    let out = e
+        .handle_event(
+            &event(
+                "aws.ec2",
+                "EC2 Instance State-change Notification",
+                json!([]),
+            ),
+            now(),
+            "r".into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.summary.status, "ignored");
+    assert!(out.report.is_none());
+    assert!(e.publisher.sent.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn malformed_event_is_a_non_retryable_error() {
+    let e = engine(estate(), Recorder::default(), Severity::Low);
+    let err = e
+        .handle_event(
+            &event("aws.acm", "ACM Certificate Expired", json!([])),
+            now(),
+            "r".into(),
+        )
+        .await
+        .unwrap_err();
+    assert!(!err.retryable());
+    assert_eq!(err.error_type(), "NonRetryable.MalformedEvent");
+    let err = e
+        .handle_event(&json!("not an event"), now(), "r".into())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("malformed event"));
+}
+
+#[tokio::test]
+async fn a_failing_api_is_skipped_and_the_rest_still_reported() {
+    let e = engine(
+        FakeAws {
+            fail: vec!["DescribeLoadBalancers", "ListDistributions"],
+            ..estate()
+        },
+        Recorder::default(),
+        Severity::Low,
+    );
+    let out = on_schedule(&e).await.unwrap();
+    let report = out.report.unwrap();
+    let skipped: Vec<&str> = report.skipped.iter().map(|s| s.what.as_str()).collect();
+    assert_eq!(
+        skipped,
+        vec!["fake:DescribeLoadBalancers", "fake:ListDistributions"]
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.check == "certificate_expiring"),
+        "certificate findings survive"
+    );
+    assert!(
+        report
+            .email_digest()
+            .contains("fake:DescribeLoadBalancers in us-east-1: ThrottlingException")
+    );
+}
+
+#[tokio::test]
+async fn nothing_is_published_below_min_severity() {
+    let mut aws = estate();
+    aws.certs.remove(0);
+    aws.lbs.clear();
+    let e = engine(aws, Recorder::default(), Severity::Medium);
+    let out = on_schedule(&e).await.unwrap();
+    assert_eq!(out.summary.status, "below-threshold");
+    assert_eq!(
+        out.summary.findings, 1,
+        "the low finding stays in the summary"
+    );
+    assert!(e.publisher.sent.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn publish_failure_is_retryable() {
+    let e = engine(
+        estate(),
+        Recorder {
+            fail: true,
+            ..Default::default()
+        },
+        Severity::Low,
+    );
+    let err = on_schedule(&e).await.unwrap_err();
+    assert!(err.retryable());
+    assert!(err.to_string().contains("AuthorizationError"));
+}
+
+/// A state table that cannot be reached.
+struct BrokenState;
+
+impl StateStore for BrokenState {
+    async fn load(&self) -> Result<Vec<crate::finding::FindingRecord>, ApiError> {
+        Err(
+            ApiError::local("dynamodb", "Scan", None, "AccessDeniedException")
+                .on("acm-doctor-state"),
+        )
+    }
+    async fn save(
+        &self,
+        _u: &[crate::finding::FindingRecord],
+        _d: &[String],
+    ) -> Result<(), ApiError> {
+        Err(ApiError::local(
+            "dynamodb",
+            "BatchWriteItem",
+            None,
+            "unreachable",
+        ))
+    }
+}
+
+#[tokio::test]
+async fn a_broken_state_store_degrades_to_reporting_everything() {
+    let base = engine(estate(), Recorder::default(), Severity::Low);
+    let e = Engine {
+        reader: base.reader,
+        publisher: base.publisher,
+        prober: NoProbe,
+        state: BrokenState,
+        hub: NoHub,
+        config: base.config,
+    };
+    let out = on_schedule(&e).await.unwrap();
+    assert_eq!(out.summary.status, "published");
+    assert_eq!(out.summary.notified, out.summary.findings, "never silence");
+    assert_eq!(e.publisher.sent.lock().unwrap().len(), 1);
+}

@@ -1,0 +1,171 @@
+//! What the inventory answers: where a certificate is used, which hostnames reach a
+//! load balancer or distribution, which records point where; and narrowing an
+//! event-scoped inventory to what its certificates touch.
+
+use super::*;
+use crate::pki::hostname::normalize;
+
+/// Where a certificate is used.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Usage {
+    Listener {
+        lb_arn: String,
+        listener_arn: String,
+        is_default: bool,
+    },
+    Distribution {
+        arn: String,
+    },
+    /// Named by ACM's `InUseBy` only (another integrated service, or a resource the
+    /// inventory did not list).
+    InUseBy {
+        arn: String,
+    },
+}
+
+impl Inventory {
+    pub fn certificate(&self, arn: &str) -> Option<&Certificate> {
+        self.certificates.iter().find(|c| c.arn == arn)
+    }
+
+    /// Every place a certificate is used: from the inventory itself (listener and
+    /// viewer certificates) and from ACM's `InUseBy`, which on real AWS names load
+    /// balancers and distributions but on moto names listeners.
+    pub fn usages(&self, arn: &str) -> Vec<Usage> {
+        let mut out = BTreeSet::new();
+        let mut known = BTreeSet::new();
+        for lb in &self.load_balancers {
+            for l in &lb.listeners {
+                for c in l.certificates.iter().filter(|c| c.arn == arn) {
+                    out.insert(Usage::Listener {
+                        lb_arn: lb.arn.clone(),
+                        listener_arn: l.arn.clone(),
+                        is_default: c.is_default,
+                    });
+                    known.insert(lb.arn.clone());
+                    known.insert(l.arn.clone());
+                }
+            }
+        }
+        for d in &self.distributions {
+            if d.viewer_certificate.acm_certificate_arn.as_deref() == Some(arn) {
+                out.insert(Usage::Distribution { arn: d.arn.clone() });
+                known.insert(d.arn.clone());
+            }
+        }
+        if let Some(c) = self.certificate(arn) {
+            for user in &c.in_use_by {
+                if !known.contains(user) {
+                    out.insert(Usage::InUseBy { arn: user.clone() });
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// Whether ACM or the inventory says the certificate is attached somewhere.
+    pub fn is_in_use(&self, cert: &Certificate) -> bool {
+        cert.in_use == Some(true) || !self.usages(&cert.arn).is_empty()
+    }
+
+    /// The load balancer that owns a listener ARN.
+    pub fn load_balancer_of_listener(&self, listener_arn: &str) -> Option<&LoadBalancer> {
+        self.load_balancers
+            .iter()
+            .find(|lb| lb.listeners.iter().any(|l| l.arn == listener_arn))
+    }
+
+    /// Route 53 records whose alias target or CNAME value is `dns_name`.
+    pub fn records_pointing_at<'a>(
+        &'a self,
+        dns_name: &str,
+    ) -> impl Iterator<Item = &'a DnsRecord> {
+        let want = strip_dualstack(&normalize(dns_name));
+        self.dns_records
+            .iter()
+            .filter(move |r| !r.target.is_empty() && strip_dualstack(&r.target) == want)
+    }
+
+    /// Hostnames a visitor could type to reach a load balancer: Route 53 records that
+    /// point at it and host-header conditions of its rules (wildcards dropped: they are
+    /// not names anyone types). Sorted, deduplicated, with where each came from.
+    pub fn load_balancer_hostnames(&self, lb: &LoadBalancer) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for r in self.records_pointing_at(&lb.dns_name) {
+            out.entry(r.name.clone())
+                .or_insert_with(|| format!("Route 53 {} @ {}", r.rtype, r.zone_name));
+        }
+        for l in lb.https_listeners() {
+            for rule in &l.rules {
+                for h in &rule.host_headers {
+                    if !crate::pki::hostname::is_wildcard(h) {
+                        out.entry(normalize(h))
+                            .or_insert_with(|| format!("host-header, rule {}", rule.priority));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Hostnames that reach a distribution: its aliases and Route 53 records.
+    pub fn distribution_hostnames(&self, d: &Distribution) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for a in &d.aliases {
+            if !crate::pki::hostname::is_wildcard(a) {
+                out.insert(normalize(a), "CloudFront alias".to_string());
+            }
+        }
+        for r in self.records_pointing_at(&d.domain_name) {
+            out.entry(r.name.clone())
+                .or_insert_with(|| format!("Route 53 {} @ {}", r.rtype, r.zone_name));
+        }
+        out
+    }
+
+    /// Keeps only what concerns `arns`: those certificates, the load balancers and
+    /// distributions that use them, and the DNS records that lead to those.
+    pub fn retain_certificates(&mut self, arns: &[String]) {
+        self.certificates.retain(|c| arns.contains(&c.arn));
+        self.load_balancers.retain(|lb| {
+            lb.listeners
+                .iter()
+                .any(|l| l.certificates.iter().any(|c| arns.contains(&c.arn)))
+                || self.certificates.iter().any(|c| {
+                    c.in_use_by
+                        .iter()
+                        .any(|u| u == &lb.arn || lb.listeners.iter().any(|l| &l.arn == u))
+                })
+        });
+        self.distributions.retain(|d| {
+            d.viewer_certificate
+                .acm_certificate_arn
+                .as_ref()
+                .is_some_and(|a| arns.contains(a))
+        });
+        let targets: BTreeSet<String> = self
+            .load_balancers
+            .iter()
+            .map(|lb| strip_dualstack(&normalize(&lb.dns_name)))
+            .chain(self.distributions.iter().map(|d| normalize(&d.domain_name)))
+            .collect();
+        let validation_names: BTreeSet<String> = self
+            .certificates
+            .iter()
+            .flat_map(|c| {
+                c.validations
+                    .iter()
+                    .chain(c.renewal.iter().flat_map(|r| r.validations.iter()))
+            })
+            .filter_map(|v| v.record.as_ref().map(|r| normalize(&r.name)))
+            .collect();
+        self.dns_records.retain(|r| {
+            targets.contains(&strip_dualstack(&r.target)) || validation_names.contains(&r.name)
+        });
+    }
+}
+
+/// ALB alias targets are often written `dualstack.NAME`; both reach the same place.
+fn strip_dualstack(name: &str) -> String {
+    name.strip_prefix("dualstack.").unwrap_or(name).to_string()
+}

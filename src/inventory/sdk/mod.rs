@@ -1,0 +1,76 @@
+//! The real [`AwsReader`]: the AWS SDK for Rust, one client per service and region,
+//! adaptive retry, and `AWS_ENDPOINT_URL` honoured (how tests reach moto). One file per
+//! service: [`acm`], [`elbv2`], [`cloudfront`], [`route53`].
+
+mod acm;
+mod cloudfront;
+mod elbv2;
+mod route53;
+
+use super::*;
+use aws_config::{Region, SdkConfig};
+
+/// [`AwsReader`] over the AWS SDK.
+#[derive(Clone)]
+pub struct SdkReader {
+    base: SdkConfig,
+}
+
+impl SdkReader {
+    pub fn new(base: SdkConfig) -> Self {
+        SdkReader { base }
+    }
+
+    pub(super) fn acm(&self, region: &str) -> aws_sdk_acm::Client {
+        let conf = aws_sdk_acm::config::Builder::from(&self.base)
+            .region(Region::new(region.to_string()))
+            .build();
+        aws_sdk_acm::Client::from_conf(conf)
+    }
+
+    pub(super) fn elb(&self, region: &str) -> aws_sdk_elasticloadbalancingv2::Client {
+        let conf = aws_sdk_elasticloadbalancingv2::config::Builder::from(&self.base)
+            .region(Region::new(region.to_string()))
+            .build();
+        aws_sdk_elasticloadbalancingv2::Client::from_conf(conf)
+    }
+
+    pub(super) fn cloudfront(&self) -> aws_sdk_cloudfront::Client {
+        // CloudFront's control plane is global, signed for us-east-1.
+        let conf = aws_sdk_cloudfront::config::Builder::from(&self.base)
+            .region(Region::new("us-east-1"))
+            .build();
+        aws_sdk_cloudfront::Client::from_conf(conf)
+    }
+
+    pub(super) fn route53(&self) -> aws_sdk_route53::Client {
+        let conf = aws_sdk_route53::config::Builder::from(&self.base)
+            .region(Region::new("us-east-1"))
+            .build();
+        aws_sdk_route53::Client::from_conf(conf)
+    }
+}
+
+impl AwsReader for SdkReader {
+    async fn list_certificates(&self, region: &str) -> Result<Vec<Certificate>, ApiError> {
+        self.acm_list_certificates(region).await
+    }
+    async fn describe_certificate(&self, arn: &str) -> Result<Certificate, ApiError> {
+        self.acm_describe_certificate(arn).await
+    }
+    async fn get_certificate(&self, arn: &str) -> Result<CertificatePem, ApiError> {
+        self.acm_get_certificate(arn).await
+    }
+    async fn load_balancers(
+        &self,
+        region: &str,
+    ) -> Result<(Vec<LoadBalancer>, Vec<ApiError>), ApiError> {
+        self.elb_load_balancers(region).await
+    }
+    async fn distributions(&self) -> Result<Vec<Distribution>, ApiError> {
+        self.cloudfront_distributions().await
+    }
+    async fn dns_records(&self) -> Result<(Vec<DnsRecord>, Vec<ApiError>), ApiError> {
+        self.route53_dns_records().await
+    }
+}

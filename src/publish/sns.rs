@@ -1,0 +1,230 @@
+//! SNS transport: the `MessageStructure=json` body (JSON report for machines, digest for
+//! email), splitting a report that exceeds SNS's size limit, the message attributes
+//! subscription filter policies match, and the [`Publisher`] trait with its SDK adapter.
+
+use crate::aws::{ApiError, api_err};
+use crate::finding::{Finding, Severity};
+use crate::report::{Part, Report};
+use std::future::Future;
+
+/// SNS allows 256 KiB for the message and its attributes together; keep a margin for
+/// the attributes and JSON escaping of the outer envelope.
+pub const SNS_MAX_MESSAGE_BYTES: usize = 256 * 1024 - 6 * 1024;
+
+/// One SNS message ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub subject: String,
+    /// `MessageStructure=json` body: `{"default": …, "email": …}`.
+    pub body: String,
+    /// Highest severity in this message (attribute `severity`).
+    pub severity: Severity,
+    /// Causes present (attribute `causes`, a `String.Array` for filter policies).
+    pub causes: Vec<String>,
+    /// Problems announced as fixed (attribute `resolved`, a `Number`), so a pager that
+    /// gets only critical findings can also hear that they are gone.
+    pub resolved: usize,
+}
+
+impl Message {
+    pub fn of(report: &Report) -> Message {
+        Message {
+            subject: report.subject(),
+            body: message_body(report),
+            severity: report.summary.highest.unwrap_or(Severity::Info),
+            causes: report
+                .summary
+                .by_cause
+                .keys()
+                .map(|c| c.as_str().to_string())
+                .collect(),
+            resolved: report.resolved.len(),
+        }
+    }
+}
+
+/// The SNS message body for `MessageStructure=json`: `default` is the JSON report,
+/// `email` the digest.
+pub fn message_body(report: &Report) -> String {
+    serde_json::json!({ "default": report.to_json(), "email": report.email_digest() }).to_string()
+}
+
+/// Splits the report into parts whose SNS message fits in `max_bytes`, each a valid
+/// report carrying the same header. A single finding too large on its own is sent
+/// alone (SNS will refuse it; the error names it) rather than dropped silently.
+pub fn split(report: &Report, max_bytes: usize) -> Vec<Report> {
+    let mut chunks: Vec<Vec<Finding>> = Vec::new();
+    split_into(report, report.findings.clone(), max_bytes, &mut chunks);
+    if chunks.is_empty() {
+        chunks.push(Vec::new());
+    }
+    let of = chunks.len();
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, findings)| {
+            let mut r = report.with_findings(findings);
+            if of > 1 {
+                r.part = Some(Part { index: i + 1, of });
+            }
+            r
+        })
+        .collect()
+}
+
+fn split_into(
+    report: &Report,
+    findings: Vec<Finding>,
+    max_bytes: usize,
+    out: &mut Vec<Vec<Finding>>,
+) {
+    // Measure as a part ("part 10/10" is the longest marker we add).
+    let mut probe = report.with_findings(findings.clone());
+    probe.part = Some(Part {
+        index: 999,
+        of: 999,
+    });
+    if message_body(&probe).len() <= max_bytes || findings.len() <= 1 {
+        out.push(findings);
+        return;
+    }
+    let mut left = findings;
+    let right = left.split_off(left.len() / 2);
+    split_into(report, left, max_bytes, out);
+    split_into(report, right, max_bytes, out);
+}
+
+/// A failed publish, naming the topic and the part.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("sns:Publish to {topic} failed for part {part}: {}", error.message)]
+pub struct PublishError {
+    pub topic: String,
+    pub part: usize,
+    pub error: ApiError,
+}
+
+/// Where findings go. SNS in production; a recorder in handler tests.
+pub trait Publisher: Send + Sync {
+    /// Publishes one message; returns its message id.
+    fn publish(
+        &self,
+        topic: &str,
+        message: &Message,
+    ) -> impl Future<Output = Result<String, ApiError>> + Send;
+}
+
+/// Splits and publishes a report; returns the message ids.
+pub async fn publish_report<P: Publisher>(
+    publisher: &P,
+    topic: &str,
+    report: &Report,
+) -> Result<Vec<String>, PublishError> {
+    let mut ids = Vec::new();
+    for (i, part) in split(report, SNS_MAX_MESSAGE_BYTES).iter().enumerate() {
+        let msg = Message::of(part);
+        let id = publisher
+            .publish(topic, &msg)
+            .await
+            .map_err(|error| PublishError {
+                topic: topic.to_string(),
+                part: i + 1,
+                error,
+            })?;
+        tracing::info!(topic, part = i + 1, message_id = %id, bytes = msg.body.len(), "published findings");
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// [`Publisher`] over the AWS SDK's SNS client.
+pub struct SnsPublisher {
+    config: aws_config::SdkConfig,
+}
+
+impl SnsPublisher {
+    pub fn new(config: &aws_config::SdkConfig) -> Self {
+        SnsPublisher {
+            config: config.clone(),
+        }
+    }
+
+    /// SNS must be called in the topic's region, which its ARN names.
+    fn client_for(&self, topic: &str) -> aws_sdk_sns::Client {
+        let mut b = aws_sdk_sns::config::Builder::from(&self.config);
+        if let Some(region) = crate::aws::arn_region(topic) {
+            b = b.region(aws_config::Region::new(region.to_string()));
+        }
+        aws_sdk_sns::Client::from_conf(b.build())
+    }
+}
+
+impl Publisher for SnsPublisher {
+    async fn publish(&self, topic: &str, m: &Message) -> Result<String, ApiError> {
+        use aws_sdk_sns::types::MessageAttributeValue;
+        let region = crate::aws::arn_region(topic);
+        let causes = serde_json::to_string(&m.causes).unwrap_or_else(|_| "[]".into());
+        let attr = |t: &str, v: String| {
+            MessageAttributeValue::builder()
+                .data_type(t)
+                .string_value(v)
+                .build()
+                .map_err(|e| ApiError::local("sns", "Publish", region, e.to_string()))
+        };
+        let out = self
+            .client_for(topic)
+            .publish()
+            .topic_arn(topic)
+            .subject(&m.subject)
+            .message(&m.body)
+            .message_structure("json")
+            .message_attributes("severity", attr("String", m.severity.as_str().to_string())?)
+            .message_attributes("causes", attr("String.Array", causes)?)
+            .message_attributes("resolved", attr("Number", m.resolved.to_string())?)
+            .send()
+            .await
+            .map_err(|e| api_err("sns", "Publish", region, e))?;
+        Ok(out.message_id().unwrap_or_default().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Cause, Severity};
+    use crate::report::{Part, SCHEMA};
+    use crate::testkit::{finding, report_of};
+
+    #[test]
+    fn split_parts_fit_and_keep_every_finding() {
+        let findings: Vec<Finding> = (0..200)
+            .map(|i| {
+                finding(
+                    "certificate_unused",
+                    Severity::Low,
+                    Cause::NotAssociated,
+                    &format!("arn:{i}"),
+                )
+            })
+            .collect();
+        let r = report_of(findings);
+        let parts = split(&r, 40_000);
+        assert!(parts.len() > 1);
+        let total: usize = parts.iter().map(|p| p.findings.len()).sum();
+        assert_eq!(total, 200);
+        for (i, p) in parts.iter().enumerate() {
+            assert!(message_body(p).len() <= 40_000);
+            assert_eq!(
+                p.part,
+                Some(Part {
+                    index: i + 1,
+                    of: parts.len()
+                })
+            );
+            let v: serde_json::Value = serde_json::from_str(&p.to_json()).unwrap();
+            assert_eq!(v["schema"], SCHEMA);
+            assert_eq!(v["summary"]["total"], p.findings.len());
+        }
+        assert_eq!(split(&r, 10_000_000).len(), 1);
+        assert_eq!(split(&r, 10_000_000)[0].part, None);
+    }
+}

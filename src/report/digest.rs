@@ -1,0 +1,399 @@
+//! The email digest and the SNS subject: what a person reads, grouped by cause, most
+//! severe first, each finding with where, why and the fix.
+
+use super::Report;
+use crate::finding::{Cause, Finding, Severity};
+use crate::i18n::Lang;
+use std::fmt::Write as _;
+
+impl Report {
+    /// `acm-doctor: 2 critical, 3 high - 123456789012`; in Japanese
+    /// `acm-doctor: 重大 2 件、高 3 件 - 123456789012`. Under 100 characters, no line
+    /// breaks (SNS's limits for a subject).
+    pub fn subject(&self) -> String {
+        let ja = self.lang == Lang::Ja;
+        let counts: Vec<String> = Severity::ALL_DESC
+            .iter()
+            .filter_map(|s| {
+                self.summary.by_severity.get(s).map(|n| {
+                    if ja {
+                        format!("{} {n} 件", s.label(self.lang))
+                    } else {
+                        format!("{n} {s}")
+                    }
+                })
+            })
+            .collect();
+        let sep = self.lang.pick(", ", "、");
+        let mut counts = counts;
+        if !self.resolved.is_empty() {
+            let n = self.resolved.len();
+            counts.push(if ja {
+                format!("解決 {n} 件")
+            } else {
+                format!("{n} resolved")
+            });
+        }
+        let counts = if !counts.is_empty() {
+            counts.join(sep)
+        } else if self.quiet > 0 {
+            self.lang.pick("nothing new", "新たな検出なし").to_string()
+        } else {
+            self.lang.pick("no findings", "検出なし").to_string()
+        };
+        let part = self
+            .part
+            .filter(|p| p.of > 1)
+            .map(|p| format!(" ({}/{})", p.index, p.of))
+            .unwrap_or_default();
+        let account = self
+            .account
+            .as_deref()
+            .unwrap_or(self.lang.pick("unknown account", "アカウント不明"));
+        let s = format!("acm-doctor: {counts}{part} - {account}");
+        // SNS counts characters, not bytes; never cut inside a character.
+        s.chars().take(99).collect()
+    }
+
+    /// The plain-text email a person reads: grouped by cause, most severe first, each
+    /// finding with where, why and the fix; a footer with what was scanned and skipped.
+    pub fn email_digest(&self) -> String {
+        let l = self.lang;
+        let mut out = String::new();
+        let _ = writeln!(out, "{}", self.subject());
+        let when = self.generated_at.format("%Y-%m-%d %H:%M UTC");
+        let _ = match l {
+            Lang::En => writeln!(
+                out,
+                "Run {} ({} {}) at {when}\n",
+                self.run_id, self.trigger.kind, self.trigger.detail_type
+            ),
+            Lang::Ja => writeln!(
+                out,
+                "実行 {}（{} {}）{when}\n",
+                self.run_id, self.trigger.kind, self.trigger.detail_type
+            ),
+        };
+        if self.findings.is_empty() && self.quiet == 0 {
+            let _ = writeln!(
+                out,
+                "{}\n",
+                l.pick(
+                    "No findings: every checked site should open without a certificate warning.",
+                    "検出事項はありません。確認したすべてのサイトが証明書の警告なしで開けるはずです。"
+                )
+            );
+        } else if self.findings.is_empty() {
+            let _ = writeln!(
+                out,
+                "{}\n",
+                l.pick("No new findings.", "新たな検出事項はありません。")
+            );
+        }
+        // Causes in the order of their most severe finding (findings are sorted).
+        let mut causes: Vec<Cause> = Vec::new();
+        for f in &self.findings {
+            if !causes.contains(&f.cause) {
+                causes.push(f.cause);
+            }
+        }
+        let (hostname, resource, why, fix, id_label, check_label) = match l {
+            Lang::En => ("Hostname", "Resource", "Why", "Fix", "Finding id", "check"),
+            Lang::Ja => (
+                "ホスト名",
+                "リソース",
+                "原因",
+                "対処",
+                "検出 ID",
+                "チェック",
+            ),
+        };
+        for cause in causes {
+            let group: Vec<&Finding> = self.findings.iter().filter(|f| f.cause == cause).collect();
+            let n = group.len();
+            let _ = match l {
+                Lang::En => writeln!(out, "== {} ({n}) ==", cause.heading().get(l)),
+                Lang::Ja => writeln!(out, "== {}（{n} 件）==", cause.heading().get(l)),
+            };
+            for f in group {
+                let sev = f.severity.tag(l);
+                let _ = writeln!(out, "\n[{sev}] {}", f.title);
+                if let Some(h) = &f.hostname {
+                    let _ = writeln!(out, "  {hostname}: {h}");
+                }
+                let _ = writeln!(out, "  {resource}: {} ({})", f.resource, f.region);
+                let _ = writeln!(out, "  {why}: {}", f.detail);
+                for (i, step) in f.numbered_steps().iter().enumerate() {
+                    let label = format!("  {fix} {}: ", i + 1);
+                    let indent = " ".repeat(crate::i18n::display_width(&label));
+                    for (j, line) in step.iter().enumerate() {
+                        let lead = if j == 0 {
+                            label.as_str()
+                        } else {
+                            indent.as_str()
+                        };
+                        let _ = writeln!(out, "{lead}{line}");
+                    }
+                }
+                let _ = writeln!(out, "  {id_label}: {} ({check_label} {})", f.id, f.check);
+            }
+            out.push('\n');
+        }
+        if !self.resolved.is_empty() {
+            let n = self.resolved.len();
+            let _ = match l {
+                Lang::En => writeln!(out, "== Resolved since the last report ({n}) ==\n"),
+                Lang::Ja => writeln!(out, "== 前回の報告以降に解決したもの（{n} 件）==\n"),
+            };
+            for r in &self.resolved {
+                let _ = writeln!(out, "[{}] {}", l.pick("RESOLVED", "解決"), r.title);
+                let _ = writeln!(
+                    out,
+                    "  {resource}: {}{}",
+                    r.resource,
+                    r.hostname
+                        .as_deref()
+                        .map(|h| format!(" ({h})"))
+                        .unwrap_or_default()
+                );
+                let first = r.first_seen.format("%Y-%m-%d %H:%M UTC");
+                let _ = match l {
+                    Lang::En => writeln!(out, "  First seen {first}; finding id {}", r.id),
+                    Lang::Ja => writeln!(out, "  初回検出 {first}、検出 ID {}", r.id),
+                };
+            }
+            out.push('\n');
+        }
+        if self.quiet > 0 {
+            let q = self.quiet;
+            let _ = match l {
+                Lang::En => writeln!(
+                    out,
+                    "{q} finding(s) still present were already reported recently and are not repeated.\n"
+                ),
+                Lang::Ja => writeln!(
+                    out,
+                    "このほか、最近報告済みでまだ残っている検出事項が {q} 件あります（繰り返し通知はしていません）。\n"
+                ),
+            };
+        }
+        let s = &self.scanned;
+        let regions = if s.regions.is_empty() {
+            l.pick("no region", "リージョンなし").to_string()
+        } else {
+            s.regions.join(", ")
+        };
+        let _ = writeln!(out, "--");
+        let _ = match l {
+            Lang::En => writeln!(
+                out,
+                "Scanned: {} certificate(s), {} load balancer(s), {} distribution(s), {} DNS record(s), {} hostname(s) probed in {regions}.",
+                s.certificates,
+                s.load_balancers,
+                s.distributions,
+                s.dns_records,
+                s.hostnames_probed,
+            ),
+            Lang::Ja => writeln!(
+                out,
+                "スキャン対象（{regions}）: 証明書 {} 件、ロードバランサー {} 台、ディストリビューション {} 件、DNS レコード {} 件、接続確認したホスト名 {} 件。",
+                s.certificates,
+                s.load_balancers,
+                s.distributions,
+                s.dns_records,
+                s.hostnames_probed,
+            ),
+        };
+        if self.skipped.is_empty() {
+            let _ = writeln!(out, "{}", l.pick("Skipped: nothing.", "スキップ: なし。"));
+        } else {
+            let _ = writeln!(
+                out,
+                "{}",
+                l.pick(
+                    "Skipped (could not be checked):",
+                    "スキップ（確認できなかったもの）:"
+                )
+            );
+            for sk in &self.skipped {
+                let _ = writeln!(
+                    out,
+                    "  - {}{}: {}",
+                    sk.what,
+                    sk.region
+                        .as_deref()
+                        .map(|r| match l {
+                            Lang::En => format!(" in {r}"),
+                            Lang::Ja => format!("（{r}）"),
+                        })
+                        .unwrap_or_default(),
+                    sk.reason
+                );
+            }
+        }
+        if let Some(p) = self.part.filter(|p| p.of > 1) {
+            let _ = match l {
+                Lang::En => writeln!(
+                    out,
+                    "This is part {} of {}; the other parts carry the other findings.",
+                    p.index, p.of
+                ),
+                Lang::Ja => writeln!(
+                    out,
+                    "これは {} 通中 {} 通目です。残りの検出事項は他の通知に含まれています。",
+                    p.of, p.index
+                ),
+            };
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::{Cause, FindingRecord, Severity};
+    use crate::i18n::Lang;
+    use crate::inventory::{Inventory, Skipped};
+    use crate::report::{Report, Scanned, account_of};
+    use crate::testkit::{finding, report_of};
+    use crate::trigger::Trigger;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn subject_and_digest_when_only_a_fix_is_news() {
+        let mut r = report_of(vec![]);
+        r.quiet = 31;
+        assert_eq!(r.subject(), "acm-doctor: nothing new - 123456789012");
+        r.resolved.push(FindingRecord {
+            id: "alb_http_not_redirected-1".into(),
+            first_seen: crate::testkit::now(),
+            last_notified: crate::testkit::now(),
+            severity: Severity::Medium,
+            check: "alb_http_not_redirected".into(),
+            resource: "arn:l".into(),
+            hostname: None,
+            title: "HTTP listener does not redirect".into(),
+        });
+        assert_eq!(r.subject(), "acm-doctor: 1 resolved - 123456789012");
+        let d = r.email_digest();
+        assert!(d.contains("No new findings."), "{d}");
+        assert!(!d.contains("every checked site"), "{d}");
+        let r = r.in_language(Lang::Ja);
+        assert_eq!(r.subject(), "acm-doctor: 解決 1 件 - 123456789012");
+        // SNS limits subjects to 100 characters, not bytes: never cut inside one.
+        let mut long = r.clone();
+        long.account = Some("あ".repeat(150));
+        assert_eq!(long.subject().chars().count(), 99);
+    }
+
+    #[test]
+    fn digest_groups_by_cause_and_lists_fixes_and_skips() {
+        let mut r = report_of(vec![
+            finding(
+                "alb_host_not_covered",
+                Severity::High,
+                Cause::NameMismatch,
+                "arn:3",
+            ),
+            finding(
+                "certificate_expired",
+                Severity::Critical,
+                Cause::Expired,
+                "arn:1",
+            ),
+        ]);
+        r.skipped.push(Skipped {
+            what: "elbv2:DescribeLoadBalancers".into(),
+            region: Some("eu-west-1".into()),
+            reason: "AccessDenied".into(),
+        });
+        let d = r.email_digest();
+        let expired = d.find("== Expired").unwrap();
+        let names = d.find("== Name mismatch").unwrap();
+        assert!(expired < names, "most severe cause first");
+        assert!(d.contains("Fix 1: do the thing"));
+        assert!(d.contains("elbv2:DescribeLoadBalancers in eu-west-1: AccessDenied"));
+    }
+
+    /// The digest a person reads, pinned: any change to its wording or layout shows up
+    /// in review as a snapshot diff.
+    #[test]
+    fn digest_and_markdown_snapshots() {
+        use crate::checks::Context;
+        use crate::pki::trust::TrustStore;
+        use crate::testkit::*;
+        let mut inv = Inventory::default();
+        let mut c = cert(
+            "61f50cd4-45b9-4259-b049-d0a53682fa4b",
+            &["shop.example.com", "www.shop.example.com"],
+            5,
+        );
+        c.in_use = Some(true);
+        inv.certificates.push(c);
+        let mut lb = alb("shop");
+        lb.listeners.push(with_certs(
+            listener("shop", 443, "HTTPS", forward()),
+            "61f50cd4-45b9-4259-b049-d0a53682fa4b",
+            &[],
+        ));
+        lb.listeners.push(listener("shop", 80, "HTTP", forward()));
+        inv.dns_records
+            .push(alias_record("blog.example.com", &lb.dns_name));
+        inv.load_balancers.push(lb);
+        inv.regions = vec!["us-east-1".into()];
+        inv.skipped.push(Skipped {
+            what: "cloudfront:ListDistributions".into(),
+            region: None,
+            reason: "AccessDenied: not authorized".into(),
+        });
+        let trust = TrustStore::with_public_roots("");
+        let addrs = BTreeMap::new();
+        for lang in Lang::ALL {
+            let config = crate::config::Config {
+                report_language: lang,
+                ..Default::default()
+            };
+            let ctx = Context {
+                inventory: &inv,
+                hosts: &[],
+                resource_addresses: &addrs,
+                trust: &trust,
+                now: now(),
+                settings: config.check_settings(),
+                full_scan: true,
+            };
+            let findings = crate::checks::run_all(&ctx);
+            let mut r = Report::new(
+                "run-snapshot".into(),
+                account_of(&inv),
+                Trigger::manual(),
+                now(),
+                Scanned::of(&inv, 0),
+                inv.skipped.clone(),
+                findings,
+            )
+            .in_language(lang);
+            // A problem fixed since the last report, and two kept quiet.
+            r.resolved.push(FindingRecord {
+                id: "cloudfront_allows_http-0123456789abcdef".into(),
+                first_seen: now() - chrono::Duration::days(3),
+                last_notified: now() - chrono::Duration::days(1),
+                severity: Severity::Medium,
+                check: "cloudfront_allows_http".into(),
+                resource: "arn:aws:cloudfront::123456789012:distribution/E1CDN".into(),
+                hostname: Some("cdn.example.com".into()),
+                // Stored in the language of the run that first reported it.
+                title: lang
+                    .pick(
+                        "CloudFront E1CDN serves plain HTTP on its default cache behavior",
+                        "CloudFront E1CDN のデフォルトのキャッシュビヘイビアが平文の HTTP で応答しています",
+                    )
+                    .into(),
+            });
+            r.quiet = 2;
+            let l = lang.as_str();
+            insta::assert_snapshot!(format!("digest_{l}"), r.email_digest());
+            insta::assert_snapshot!(format!("markdown_{l}"), r.markdown());
+        }
+    }
+}

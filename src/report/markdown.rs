@@ -1,0 +1,28 @@
+//! Markdown: the findings as a table for tickets and pull requests.
+
+use super::Report;
+use std::fmt::Write as _;
+
+impl Report {
+    /// A Markdown table of the findings (for tickets and pull requests).
+    pub fn markdown(&self) -> String {
+        let header = self.lang.pick(
+            "| severity | cause | hostname | title | fix |",
+            "| 重要度 | 原因 | ホスト名 | 内容 | 対処 |",
+        );
+        let mut o = format!("## {}\n\n{header}\n|---|---|---|---|---|\n", self.subject());
+        let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        for f in &self.findings {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} |",
+                f.severity.label(self.lang),
+                f.cause,
+                cell(f.hostname.as_deref().unwrap_or("")),
+                cell(&f.title),
+                cell(f.first_fix())
+            );
+        }
+        o
+    }
+}

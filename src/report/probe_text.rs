@@ -1,0 +1,136 @@
+//! Plain-text rendering of a probe (`acm-doctor probe`): the facts a person would check
+//! by hand, then the findings with their fixes.
+
+use crate::finding::Finding;
+use crate::i18n::Lang;
+use crate::probe::HostFacts;
+use std::fmt::Write as _;
+
+fn date(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts, 0)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+pub fn probe_text(hosts: &[HostFacts], findings: &[Finding], lang: Lang) -> String {
+    let mut o = String::new();
+    for h in hosts {
+        let _ = writeln!(o, "{}", h.hostname);
+        match &h.dns.error {
+            Some(e) => {
+                let _ = writeln!(o, "  DNS       {e}");
+            }
+            None => {
+                let via = if h.dns.cname_chain.is_empty() {
+                    String::new()
+                } else {
+                    format!(" via {}", h.dns.cname_chain.join(" → "))
+                };
+                let src = if h.dns.overridden { " (--resolve)" } else { "" };
+                let addrs: Vec<String> = h.dns.addresses.iter().map(|a| a.to_string()).collect();
+                let _ = writeln!(o, "  DNS       {}{via}{src}", addrs.join(", "));
+            }
+        }
+        match (&h.tls.error, &h.tls.protocol) {
+            (Some(e), _) => {
+                let _ = writeln!(o, "  TLS       {e}");
+            }
+            (None, Some(p)) => {
+                let _ = writeln!(
+                    o,
+                    "  TLS       {p} {} at {}{}",
+                    h.tls.cipher.as_deref().unwrap_or(""),
+                    h.tls.address.as_deref().unwrap_or("?"),
+                    if h.tls.ocsp_stapled_bytes.is_some() {
+                        ", OCSP stapled"
+                    } else {
+                        ""
+                    }
+                );
+                for (i, c) in h.served_chain_facts().iter().enumerate() {
+                    let names = if c.dns_names.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [{}]", c.dns_names.join(", "))
+                    };
+                    let _ = writeln!(
+                        o,
+                        "  chain[{i}]  {}{names}, issued by {}, valid {} → {}",
+                        c.subject,
+                        c.issuer,
+                        date(c.not_before),
+                        date(c.not_after)
+                    );
+                }
+            }
+            (None, None) => {}
+        }
+        if h.http.attempted {
+            let line = match (h.http.status, &h.http.error) {
+                (Some(s), _) => format!(
+                    "{s}{}",
+                    h.http
+                        .location
+                        .as_ref()
+                        .map(|l| format!(" → {l}"))
+                        .unwrap_or_default()
+                ),
+                (None, Some(e)) => e.clone(),
+                _ => "no answer".into(),
+            };
+            let _ = writeln!(o, "  HTTP :80  {line}");
+        }
+        if h.page.attempted {
+            let line = match (h.page.status, &h.page.error) {
+                (Some(s), e) => format!(
+                    "{s}, {} bytes{}{}{}",
+                    h.page.bytes_read,
+                    if h.page.truncated {
+                        " (cut at 2 MiB)"
+                    } else {
+                        ""
+                    },
+                    h.page
+                        .hsts
+                        .as_ref()
+                        .map(|v| format!(", HSTS {v}"))
+                        .unwrap_or_else(|| ", no HSTS".into()),
+                    e.as_ref().map(|e| format!(" ({e})")).unwrap_or_default()
+                ),
+                (None, Some(e)) => e.clone(),
+                _ => "no answer".into(),
+            };
+            let _ = writeln!(o, "  Page      {line}");
+        }
+    }
+    if findings.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n{}",
+            lang.pick(
+                "No findings: a browser should open this site without a certificate warning.",
+                "検出事項はありません。ブラウザは証明書の警告なしでこのサイトを開けるはずです。"
+            )
+        );
+    } else {
+        let n = findings.len();
+        let _ = match lang {
+            Lang::En => writeln!(o, "\nFindings ({n}):"),
+            Lang::Ja => writeln!(o, "\n検出事項（{n} 件）:"),
+        };
+        for f in findings {
+            let sev = f.severity.tag(lang);
+            let _ = writeln!(o, "\n  [{sev}] {} ({}, {})", f.title, f.cause, f.check);
+            let _ = writeln!(o, "    {}", f.detail);
+            let label = lang.pick("fix:", "対処:");
+            let pad = " ".repeat(crate::i18n::display_width(label));
+            for step in f.numbered_steps() {
+                for (i, line) in step.iter().enumerate() {
+                    let lead = if i == 0 { label } else { pad.as_str() };
+                    let _ = writeln!(o, "    {lead} {line}");
+                }
+            }
+        }
+    }
+    o
+}

@@ -1,11 +1,11 @@
 use super::*;
 
-#[test]
-fn the_binary_reaches_moto_through_aws_endpoint_url() {
-    let moto = Moto::start();
-    let seed = moto.seed(300);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_acm-doctor"))
-        .args(["invoke", "--event"])
+/// The binary's `invoke` on the scheduled event against moto, probing off, with `flags`.
+fn invoke_scheduled(moto: &Moto, flags: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_acm-doctor"))
+        .arg("invoke")
+        .args(flags)
+        .arg("--event")
         .arg(repo_root().join("events/scheduled.json"))
         .envs(moto.env())
         .env("SCAN_REGIONS", "us-east-1")
@@ -13,7 +13,14 @@ fn the_binary_reaches_moto_through_aws_endpoint_url() {
         .env_remove("FINDINGS_TOPIC_ARN")
         .env_remove("AWS_LAMBDA_RUNTIME_API")
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn the_binary_reaches_moto_through_aws_endpoint_url() {
+    let moto = Moto::start();
+    let seed = moto.seed(300);
+    let out = invoke_scheduled(&moto, &[]);
     assert!(
         out.status.success(),
         "{}",
@@ -42,16 +49,7 @@ fn the_binary_reaches_moto_through_aws_endpoint_url() {
 fn invoke_prints_the_runs_cloudwatch_metrics() {
     let moto = Moto::start();
     let seed = moto.seed(300);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_acm-doctor"))
-        .args(["invoke", "--summary", "--emf", "--event"])
-        .arg(repo_root().join("events/scheduled.json"))
-        .envs(moto.env())
-        .env("SCAN_REGIONS", "us-east-1")
-        .env("PROBE", "false")
-        .env_remove("FINDINGS_TOPIC_ARN")
-        .env_remove("AWS_LAMBDA_RUNTIME_API")
-        .output()
-        .unwrap();
+    let out = invoke_scheduled(&moto, &["--summary", "--emf"]);
     assert!(
         out.status.success(),
         "{}",
@@ -83,15 +81,6 @@ fn invoke_prints_the_runs_cloudwatch_metrics() {
         "one DaysToExpiry per issued certificate: {expiring} of {certificates}"
     );
     // Without --emf stdout stays one JSON document.
-    let plain = std::process::Command::new(env!("CARGO_BIN_EXE_acm-doctor"))
-        .args(["invoke", "--summary", "--event"])
-        .arg(repo_root().join("events/scheduled.json"))
-        .envs(moto.env())
-        .env("SCAN_REGIONS", "us-east-1")
-        .env("PROBE", "false")
-        .env_remove("FINDINGS_TOPIC_ARN")
-        .env_remove("AWS_LAMBDA_RUNTIME_API")
-        .output()
-        .unwrap();
+    let plain = invoke_scheduled(&moto, &["--summary"]);
     serde_json::from_slice::<Value>(&plain.stdout).unwrap();
 }

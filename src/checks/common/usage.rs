@@ -1,6 +1,9 @@
-//! How a certificate is used, as findings name it, and how urgent its expiry is there.
+//! How a certificate is used, as findings name it, how urgent its expiry is there, and
+//! the imported certificates in use with what ACM stores for them.
 
 use crate::finding::Severity;
+use crate::inventory::{Certificate, CertificatePem, CertificateType, Inventory};
+use crate::pki::x509::{self, CertFacts};
 
 /// Severity for a certificate in use that expires in `days`.
 pub fn severity_for_days(days: i64) -> Severity {
@@ -33,4 +36,19 @@ pub fn usage_label(u: &crate::inventory::Usage) -> String {
         Usage::Distribution { arn } => arn.clone(),
         Usage::InUseBy { arn } => arn.clone(),
     }
+}
+
+/// In-use imported certificates with the PEM ACM stores for them and its parsed leaf;
+/// those whose PEM was not fetched or does not parse are left out (nothing to judge).
+pub fn imported_in_use(
+    inv: &Inventory,
+) -> impl Iterator<Item = (&Certificate, &CertificatePem, CertFacts)> {
+    inv.certificates
+        .iter()
+        .filter(|c| c.cert_type == CertificateType::Imported && inv.is_in_use(c))
+        .filter_map(|c| {
+            let pem = c.pem.as_ref()?;
+            let leaf = x509::parse_pem(&pem.certificate).ok()?.into_iter().next()?;
+            Some((c, pem, leaf))
+        })
 }

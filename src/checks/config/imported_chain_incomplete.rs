@@ -1,6 +1,7 @@
 //! `imported_chain_incomplete` — an imported certificate stored without its issuer.
 
 use crate::checks::common::recipes;
+use crate::checks::common::usage::imported_in_use;
 use crate::checks::prelude::*;
 use crate::pki::x509;
 
@@ -28,16 +29,7 @@ declare_check!(
 fn run(ctx: &Context) -> Vec<Finding> {
     let inv = ctx.inventory;
     let mut out = Vec::new();
-    for c in inv
-        .certificates
-        .iter()
-        .filter(|c| c.cert_type == CertificateType::Imported && inv.is_in_use(c))
-    {
-        let Some(pem) = &c.pem else { continue };
-        let Ok(leafs) = x509::parse_pem(&pem.certificate) else {
-            continue;
-        };
-        let Some(leaf) = leafs.first() else { continue };
+    for (c, pem, leaf) in imported_in_use(inv) {
         if leaf.is_self_issued() {
             continue; // imported_self_signed reports it
         }

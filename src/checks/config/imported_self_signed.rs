@@ -1,8 +1,8 @@
 //! `imported_self_signed` — a self-signed certificate imported into ACM and in use.
 
 use crate::checks::common::recipes;
+use crate::checks::common::usage::imported_in_use;
 use crate::checks::prelude::*;
-use crate::pki::x509;
 
 pub const DOC: CheckDoc = CheckDoc {
     detects: label!(
@@ -24,16 +24,7 @@ declare_check!(ImportedSelfSigned, "imported_self_signed", Cause::Untrusted);
 fn run(ctx: &Context) -> Vec<Finding> {
     let inv = ctx.inventory;
     let mut out = Vec::new();
-    for c in inv
-        .certificates
-        .iter()
-        .filter(|c| c.cert_type == CertificateType::Imported && inv.is_in_use(c))
-    {
-        let Some(pem) = &c.pem else { continue };
-        let Ok(leaf) = x509::parse_pem(&pem.certificate) else {
-            continue;
-        };
-        let Some(leaf) = leaf.first() else { continue };
+    for (c, _, leaf) in imported_in_use(inv) {
         if !leaf.is_self_issued() {
             continue;
         }

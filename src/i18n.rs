@@ -35,14 +35,6 @@ impl Lang {
             _ => None,
         }
     }
-
-    /// Picks the sentence for this language (for short fixed labels).
-    pub fn pick<'a>(self, en: &'a str, ja: &'a str) -> &'a str {
-        match self {
-            Lang::En => en,
-            Lang::Ja => ja,
-        }
-    }
 }
 
 /// One piece of text in every report language: a sentence a check formats at run time
@@ -59,11 +51,20 @@ pub type Text = Bi<String>;
 /// A fixed label, heading or documentation line.
 pub type Label = Bi<&'static str>;
 
-impl<T: AsRef<str>> Bi<T> {
+impl Text {
     pub fn get(&self, lang: Lang) -> &str {
         match lang {
-            Lang::En => self.en.as_ref(),
-            Lang::Ja => self.ja.as_ref(),
+            Lang::En => &self.en,
+            Lang::Ja => &self.ja,
+        }
+    }
+}
+
+impl Label {
+    pub fn get(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.en,
+            Lang::Ja => self.ja,
         }
     }
 }

@@ -54,11 +54,7 @@ pub struct CheckDoc {
 impl CheckDoc {
     /// `(detects, browser, fix)` in `lang`.
     pub fn texts(&self, lang: Lang) -> [&'static str; 3] {
-        let pick = |l: &Label| match lang {
-            Lang::En => l.en,
-            Lang::Ja => l.ja,
-        };
-        [pick(&self.detects), pick(&self.browser), pick(&self.fix)]
+        [self.detects, self.browser, self.fix].map(|l| l.get(lang))
     }
 }
 

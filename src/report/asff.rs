@@ -6,6 +6,7 @@ use super::Report;
 use crate::finding::FindingRecord;
 use crate::finding::{Finding, Severity};
 use crate::i18n::Lang;
+use crate::label;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -156,7 +157,7 @@ impl AsffFinding {
     /// RESOLVED (Security Hub honours the workflow only from `BatchUpdateFindings` for an
     /// existing finding; the importer sends that too).
     pub fn resolved(&self, now: DateTime<Utc>, lang: Lang) -> AsffFinding {
-        let prefix = lang.pick("Resolved: ", "解決済み: ");
+        let prefix = label!("Resolved: ", "解決済み: ").get(lang);
         let title = if self.title.starts_with(prefix) {
             self.title.clone()
         } else {
@@ -170,12 +171,12 @@ impl AsffFinding {
                 .or_else(|| Some(self.severity.clone())),
             severity: "INFORMATIONAL".into(),
             title,
-            description: lang
-                .pick(
-                    "acm-doctor no longer finds this problem.",
-                    "acm-doctor はこの問題を検出しなくなりました。",
-                )
-                .into(),
+            description: label!(
+                "acm-doctor no longer finds this problem.",
+                "acm-doctor はこの問題を検出しなくなりました。",
+            )
+            .get(lang)
+            .into(),
             compliance: "PASSED".into(),
             workflow: "RESOLVED".into(),
             record_state: "ARCHIVED".into(),

@@ -4,6 +4,7 @@
 use super::Report;
 use crate::finding::{Cause, Finding, Severity};
 use crate::i18n::Lang;
+use crate::label;
 use std::fmt::Write as _;
 
 impl Report {
@@ -24,7 +25,7 @@ impl Report {
                 })
             })
             .collect();
-        let sep = self.lang.pick(", ", "、");
+        let sep = label!(", ", "、").get(self.lang);
         let mut counts = counts;
         if !self.resolved.is_empty() {
             let n = self.resolved.len();
@@ -37,9 +38,11 @@ impl Report {
         let counts = if !counts.is_empty() {
             counts.join(sep)
         } else if self.quiet > 0 {
-            self.lang.pick("nothing new", "新たな検出なし").to_string()
+            label!("nothing new", "新たな検出なし")
+                .get(self.lang)
+                .to_string()
         } else {
-            self.lang.pick("no findings", "検出なし").to_string()
+            label!("no findings", "検出なし").get(self.lang).to_string()
         };
         let part = self
             .part
@@ -49,7 +52,7 @@ impl Report {
         let account = self
             .account
             .as_deref()
-            .unwrap_or(self.lang.pick("unknown account", "アカウント不明"));
+            .unwrap_or(label!("unknown account", "アカウント不明").get(self.lang));
         let s = format!("acm-doctor: {counts}{part} - {account}");
         // SNS counts characters, not bytes; never cut inside a character.
         s.chars().take(99).collect()
@@ -78,16 +81,16 @@ impl Report {
             let _ = writeln!(
                 out,
                 "{}\n",
-                l.pick(
+                label!(
                     "No findings: every checked site should open without a certificate warning.",
                     "検出事項はありません。確認したすべてのサイトが証明書の警告なしで開けるはずです。"
-                )
+                ).get(l)
             );
         } else if self.findings.is_empty() {
             let _ = writeln!(
                 out,
                 "{}\n",
-                l.pick("No new findings.", "新たな検出事項はありません。")
+                label!("No new findings.", "新たな検出事項はありません。").get(l)
             );
         }
         // Causes in the order of their most severe finding (findings are sorted).
@@ -97,17 +100,15 @@ impl Report {
                 causes.push(f.cause);
             }
         }
-        let (hostname, resource, why, fix, id_label, check_label) = match l {
-            Lang::En => ("Hostname", "Resource", "Why", "Fix", "Finding id", "check"),
-            Lang::Ja => (
-                "ホスト名",
-                "リソース",
-                "原因",
-                "対処",
-                "検出 ID",
-                "チェック",
-            ),
-        };
+        let [hostname, resource, why, fix, id_label, check_label] = [
+            label!("Hostname", "ホスト名"),
+            label!("Resource", "リソース"),
+            label!("Why", "原因"),
+            label!("Fix", "対処"),
+            label!("Finding id", "検出 ID"),
+            label!("check", "チェック"),
+        ]
+        .map(|t| t.get(l));
         for cause in causes {
             let group: Vec<&Finding> = self.findings.iter().filter(|f| f.cause == cause).collect();
             let n = group.len();
@@ -146,7 +147,7 @@ impl Report {
                 Lang::Ja => writeln!(out, "== 前回の報告以降に解決したもの（{n} 件）==\n"),
             };
             for r in &self.resolved {
-                let _ = writeln!(out, "[{}] {}", l.pick("RESOLVED", "解決"), r.title);
+                let _ = writeln!(out, "[{}] {}", label!("RESOLVED", "解決").get(l), r.title);
                 let _ = writeln!(
                     out,
                     "  {resource}: {}{}",
@@ -179,7 +180,7 @@ impl Report {
         }
         let s = &self.scanned;
         let regions = if s.regions.is_empty() {
-            l.pick("no region", "リージョンなし").to_string()
+            label!("no region", "リージョンなし").get(l).to_string()
         } else {
             s.regions.join(", ")
         };
@@ -205,15 +206,20 @@ impl Report {
             ),
         };
         if self.skipped.is_empty() {
-            let _ = writeln!(out, "{}", l.pick("Skipped: nothing.", "スキップ: なし。"));
+            let _ = writeln!(
+                out,
+                "{}",
+                label!("Skipped: nothing.", "スキップ: なし。").get(l)
+            );
         } else {
             let _ = writeln!(
                 out,
                 "{}",
-                l.pick(
+                label!(
                     "Skipped (could not be checked):",
                     "スキップ（確認できなかったもの）:"
                 )
+                .get(l)
             );
             for sk in &self.skipped {
                 let _ = writeln!(
@@ -254,6 +260,7 @@ mod tests {
     use crate::finding::{Cause, FindingRecord, Severity};
     use crate::i18n::Lang;
     use crate::inventory::{Inventory, Skipped};
+    use crate::label;
     use crate::report::{Report, Scanned, account_of};
     use crate::testkit::{finding, report_of};
     use crate::trigger::Trigger;
@@ -383,11 +390,11 @@ mod tests {
                 resource: "arn:aws:cloudfront::123456789012:distribution/E1CDN".into(),
                 hostname: Some("cdn.example.com".into()),
                 // Stored in the language of the run that first reported it.
-                title: lang
-                    .pick(
+                title: label!(
                         "CloudFront E1CDN serves plain HTTP on its default cache behavior",
                         "CloudFront E1CDN のデフォルトのキャッシュビヘイビアが平文の HTTP で応答しています",
                     )
+                    .get(lang)
                     .into(),
             });
             r.quiet = 2;

@@ -3,6 +3,7 @@
 
 use crate::finding::Finding;
 use crate::i18n::Lang;
+use crate::label;
 use crate::probe::HostFacts;
 use std::fmt::Write as _;
 
@@ -107,10 +108,11 @@ pub fn probe_text(hosts: &[HostFacts], findings: &[Finding], lang: Lang) -> Stri
         let _ = writeln!(
             o,
             "\n{}",
-            lang.pick(
+            label!(
                 "No findings: a browser should open this site without a certificate warning.",
                 "検出事項はありません。ブラウザは証明書の警告なしでこのサイトを開けるはずです。"
             )
+            .get(lang)
         );
     } else {
         let n = findings.len();
@@ -122,7 +124,7 @@ pub fn probe_text(hosts: &[HostFacts], findings: &[Finding], lang: Lang) -> Stri
             let sev = f.severity.tag(lang);
             let _ = writeln!(o, "\n  [{sev}] {} ({}, {})", f.title, f.cause, f.check);
             let _ = writeln!(o, "    {}", f.detail);
-            let label = lang.pick("fix:", "対処:");
+            let label = label!("fix:", "対処:").get(lang);
             let pad = " ".repeat(crate::i18n::display_width(label));
             for step in f.numbered_steps() {
                 for (i, line) in step.iter().enumerate() {

@@ -2,6 +2,7 @@
 
 use super::Report;
 use crate::finding::Severity;
+use crate::label;
 use std::fmt::Write as _;
 
 /// The findings as a table for a terminal (`scan` on a TTY); colored by severity when
@@ -47,7 +48,7 @@ pub fn findings_table(report: &Report, color: bool) -> String {
         let _ = writeln!(
             o,
             "{}: {}",
-            report.lang.pick("Skipped", "スキップ"),
+            label!("Skipped", "スキップ").get(report.lang),
             report
                 .skipped
                 .iter()

@@ -1,4 +1,5 @@
 //! The crate-wide test kit: fixed clock, inventory builders, a test CA, check runners.
+//! Over 400 lines: a list of small independent builders, read by lookup, not in order.
 
 use crate::checks::Context;
 use crate::config::Config;

@@ -50,6 +50,12 @@ fn estate() -> (Inventory, Config) {
     let mut c = cert("expired-unused", &["old.example.com"], -30);
     c.status = "EXPIRED".into();
     certs.push(c);
+    let mut c = in_use(cert("revoked", &["revoked.example.com"], 120));
+    c.status = "REVOKED".into();
+    certs.push(c);
+    let mut c = cert("inactive-unused", &["inactive.example.com"], 120);
+    c.status = "INACTIVE".into();
+    certs.push(c);
     let mut c = in_use(cert("expiring", &["pay.example.com"], 5));
     c.renewal = Some(RenewalSummary {
         status: "PENDING_AUTO_RENEWAL".into(),

@@ -115,6 +115,7 @@ pub const CHECKS: &[&dyn Check] = &[
     &config::imported_self_signed::ImportedSelfSigned,
     &config::imported_chain_incomplete::ImportedChainIncomplete,
     &config::private_certificate_public_endpoint::PrivateCertificatePublicEndpoint,
+    &config::certificate_revoked_or_inactive::CertificateRevokedOrInactive,
     &config::ct_logging_disabled::CtLoggingDisabled,
     &config::pinned_rotating_key::PinnedRotatingKey,
     &config::cloudfront_certificate_region::CloudfrontCertificateRegion,

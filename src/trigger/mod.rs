@@ -69,6 +69,8 @@ const ACM_DETAIL_TYPES: &[&str] = &[
     "ACM Certificate Expired",
     "ACM Certificate Available",
     "ACM Certificate Renewal Action Required",
+    "ACM Certificate Revoked",
+    "ACM Certificate Rotated",
 ];
 
 /// Whether `arn` looks like `arn:PARTITION:acm:REGION:ACCOUNT:certificate/ID`.
@@ -230,6 +232,25 @@ mod tests {
         assert_eq!(t.kind, "schedule");
     }
 
+    /// The template's EventBridge rule subscribes to exactly the ACM events handled here
+    /// (a type added on one side only is either never received or ignored).
+    #[test]
+    fn template_rule_matches_the_handled_acm_events() {
+        let template =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml")).unwrap();
+        let rule = template
+            .split("AcmCertificateEvents:")
+            .nth(1)
+            .expect("the template has the ACM events rule");
+        let listed: Vec<&str> = rule
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with("detail-type:"))
+            .skip(1)
+            .map_while(|l| l.trim_start().strip_prefix("- "))
+            .collect();
+        assert_eq!(listed, ACM_DETAIL_TYPES);
+    }
+
     #[test]
     fn every_acm_detail_type_scopes_to_its_certificate() {
         for dt in ACM_DETAIL_TYPES {
@@ -314,7 +335,7 @@ mod tests {
     fn unknown_detail_type_is_nothing_to_do() {
         let t = parse(&envelope(
             "aws.acm",
-            "ACM Certificate Revoked",
+            "ACM Certificate Teleported",
             json!([ARN]),
             json!({}),
         ))

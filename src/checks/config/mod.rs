@@ -4,6 +4,7 @@ pub mod alb_host_not_covered;
 pub mod alb_http_not_redirected;
 pub mod certificate_expired;
 pub mod certificate_expiring;
+pub mod certificate_revoked_or_inactive;
 pub mod certificate_unused;
 pub mod cloudfront_alias_not_covered;
 pub mod cloudfront_allows_http;

@@ -84,7 +84,7 @@ fn estate() -> (Inventory, Config) {
     c.renewal_eligibility = Some("INELIGIBLE".into());
     certs.push(c);
     certs.push(imported(
-        in_use(cert("imported-ok", &["partner.example.com"], 50)),
+        in_use(cert("imported-ok", &["partner.example.com"], 40)),
         ca_issued_pem("partner.example.com", true),
     ));
     let mut c = cert("pending", &["val.example.com"], 0);

@@ -1,7 +1,7 @@
 //! `renewal_ineligible` — an in-use certificate that ACM will not renew.
 
 use crate::checks::common::recipes;
-use crate::checks::common::usage::usage_labels;
+use crate::checks::common::usage::{severity_for_days, usage_labels};
 use crate::checks::prelude::*;
 
 pub const DOC: CheckDoc = CheckDoc {
@@ -21,6 +21,11 @@ pub const DOC: CheckDoc = CheckDoc {
 
 declare_check!(RenewalIneligible, "renewal_ineligible", Cause::Expired);
 
+/// ACM's own approaching-expiration events start 45 days out for imported certificates
+/// (EventBridge events reference for ACM, `domain-facts.md`); before that an imported
+/// certificate in use is healthy, not a finding.
+const IMPORTED_WARNING_DAYS: i64 = 45;
+
 fn run(ctx: &Context) -> Vec<Finding> {
     let inv = ctx.inventory;
     let mut out = Vec::new();
@@ -33,7 +38,14 @@ fn run(ctx: &Context) -> Vec<Finding> {
         if days <= ctx.settings.expiry_warning_days {
             continue; // certificate_expiring already speaks, louder
         }
-        let severity = if days <= 60 {
+        let imported = c.cert_type == CertificateType::Imported;
+        if imported && days > IMPORTED_WARNING_DAYS {
+            continue; // a healthy imported certificate far from expiry is not news
+        }
+        let severity = if imported {
+            // Only a person can renew it: louder as the date nears.
+            severity_for_days(days)
+        } else if days <= 60 {
             Severity::Medium
         } else {
             Severity::Low
@@ -98,6 +110,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
     use crate::inventory::Inventory;
     use crate::testkit::*;
 
@@ -112,21 +125,40 @@ mod tests {
     }
 
     #[test]
-    fn in_use_imported_certificate_is_flagged() {
+    fn in_use_imported_certificate_is_flagged_from_45_days_louder_as_it_nears() {
         let f = run_check(
             &RenewalIneligible,
-            &inv_with("IMPORTED", "INELIGIBLE", true, 200),
+            &inv_with("IMPORTED", "INELIGIBLE", true, 40),
         );
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].severity, Severity::Low);
-        assert_eq!(
-            run_check(
-                &RenewalIneligible,
-                &inv_with("IMPORTED", "INELIGIBLE", true, 50)
-            )[0]
-            .severity,
-            Severity::Medium
+        assert_eq!(f[0].severity, Severity::Medium);
+        // With a short EXPIRY_WARNING_DAYS this check is the one that speaks near the end.
+        let config = Config {
+            expiry_warning_days: 7,
+            ..Default::default()
+        };
+        let near = run_with(
+            &RenewalIneligible,
+            &inv_with("IMPORTED", "INELIGIBLE", true, 12),
+            &config,
         );
+        assert_eq!(near[0].severity, Severity::High);
+    }
+
+    /// Regression (real estates): every healthy imported certificate in use was a low
+    /// finding, months before anyone needed to act.
+    #[test]
+    fn healthy_imported_certificate_far_from_expiry_stays_clean() {
+        for days in [46, 50, 200] {
+            assert!(
+                run_check(
+                    &RenewalIneligible,
+                    &inv_with("IMPORTED", "INELIGIBLE", true, days)
+                )
+                .is_empty(),
+                "{days} days"
+            );
+        }
     }
 
     #[test]

@@ -285,6 +285,8 @@ fn merge_detail(c: &mut Certificate, d: Certificate) {
             Some(true)
         },
         pem,
+        // Only the summary says whether it was exported.
+        exported: c.exported || d.exported,
         not_before: d.not_before.or(c.not_before),
         not_after: d.not_after.or(c.not_after),
         renewal_eligibility: d

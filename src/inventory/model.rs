@@ -131,6 +131,9 @@ pub struct Certificate {
     pub in_use: Option<bool>,
     /// `InUseBy` ARNs (load balancers, listeners, distributions).
     pub in_use_by: Vec<String>,
+    /// ACM's `Exported` flag from the summary: the certificate was exported and may be
+    /// installed outside AWS (exportable public certificates).
+    pub exported: bool,
     /// `ELIGIBLE` / `INELIGIBLE`.
     pub renewal_eligibility: Option<String>,
     /// Normalised key algorithm, e.g. `RSA_2048`, `EC_prime256v1`.

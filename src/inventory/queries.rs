@@ -21,6 +21,9 @@ pub enum Usage {
     InUseBy {
         arn: String,
     },
+    /// Exported with `ExportCertificate` and so installed outside AWS, where no
+    /// inventory can see it (ACM's summary says `Exported`).
+    Exported,
 }
 
 impl Inventory {
@@ -29,8 +32,9 @@ impl Inventory {
     }
 
     /// Every place a certificate is used: from the inventory itself (listener and
-    /// viewer certificates) and from ACM's `InUseBy`, which on real AWS names load
-    /// balancers and distributions but on moto names listeners.
+    /// viewer certificates), from ACM's `InUseBy`, which on real AWS names load
+    /// balancers and distributions but on moto names listeners, and outside AWS when it
+    /// was exported.
     pub fn usages(&self, arn: &str) -> Vec<Usage> {
         let mut out = BTreeSet::new();
         let mut known = BTreeSet::new();
@@ -59,11 +63,15 @@ impl Inventory {
                     out.insert(Usage::InUseBy { arn: user.clone() });
                 }
             }
+            if c.exported {
+                out.insert(Usage::Exported);
+            }
         }
         out.into_iter().collect()
     }
 
-    /// Whether ACM or the inventory says the certificate is attached somewhere.
+    /// Whether ACM or the inventory says the certificate is attached somewhere (an
+    /// exported certificate counts: it is deployed outside AWS).
     pub fn is_in_use(&self, cert: &Certificate) -> bool {
         cert.in_use == Some(true) || !self.usages(&cert.arn).is_empty()
     }

@@ -35,6 +35,7 @@ pub fn usage_label(u: &crate::inventory::Usage) -> String {
         }
         Usage::Distribution { arn } => arn.clone(),
         Usage::InUseBy { arn } => arn.clone(),
+        Usage::Exported => "exported (installed outside AWS)".to_string(),
     }
 }
 

@@ -120,6 +120,27 @@ mod tests {
         );
     }
 
+    /// An exported certificate is deployed outside AWS: expired, it is urgent and is
+    /// replaced, never "delete it, nothing uses it".
+    #[test]
+    fn exported_expired_certificate_is_critical_and_never_advised_for_deletion() {
+        let mut inv = Inventory::default();
+        let mut c = cert("exported", &["vpn.example.com"], -1);
+        c.exported = true;
+        inv.certificates.push(c);
+        let f = run_check(&CertificateExpired, &inv);
+        assert_eq!(f[0].severity, Severity::Critical);
+        assert!(
+            f[0].remediation
+                .iter()
+                .all(|s| !s.contains("delete-certificate"))
+        );
+        assert_eq!(
+            f[0].evidence["in_use_by"],
+            serde_json::json!(["exported (installed outside AWS)"])
+        );
+    }
+
     #[test]
     fn valid_certificate_is_not_expired() {
         let mut inv = Inventory::default();

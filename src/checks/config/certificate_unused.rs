@@ -6,8 +6,8 @@ use crate::pki::hostname::covered_by;
 
 pub const DOC: CheckDoc = CheckDoc {
     detects: label!(
-        "An issued certificate that no integrated service (load balancer listener, CloudFront distribution, API Gateway, …) uses. It cannot be installed on an EC2 instance, and ACM does not renew unused Amazon-issued certificates.",
-        "どの統合サービス（ロードバランサーのリスナー、CloudFront ディストリビューション、API Gateway など）にも使われていない発行済みの証明書。EC2 インスタンスにはインストールできず、使われていない Amazon 発行の証明書は ACM が更新しません。",
+        "An issued certificate that no integrated service (load balancer listener, CloudFront distribution, API Gateway, …) uses. It cannot be installed on an EC2 instance, and ACM does not renew unused Amazon-issued certificates. An exported certificate is deployed outside AWS and is never reported here.",
+        "どの統合サービス（ロードバランサーのリスナー、CloudFront ディストリビューション、API Gateway など）にも使われていない発行済みの証明書。EC2 インスタンスにはインストールできず、使われていない Amazon 発行の証明書は ACM が更新しません。エクスポートした証明書は AWS の外で使われているため、ここでは報告しません。",
     ),
     browser: label!(
         "Visitors get whatever the endpoint really serves, often another certificate: NET::ERR_CERT_COMMON_NAME_INVALID (Chrome, Edge) / SSL_ERROR_BAD_CERT_DOMAIN (Firefox).",
@@ -151,6 +151,21 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].resource, cert_arn("unused"));
         assert_eq!(f[0].severity, Severity::Low);
+    }
+
+    /// Regression (real estates): an exported certificate, installed outside AWS, was
+    /// "unused" and advised for deletion.
+    #[test]
+    fn exported_certificate_is_not_unused_and_its_twin_still_is() {
+        let mut inv = Inventory::default();
+        let mut c = cert("exported", &["vpn.example.com"], 200);
+        c.exported = true;
+        inv.certificates.push(c);
+        inv.certificates
+            .push(cert("plain", &["spare.example.com"], 200));
+        let f = run_check(&CertificateUnused, &inv);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].resource, cert_arn("plain"));
     }
 
     #[test]

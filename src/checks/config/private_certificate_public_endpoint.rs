@@ -62,7 +62,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
                         "CloudFront ディストリビューション {arn}"
                     ),
                 ),
-                Usage::InUseBy { .. } => continue,
+                Usage::InUseBy { .. } | Usage::Exported => continue,
             };
             let (arn, name) = (&c.arn, &c.domain_name);
             let (what_en, what_ja) = (&what.en, &what.ja);

@@ -94,6 +94,7 @@ impl SdkReader {
                 out.push(Certificate {
                     sans: s.subject_alternative_name_summaries().to_vec(),
                     in_use: s.in_use(),
+                    exported: s.exported().unwrap_or(false),
                     ..certificate!(arn, region, s)
                 });
             }

@@ -48,9 +48,11 @@ pub fn to_ascii(host: &str) -> Option<String> {
     idna::domain_to_ascii(h).ok().filter(|a| !a.is_empty())
 }
 
-/// Whether a hostname is a wildcard pattern rather than something a visitor types.
+/// Whether a hostname is a wildcard pattern rather than something a visitor types: `*`
+/// in certificates, aliases and ALB host-header conditions, and `?` (exactly one
+/// character) in host-header conditions (ELB `HostHeaderConditionConfig`).
 pub fn is_wildcard(name: &str) -> bool {
-    name.contains('*')
+    name.contains(['*', '?'])
 }
 
 #[cfg(test)]
@@ -63,6 +65,14 @@ mod tests {
         assert!(name_covers("*.Example.COM", "A.example.com."));
         assert!(!name_covers("*.example.com", "a.b.example.com"));
         assert!(!name_covers("*.example.com", "example.com"));
+    }
+
+    #[test]
+    fn host_header_patterns_are_wildcards_not_names() {
+        for p in ["*.example.com", "app-?.example.com", "api.example.*"] {
+            assert!(is_wildcard(p), "{p}");
+        }
+        assert!(!is_wildcard("app-1.example.com"));
     }
 
     #[test]

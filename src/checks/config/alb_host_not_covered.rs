@@ -174,7 +174,12 @@ mod tests {
         inv.load_balancers[0].listeners[0].rules.push(Rule {
             arn: "r".into(),
             priority: "3".into(),
-            host_headers: vec!["api.example.com".into(), "*.internal.example.com".into()],
+            host_headers: vec![
+                "api.example.com".into(),
+                "*.internal.example.com".into(),
+                // Regression: `?` (one character) made a "hostname" nobody can type.
+                "app-?.example.com".into(),
+            ],
             actions: vec![forward()],
             ..Default::default()
         });

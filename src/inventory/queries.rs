@@ -116,6 +116,30 @@ impl Inventory {
         out
     }
 
+    /// Hostnames a browser sends to one TLS listener: the Route 53 names of its load
+    /// balancer when it listens on 443 (what `https://NAME/` reaches), and the host-header
+    /// conditions of its own rules. An admin listener on 8443 is not where `www` lands.
+    pub fn listener_hostnames(&self, lb: &LoadBalancer, l: &Listener) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        if l.port == 443 {
+            for r in self.records_pointing_at(&lb.dns_name) {
+                out.entry(r.name.clone())
+                    .or_insert_with(|| format!("Route 53 {} @ {}", r.rtype, r.zone_name));
+            }
+        }
+        for rule in &l.rules {
+            for h in rule
+                .host_headers
+                .iter()
+                .filter(|h| !crate::pki::hostname::is_wildcard(h))
+            {
+                out.entry(normalize(h))
+                    .or_insert_with(|| format!("host-header, rule {}", rule.priority));
+            }
+        }
+        out
+    }
+
     /// Hostnames that reach a distribution: its aliases and Route 53 records.
     pub fn distribution_hostnames(&self, d: &Distribution) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();

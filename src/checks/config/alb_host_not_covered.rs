@@ -29,12 +29,9 @@ fn run(ctx: &Context) -> Vec<Finding> {
     let inv = ctx.inventory;
     let mut out = Vec::new();
     for lb in &inv.load_balancers {
-        let hosts = inv.load_balancer_hostnames(lb);
-        if hosts.is_empty() {
-            continue;
-        }
         for l in lb.https_listeners() {
-            if l.certificates.is_empty() {
+            let hosts = inv.listener_hostnames(lb, l);
+            if hosts.is_empty() || l.certificates.is_empty() {
                 continue;
             }
             // A certificate we could not read (IAM server certificate, another account)
@@ -190,6 +187,35 @@ mod tests {
             "wildcard host headers are not names a visitor types"
         );
         assert_eq!(f[0].hostname.as_deref(), Some("api.example.com"));
+    }
+
+    /// Regression (real estates): an HTTPS:8443 admin listener with its own certificate
+    /// made `www` "uncovered" there, though a browser typing the name reaches :443.
+    #[test]
+    fn bare_names_are_judged_on_443_only_and_rules_on_their_listener() {
+        let mut inv = setup(&["www.example.com"], None, "www.example.com");
+        inv.certificates
+            .push(cert("admin", &["admin.example.com"], 200));
+        let mut admin = with_certs(listener("web", 8443, "HTTPS", forward()), "admin", &[]);
+        admin.rules.push(Rule {
+            arn: "r".into(),
+            priority: "1".into(),
+            host_headers: vec!["ops.example.com".into()],
+            actions: vec![forward()],
+            ..Default::default()
+        });
+        let admin_arn = admin.arn.clone();
+        inv.load_balancers[0].listeners.push(admin);
+        let f = run_check(&AlbHostNotCovered, &inv);
+        let found: Vec<(&str, &str)> = f
+            .iter()
+            .map(|f| (f.hostname.as_deref().unwrap(), f.resource.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![("ops.example.com", admin_arn.as_str())],
+            "{f:#?}"
+        );
     }
 
     #[test]

@@ -59,17 +59,19 @@ fn run(ctx: &Context) -> Vec<Finding> {
             continue; // an HTTP-only ALB is a different problem (no certificate at all)
         }
         let hosts: Vec<String> = inv.load_balancer_hostnames(lb).into_keys().collect();
-        let severity = if lb.is_internet_facing() {
-            Severity::Medium
-        } else {
-            Severity::Low
-        };
         let (lb_name, region) = (&lb.name, &lb.region);
         for l in lb
             .listeners
             .iter()
             .filter(|l| l.protocol == ListenerProtocol::Http)
         {
+            // Only :80 is where `http://NAME/` lands; another plain-HTTP port (a blue/green
+            // test listener) is reached on purpose, so it is at most low.
+            let severity = if lb.is_internet_facing() && l.port == 80 {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
             let (arn, port) = (&l.arn, l.port);
             let fix = recipes::redirect_listener(arn, Some(region));
             let default = l.default_actions.last();
@@ -183,6 +185,26 @@ mod tests {
         let f = run_check(&AlbHttpNotRedirected, &alb_with_http(forward(), vec![]));
         assert_eq!(f.len(), 1);
         assert!(f[0].remediation[0].contains("Protocol=HTTPS"));
+    }
+
+    /// Regression (real estates): a blue/green test listener on HTTP:8080 was a medium
+    /// finding beside the real :80 one.
+    #[test]
+    fn plain_http_off_port_80_is_at_most_low() {
+        let mut inv = alb_with_http(forward(), vec![]);
+        inv.load_balancers[0]
+            .listeners
+            .push(listener("web", 8080, "HTTP", forward()));
+        let f = run_check(&AlbHttpNotRedirected, &inv);
+        let by_port: Vec<(bool, Severity)> = f
+            .iter()
+            .map(|f| (f.resource.ends_with(&format!("{:016x}", 80)), f.severity))
+            .collect();
+        assert_eq!(
+            by_port,
+            vec![(true, Severity::Medium), (false, Severity::Low)],
+            "{f:#?}"
+        );
     }
 
     #[test]

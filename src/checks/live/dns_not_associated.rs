@@ -22,6 +22,10 @@ pub const DOC: CheckDoc = CheckDoc {
 
 declare_check!(DnsNotAssociated, "dns_not_associated", Cause::NotAssociated);
 
+/// Whether a DNS name is an AWS front door: a load balancer (`*.elb.amazonaws.com`), API
+/// Gateway (`*.execute-api.REGION.amazonaws.com`), an S3 website endpoint
+/// (`*.s3-website[-.]REGION.amazonaws.com`) or another regional endpoint, CloudFront
+/// (`*.cloudfront.net`) or Global Accelerator (`*.awsglobalaccelerator.com`).
 fn is_aws_name(n: &str) -> bool {
     n.ends_with(".elb.amazonaws.com")
         || n.ends_with(".cloudfront.net")
@@ -108,7 +112,13 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 .values()
                 .flatten()
                 .any(|ip| addrs.contains(ip));
-            if !chain.iter().any(|c| is_aws_name(c)) && !any_known {
+            // A Route 53 alias answer carries no CNAME: the alias target itself says
+            // where the name leads, even when that resource is outside this inventory.
+            let alias_to_aws = inv
+                .dns_records
+                .iter()
+                .any(|r| r.alias && r.name == *host && is_aws_name(&r.target));
+            if !chain.iter().any(|c| is_aws_name(c)) && !any_known && !alias_to_aws {
                 out.push(
                     Finding::new(DnsNotAssociated::ID, Severity::Medium, &resource, &region)
                         .hostname(&h.hostname)
@@ -213,6 +223,40 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::High);
         assert!(f[0].remediation[0].contains("shop-1234567890"));
+    }
+
+    /// Regression (real estates): a Route 53 alias to an AWS endpoint outside the
+    /// inventory (another region's ALB, API Gateway, S3 website, Global Accelerator)
+    /// answers with addresses only, and was "does not lead to AWS".
+    #[test]
+    fn alias_to_an_aws_endpoint_outside_the_inventory_is_aws() {
+        let mut h = host_serving("api.example.com", vec![]);
+        h.dns.addresses = vec!["127.0.0.78".parse().unwrap()];
+        for target in [
+            "d-abc123.execute-api.eu-west-1.amazonaws.com",
+            "dualstack.web-1.eu-west-1.elb.amazonaws.com",
+            "d111111abcdef8.cloudfront.net",
+            "a1234.awsglobalaccelerator.com",
+            "s3-website-us-east-1.amazonaws.com",
+        ] {
+            let inv = Inventory {
+                load_balancers: vec![alb("other")],
+                dns_records: vec![alias_record("api.example.com", target)],
+                ..Default::default()
+            };
+            let f = run_live(&DnsNotAssociated, &inv, &[h.clone()], &Config::default());
+            assert!(f.is_empty(), "{target}: {f:#?}");
+        }
+        // Its twin: an alias to something that is not AWS is still reported.
+        let inv = Inventory {
+            load_balancers: vec![alb("other")],
+            dns_records: vec![alias_record("api.example.com", "lb.example.net")],
+            ..Default::default()
+        };
+        assert_eq!(
+            run_live(&DnsNotAssociated, &inv, &[h], &Config::default()).len(),
+            1
+        );
     }
 
     #[test]

@@ -1,8 +1,61 @@
-//! Where a hostname lands: which AWS resource it belongs to, and which ACM certificate
-//! it should be serving.
+//! Where a hostname lands: which AWS resource it belongs to, which ACM certificate it
+//! should be serving, and whether a front door (a CDN, Global Accelerator) sits before it.
 
+use crate::checks::Context;
 use crate::inventory::{Certificate, Inventory};
 use crate::pki::hostname::{covered_by, normalize};
+use crate::pki::trust::{Verdict, time_within_validity};
+use crate::probe::HostFacts;
+
+/// Front doors a hostname may reach AWS through, by the DNS names they answer with: a
+/// third-party CDN terminates TLS with its own certificate, Global Accelerator passes
+/// it through. Either way the ACM certificate is not what a visitor is shown first.
+const FRONT_DOORS: &[(&str, &str)] = &[
+    (".cdn.cloudflare.net", "Cloudflare"),
+    (".fastly.net", "Fastly"),
+    (".edgekey.net", "Akamai"),
+    (".edgesuite.net", "Akamai"),
+    (".akamaiedge.net", "Akamai"),
+    (".akamaized.net", "Akamai"),
+    (".azureedge.net", "Azure CDN"),
+    (".azurefd.net", "Azure Front Door"),
+    (".incapdns.net", "Imperva"),
+    (".b-cdn.net", "Bunny CDN"),
+    (".awsglobalaccelerator.com", "AWS Global Accelerator"),
+];
+
+/// The front door `h` reaches through — `(provider, the DNS name that says so)` — from
+/// its live CNAME chain or its Route 53 alias target.
+pub fn front_door(inv: &Inventory, h: &HostFacts) -> Option<(&'static str, String)> {
+    let aliases = inv
+        .dns_records
+        .iter()
+        .filter(|r| r.alias && r.name == h.hostname)
+        .map(|r| &r.target);
+    h.dns.cname_chain.iter().chain(aliases).find_map(|name| {
+        FRONT_DOORS
+            .iter()
+            .find(|(suffix, _)| name.ends_with(suffix))
+            .map(|(_, provider)| (*provider, name.clone()))
+    })
+}
+
+/// Whether what `h` serves opens without a warning: a chain the browser trusts, valid
+/// now, whose leaf covers the hostname.
+pub fn serves_valid_certificate(ctx: &Context, h: &HostFacts) -> bool {
+    let Some(Ok(leaf)) = h.served_leaf() else {
+        return false;
+    };
+    let now = ctx.now.timestamp();
+    leaf.not_before <= now
+        && now < leaf.not_after
+        && covered_by(&leaf.dns_names, &h.hostname)
+        && matches!(
+            ctx.trust
+                .verify(&h.tls.served_chain, time_within_validity(&leaf, now)),
+            Verdict::Trusted { .. }
+        )
+}
 
 /// The resource a finding about `host` is filed under: the load balancer or
 /// distribution the inventory routes it to, else `host:NAME`.

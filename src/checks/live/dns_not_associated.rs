@@ -1,6 +1,8 @@
 //! `dns_not_associated` — a hostname whose DNS does not lead to the resource that
 
-use crate::checks::common::hosts::{expected_targets, resource_for_host};
+use crate::checks::common::hosts::{
+    expected_targets, front_door, resource_for_host, serves_valid_certificate,
+};
 use crate::checks::prelude::*;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -31,6 +33,35 @@ fn is_aws_name(n: &str) -> bool {
         || n.ends_with(".cloudfront.net")
         || n.ends_with(".amazonaws.com")
         || n.ends_with(".awsglobalaccelerator.com")
+}
+
+/// The note for a hostname behind a front door that presents a valid certificate: what
+/// visitors see is fine, so it is information, and DNS is not to be repointed.
+fn behind_front_door(
+    h: &HostFacts,
+    provider: &str,
+    via: &str,
+    resource: &str,
+    region: &str,
+) -> Finding {
+    let host = &h.hostname;
+    Finding::new(DnsNotAssociated::ID, Severity::Info, resource, region)
+        .hostname(host)
+        .key("front-door")
+        .title(tr!(
+            "{host} is served through {provider}",
+            "{host} は {provider} を経由して配信されています"
+        ))
+        .detail(tr!(
+            "{host} reaches its site through {provider} ({via}), which presents a valid certificate for it. Visitors see that certificate, not the ACM one, so ACM renewals do not reach them there.",
+            "{host} は {provider}（{via}）を経由してサイトに到達し、そこで有効な証明書が提示されています。訪問者に見えるのはその証明書で ACM の証明書ではないため、ACM での更新はそこには反映されません。"
+        ))
+        .evidence("front_door", provider)
+        .evidence("via", via)
+        .step(tr!(
+            "Nothing to change in DNS. Keep {provider}'s certificate for {host} current: it renews apart from ACM.",
+            "DNS を変更する必要はありません。{provider} 側の {host} の証明書を最新に保ってください（ACM とは別に更新されます）。"
+        ))
 }
 
 fn run(ctx: &Context) -> Vec<Finding> {
@@ -118,6 +149,12 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 .dns_records
                 .iter()
                 .any(|r| r.alias && r.name == *host && is_aws_name(&r.target));
+            if let Some((provider, via)) =
+                front_door(inv, h).filter(|_| serves_valid_certificate(ctx, h))
+            {
+                out.push(behind_front_door(h, provider, &via, &resource, &region));
+                continue;
+            }
             if !chain.iter().any(|c| is_aws_name(c)) && !any_known && !alias_to_aws {
                 out.push(
                     Finding::new(DnsNotAssociated::ID, Severity::Medium, &resource, &region)
@@ -139,6 +176,12 @@ fn run(ctx: &Context) -> Vec<Finding> {
             continue;
         }
         if targets.iter().any(|t| leads_to(t)) {
+            continue;
+        }
+        if let Some((provider, via)) =
+            front_door(inv, h).filter(|_| serves_valid_certificate(ctx, h))
+        {
+            out.push(behind_front_door(h, provider, &via, &resource, &region));
             continue;
         }
         let (expected, first) = (targets.join(", "), &targets[0]);
@@ -257,6 +300,28 @@ mod tests {
             run_live(&DnsNotAssociated, &inv, &[h], &Config::default()).len(),
             1
         );
+    }
+
+    /// Regression (real estates): a site behind a CDN that serves a valid certificate was a
+    /// high "resolves somewhere else" with advice to repoint DNS.
+    #[test]
+    fn a_cdn_front_door_with_a_valid_certificate_is_information() {
+        let inv = shop_estate(cert("c", &["shop.example.com"], 80));
+        let valid = test_ca().leaf(&LeafSpec::new(&["shop.example.com"]));
+        let mut h = host_serving("shop.example.com", vec![valid, test_ca().inter_der.clone()]);
+        h.dns.cname_chain = vec!["shop.example.com.cdn.cloudflare.net".into()];
+        h.dns.addresses = vec!["127.0.0.60".parse().unwrap()];
+        let f = run_live(&DnsNotAssociated, &inv, &[h.clone()], &Config::default());
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].severity, Severity::Info);
+        assert!(f[0].title.contains("Cloudflare"), "{}", f[0].title);
+        assert!(f[0].remediation.iter().all(|s| !s.contains("Point ")));
+        // Its twin: the same front door serving a certificate for another name is what a
+        // visitor trips over, and stays high.
+        let wrong = test_ca().leaf(&LeafSpec::new(&["other.example.com"]));
+        h.tls.served_chain = vec![wrong, test_ca().inter_der.clone()];
+        let f = run_live(&DnsNotAssociated, &inv, &[h], &Config::default());
+        assert_eq!(f[0].severity, Severity::High);
     }
 
     #[test]

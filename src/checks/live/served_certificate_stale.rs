@@ -1,6 +1,9 @@
 //! `served_certificate_stale` — the endpoint serves another certificate than the ACM
 
-use crate::checks::common::hosts::{expected_certificates, normalize_serial, resource_for_host};
+use crate::checks::common::hosts::{
+    expected_certificates, front_door, normalize_serial, resource_for_host,
+    serves_valid_certificate,
+};
 use crate::checks::prelude::*;
 
 pub const DOC: CheckDoc = CheckDoc {
@@ -38,6 +41,9 @@ fn run(ctx: &Context) -> Vec<Finding> {
             .collect();
         if serials.is_empty() || serials.contains(&normalize_serial(&leaf.serial_hex)) {
             continue;
+        }
+        if front_door(ctx.inventory, h).is_some() && serves_valid_certificate(ctx, h) {
+            continue; // a CDN's own valid certificate is not stale (dns_not_associated names it)
         }
         let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
         let host = &h.hostname;
@@ -101,6 +107,17 @@ mod tests {
         let inv = shop_estate(c);
         let h = host_serving("shop.example.com", vec![der, test_ca().inter_der.clone()]);
         run_live(&ServedCertificateStale, &inv, &[h], &Config::default())
+    }
+
+    #[test]
+    fn a_front_doors_valid_certificate_is_not_stale() {
+        let der = test_ca().leaf(&LeafSpec::new(&["shop.example.com"]));
+        let mut c = cert("c", &["shop.example.com"], 80);
+        c.serial = Some("0a:0b".into());
+        let inv = shop_estate(c);
+        let mut h = host_serving("shop.example.com", vec![der, test_ca().inter_der.clone()]);
+        h.dns.cname_chain = vec!["shop.example.com.edgekey.net".into()];
+        assert!(run_live(&ServedCertificateStale, &inv, &[h], &Config::default()).is_empty());
     }
 
     #[test]

@@ -133,19 +133,22 @@ async fn cname_chain_is_recorded() {
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_endpoints_become_facts_not_crashes() {
     let started = std::time::Instant::now();
-    let (h, _) = diagnose("garbage.acmd.test").await;
+    let (h, f) = diagnose("garbage.acmd.test").await;
     assert!(
         h.tls.error.as_deref().unwrap().contains("handshake failed"),
         "{:?}",
         h.tls.error
     );
     assert!(h.http.closed, "nothing listens on port 80 there");
-    let (h, _) = diagnose("silent.acmd.test").await;
+    // Regression: a name whose :443 gives no certificate was "no findings".
+    assert!(checks(&f).contains(&"https_unreachable"), "{f:#?}");
+    let (h, f) = diagnose("silent.acmd.test").await;
     assert!(
         h.tls.error.as_deref().unwrap().contains("timed out"),
         "{:?}",
         h.tls.error
     );
+    assert!(checks(&f).contains(&"https_unreachable"), "{f:#?}");
     let (h, _) = diagnose("big.acmd.test").await;
     assert!(h.page.truncated);
     assert_eq!(h.page.bytes_read, 2 * 1024 * 1024);

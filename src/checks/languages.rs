@@ -171,7 +171,14 @@ fn estate() -> (Inventory, Config) {
     let mut def = distribution("E3DEF", &[], None);
     def.default_behavior.viewer_protocol_policy = "allow-all".into();
 
+    // ALB "plain": only an HTTP listener, yet reached over https://.
+    let mut plain = alb("plain");
+    plain
+        .listeners
+        .push(listener("plain", 80, "HTTP", forward()));
+
     let mut dns_records = vec![
+        alias_record("plain.example.com", &plain.dns_name),
         alias_record("shop.example.com", &shop.dns_name),
         alias_record("admin.example.com", &shop.dns_name),
         alias_record("media.example.com", &def.domain_name),
@@ -186,7 +193,7 @@ fn estate() -> (Inventory, Config) {
     let inv = Inventory {
         regions: vec!["us-east-1".into()],
         certificates: certs,
-        load_balancers: vec![shop, intranet],
+        load_balancers: vec![shop, intranet, plain],
         distributions: vec![cdn, eu, def],
         dns_records,
         ..Default::default()
@@ -291,6 +298,15 @@ fn hosts() -> Vec<HostFacts> {
     h.http.closed = true;
     h.http.error = Some("connection timed out".into());
     out.push(h);
+
+    // Port 443 refuses: on the HTTP-only ALB, and on a name outside the inventory.
+    for name in ["plain.example.com", "down.example.org"] {
+        let mut h = HostFacts::new(name);
+        h.dns.addresses = vec!["10.0.0.1".parse().unwrap()];
+        h.tls.address = Some("10.0.0.1:443".into());
+        h.tls.error = Some("connection refused".into());
+        out.push(h);
+    }
 
     let mut h = HostFacts::new("gone.example.com");
     h.dns.error = Some("NXDOMAIN".into());

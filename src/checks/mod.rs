@@ -127,6 +127,7 @@ pub const CHECKS: &[&dyn Check] = &[
     &live::mixed_content::MixedContent,
     &live::http_not_redirected_live::HttpNotRedirectedLive,
     &live::dns_not_associated::DnsNotAssociated,
+    &live::https_unreachable::HttpsUnreachable,
     &live::sct_count_below_policy::SctCountBelowPolicy,
 ];
 

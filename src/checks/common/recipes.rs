@@ -88,6 +88,13 @@ pub fn create_redirect_listener(lb_arn: &str, region: &str) -> String {
     )
 }
 
+/// Adds the HTTPS:443 listener a load balancer lacks, with a certificate to pick.
+pub fn create_https_listener(lb_arn: &str, region: &str) -> String {
+    format!(
+        "aws elbv2 create-listener --load-balancer-arn {lb_arn} --protocol HTTPS --port 443 --certificates CertificateArn={NEW_CERTIFICATE_ARN} --ssl-policy ELBSecurityPolicy-TLS13-1-2-2021-06 --default-actions Type=forward,TargetGroupArn=TARGET_GROUP_ARN --region {region}"
+    )
+}
+
 /// Saves a distribution's config (and its ETag) for editing.
 pub fn get_distribution_config(id: &str) -> String {
     format!("aws cloudfront get-distribution-config --id {id} > dist.json")

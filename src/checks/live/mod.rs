@@ -2,6 +2,7 @@
 
 pub mod dns_not_associated;
 pub mod http_not_redirected_live;
+pub mod https_unreachable;
 pub mod mixed_content;
 pub mod sct_count_below_policy;
 pub mod served_certificate_expired;

@@ -9,7 +9,7 @@
 use crate::config::CheckSettings;
 use crate::finding::{Cause, Finding, Severity};
 use crate::i18n::{Label, Lang};
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, Usage};
 use crate::pki::trust::TrustStore;
 use crate::probe::HostFacts;
 use crate::tr;
@@ -143,14 +143,43 @@ pub fn run_all(ctx: &Context) -> Vec<Finding> {
             tracing::error!(check = check.id(), "check panicked");
             vec![internal_error(check.id())]
         });
+        let live = check.module().contains("::live::");
         for mut f in findings {
             f.check = check.id().to_string();
             f.cause = check.cause();
             f.assign_id();
-            out.push(f);
+            if ctx.full_scan || concerns_the_scoped_certificates(ctx.inventory, &f, live) {
+                out.push(f);
+            }
         }
     }
     out
+}
+
+/// In an event-scoped run (the inventory holds only the event's certificates and what
+/// uses them) a finding is kept when it is about those certificates: filed under one,
+/// about a hostname one covers, or — for configuration checks — about a load balancer
+/// (any of its listeners) or distribution that uses one. What a visitor gets on the
+/// other sites sharing that load balancer is left to the scheduled scan.
+fn concerns_the_scoped_certificates(inv: &Inventory, f: &Finding, live: bool) -> bool {
+    inv.certificates.iter().any(|c| {
+        f.resource == c.arn
+            || f.hostname
+                .as_deref()
+                .is_some_and(|h| crate::pki::hostname::covered_by(&c.sans, h))
+            || !live
+                && inv.usages(&c.arn).iter().any(|u| match u {
+                    // The load balancer itself or any of its listeners (its HTTP one too).
+                    Usage::Listener { lb_arn, .. } => {
+                        f.resource == *lb_arn
+                            || inv
+                                .load_balancer_of_listener(&f.resource)
+                                .is_some_and(|lb| lb.arn == *lb_arn)
+                    }
+                    Usage::Distribution { arn } | Usage::InUseBy { arn } => f.resource == *arn,
+                    Usage::Exported => false,
+                })
+    })
 }
 
 /// The finding that stands in for a check that crashed.
@@ -173,6 +202,68 @@ mod languages;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (real estates): an ACM event for one site's certificate reported what
+    /// visitors get on the other sites sharing its load balancer.
+    #[test]
+    fn an_event_scoped_run_reports_only_its_certificate_and_its_names() {
+        use crate::testkit::*;
+        let mut inv = Inventory::default();
+        let mut c = cert("shop", &["shop.example.com"], 5);
+        c.in_use = Some(true);
+        inv.certificates.push(c);
+        let mut lb = alb("shared");
+        lb.listeners.push(with_certs(
+            listener("shared", 443, "HTTPS", forward()),
+            "shop",
+            &[],
+        ));
+        lb.listeners.push(listener("shared", 80, "HTTP", forward()));
+        for name in ["shop.example.com", "blog.example.com"] {
+            inv.dns_records.push(alias_record(name, &lb.dns_name));
+        }
+        inv.load_balancers.push(lb);
+        // Both names answer plain HTTP on port 80.
+        let hosts: Vec<HostFacts> = ["shop.example.com", "blog.example.com"]
+            .iter()
+            .map(|name| {
+                let mut h = host_serving(name, test_ca().chain(&LeafSpec::new(&[name])));
+                h.http.attempted = true;
+                h.http.status = Some(200);
+                h
+            })
+            .collect();
+        let trust = TrustStore::with_public_roots(&test_ca().root_pem);
+        let config = crate::config::Config::default();
+        let run = |full_scan| {
+            let ctx = Context {
+                inventory: &inv,
+                hosts: &hosts,
+                resource_addresses: &BTreeMap::new(),
+                trust: &trust,
+                now: now(),
+                settings: config.check_settings(),
+                full_scan,
+            };
+            run_all(&ctx)
+                .into_iter()
+                .map(|f| (f.check, f.hostname.unwrap_or_default()))
+                .collect::<Vec<_>>()
+        };
+        let live = |host: &str| ("http_not_redirected_live".to_string(), host.to_string());
+        let full = run(true);
+        assert!(full.contains(&live("blog.example.com")), "{full:?}");
+        let scoped = run(false);
+        assert!(!scoped.contains(&live("blog.example.com")), "{scoped:?}");
+        // Its twin: what is about the certificate, its name and its load balancer stays.
+        assert!(scoped.contains(&live("shop.example.com")), "{scoped:?}");
+        for check in ["certificate_expiring", "alb_http_not_redirected"] {
+            assert!(
+                scoped.iter().any(|(c, _)| c == check),
+                "{check}: {scoped:?}"
+            );
+        }
+    }
 
     #[test]
     fn every_check_id_equals_its_module_name() {

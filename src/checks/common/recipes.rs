@@ -107,6 +107,15 @@ pub fn update_distribution(id: &str) -> String {
     )
 }
 
+/// The clean-up step for a certificate nothing uses.
+pub fn cleanup_steps(f: Finding, c: &Certificate) -> Finding {
+    f.step(tr!(
+        "Delete it to keep the inventory clean:",
+        "棚卸しを分かりやすく保つため、削除してください:"
+    ))
+    .command(delete_certificate(&c.arn, &c.region))
+}
+
 /// Steps to replace a certificate that will not (or did not) renew by itself.
 pub fn replacement_steps(f: Finding, c: &Certificate) -> Finding {
     if c.cert_type == CertificateType::Imported {

@@ -1,6 +1,6 @@
 //! `certificate_expired` — an ACM certificate that has expired.
 
-use crate::checks::common::recipes::{self, replacement_steps};
+use crate::checks::common::recipes::{cleanup_steps, replacement_steps};
 use crate::checks::common::usage::usage_label;
 use crate::checks::prelude::*;
 
@@ -40,7 +40,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
             .not_after
             .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
             .unwrap_or_else(|| "?".into());
-        let (arn, name, region) = (&c.arn, &c.domain_name, &c.region);
+        let (arn, name) = (&c.arn, &c.domain_name);
         let mut f = Finding::new(CertificateExpired::ID, severity, &c.arn, &c.region)
             .hostname(&c.domain_name)
             .title(tr!(
@@ -62,16 +62,13 @@ fn run(ctx: &Context) -> Vec<Finding> {
             ));
             f = replacement_steps(f, c);
         } else {
-            f = f
-                .detail(tr!(
+            f = cleanup_steps(
+                f.detail(tr!(
                     "The certificate {arn} ({name}) expired on {when}. Nothing uses it, so no visitor sees it.",
                     "証明書 {arn}（{name}）は {when} に期限切れになっています。どこにも使われていないため、訪問者への影響はありません。"
-                ))
-                .step(tr!(
-                    "Delete it to keep the inventory clean:",
-                    "棚卸しを分かりやすく保つため、削除してください:"
-                ))
-                .command(recipes::delete_certificate(arn, region));
+                )),
+                c,
+            );
         }
         out.push(f);
     }

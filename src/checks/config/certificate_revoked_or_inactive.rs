@@ -1,6 +1,6 @@
 //! `certificate_revoked_or_inactive` — a certificate ACM holds as `REVOKED` or `INACTIVE`.
 
-use crate::checks::common::recipes;
+use crate::checks::common::recipes::{cleanup_steps, replacement_steps};
 use crate::checks::common::usage::usage_labels;
 use crate::checks::prelude::*;
 
@@ -52,37 +52,17 @@ fn run(ctx: &Context) -> Vec<Finding> {
             .evidence("status", status)
             .evidence("in_use_by", &users);
         let f = if in_use {
-            f.detail(tr!(
+            let f = f.detail(tr!(
                 "{arn} ({name}) is {status} and still attached to {n} resource(s); clients that check revocation refuse the connection.",
                 "{arn}（{name}）は {status} ですが、まだ {n} 件のリソースに関連付けられています。失効を確認するクライアントは接続を拒否します。"
-            ))
-            .step(tr!(
-                "Request a replacement for the same names:",
-                "同じ名前で代わりの証明書をリクエストします:"
-            ))
-            .command(recipes::request_certificate(
-                name,
-                &c.sans
-                    .iter()
-                    .filter(|s| *s != name)
-                    .map(String::as_str)
-                    .collect::<Vec<_>>(),
-                Some(region),
-            ))
-            .step(tr!(
-                "Attach it where this one is used (aws elbv2 modify-listener --certificates CertificateArn=NEW_ARN, or the distribution's viewer certificate), then delete this one.",
-                "この証明書を使っている箇所に関連付け（aws elbv2 modify-listener --certificates CertificateArn=NEW_ARN、またはディストリビューションのビューワー証明書）、その後でこの証明書を削除します。"
-            ))
+            ));
+            replacement_steps(f, c)
         } else {
-            f.detail(tr!(
+            let f = f.detail(tr!(
                 "{arn} ({name}) is {status}. Nothing uses it, so no visitor sees it.",
                 "{arn}（{name}）は {status} です。どこにも使われていないため、訪問者への影響はありません。"
-            ))
-            .step(tr!(
-                "Delete it to keep the inventory clean:",
-                "棚卸しを分かりやすく保つため、削除してください:"
-            ))
-            .command(recipes::delete_certificate(arn, region))
+            ));
+            cleanup_steps(f, c)
         };
         out.push(f);
     }

@@ -36,19 +36,50 @@ fn run(ctx: &Context) -> Vec<Finding> {
             continue;
         }
         // Route 53 names this certificate covers that lead to a load balancer or
-        // distribution: the certificate was probably meant for those.
+        // distribution no certificate of which covers them: it was probably meant for
+        // those. Names the resource already serves with another covering certificate
+        // mean this one was rotated away.
         let mut meant_for = Vec::new();
+        let mut rotated_away = Vec::new();
+        let serves = |arns: &[&str], host: &str| {
+            arns.iter().any(|a| {
+                inv.certificate(a)
+                    .is_some_and(|s| covered_by(&s.sans, host))
+            })
+        };
         for lb in &inv.load_balancers {
             for (host, _) in inv.load_balancer_hostnames(lb) {
-                if covered_by(&c.sans, &host) {
-                    meant_for.push(serde_json::json!({"hostname": host, "resource": lb.arn}));
+                if !covered_by(&c.sans, &host) {
+                    continue;
+                }
+                let on_lb: Vec<&str> = lb
+                    .https_listeners()
+                    .flat_map(|l| l.certificates.iter().map(|lc| lc.arn.as_str()))
+                    .collect();
+                let entry = serde_json::json!({"hostname": host, "resource": lb.arn});
+                if serves(&on_lb, &host) {
+                    rotated_away.push(entry);
+                } else {
+                    meant_for.push(entry);
                 }
             }
         }
         for d in &inv.distributions {
             for (host, _) in inv.distribution_hostnames(d) {
-                if covered_by(&c.sans, &host) {
-                    meant_for.push(serde_json::json!({"hostname": host, "resource": d.arn}));
+                if !covered_by(&c.sans, &host) {
+                    continue;
+                }
+                let viewer: Vec<&str> = d
+                    .viewer_certificate
+                    .acm_certificate_arn
+                    .iter()
+                    .map(String::as_str)
+                    .collect();
+                let entry = serde_json::json!({"hostname": host, "resource": d.arn});
+                if serves(&viewer, &host) {
+                    rotated_away.push(entry);
+                } else {
+                    meant_for.push(entry);
                 }
             }
         }
@@ -58,6 +89,14 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 tr!(
                     "Hostnames it covers are served by resources that use another certificate — it was probably meant to be attached there.",
                     "この証明書がカバーするホスト名は別の証明書を使うリソースで配信されています。本来はそちらに関連付けるつもりだった可能性があります。"
+                ),
+            )
+        } else if !rotated_away.is_empty() {
+            (
+                Severity::Low,
+                tr!(
+                    "The names it covers are already served by another certificate on the same resources: it was rotated away and is safe to delete.",
+                    "この証明書がカバーするホスト名は、同じリソースで別の証明書によってすでに配信されています。差し替え済みの古い証明書で、削除して問題ありません。"
                 ),
             )
         } else if c.cert_type == CertificateType::AmazonIssued {
@@ -91,7 +130,8 @@ fn run(ctx: &Context) -> Vec<Finding> {
             .detail(detail)
             .evidence("sans", &c.sans)
             .evidence("type", &c.cert_type)
-            .evidence("hostnames_it_covers", &meant_for);
+            .evidence("hostnames_it_covers", &meant_for)
+            .evidence("served_by_another_certificate", &rotated_away);
         if let Some(first) = meant_for.first() {
             let res = first["resource"].as_str().unwrap_or_default();
             if res.contains(":loadbalancer/") {
@@ -111,6 +151,8 @@ fn run(ctx: &Context) -> Vec<Finding> {
                     "{res} のビューワー証明書に設定します（CloudFront コンソール: 対象のディストリビューション → 一般 → 編集 → カスタム SSL 証明書）。"
                 ));
             }
+        } else if !rotated_away.is_empty() {
+            f = recipes::cleanup_steps(f, c);
         } else {
             f = f
                 .step(tr!(
@@ -175,6 +217,45 @@ mod tests {
         c.in_use_by = vec!["arn:aws:apigateway:us-east-1::/domainnames/api.example.com".into()];
         inv.certificates.push(c);
         assert!(run_check(&CertificateUnused, &inv).is_empty());
+    }
+
+    /// Regression (real estates): the certificate replaced at the last rotation was
+    /// "meant for" the load balancer that already serves its names, with advice to
+    /// attach it.
+    #[test]
+    fn a_rotated_away_certificate_is_low_and_safe_to_delete() {
+        let mut inv = Inventory::default();
+        inv.certificates
+            .push(cert("previous", &["shop.example.com"], 200));
+        let mut current = cert(
+            "current",
+            &["shop.example.com", "www.shop.example.com"],
+            300,
+        );
+        current.in_use = Some(true);
+        inv.certificates.push(current);
+        let mut lb = alb("shop");
+        lb.listeners.push(with_certs(
+            listener("shop", 443, "HTTPS", forward()),
+            "current",
+            &[],
+        ));
+        inv.dns_records
+            .push(alias_record("shop.example.com", &lb.dns_name));
+        inv.load_balancers.push(lb);
+        let f = run_check(&CertificateUnused, &inv);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Low);
+        assert!(
+            f[0].first_fix().starts_with("aws acm delete-certificate"),
+            "{:?}",
+            f[0].remediation
+        );
+        assert!(
+            f[0].remediation
+                .iter()
+                .all(|s| !s.contains("add-listener-certificates"))
+        );
     }
 
     #[test]

@@ -299,11 +299,16 @@ fn hosts() -> Vec<HostFacts> {
     h.http.error = Some("connection timed out".into());
     out.push(h);
 
-    // Port 443 refuses: on the HTTP-only ALB, and on a name outside the inventory.
-    for name in ["plain.example.com", "down.example.org"] {
+    // Port 443 refuses: on the HTTP-only ALB, on a name outside the inventory, and on a
+    // private address out of the probe's reach.
+    for (name, ip) in [
+        ("plain.example.com", "203.0.113.10"),
+        ("down.example.org", "198.51.100.7"),
+        ("intra.example.org", "10.0.0.1"),
+    ] {
         let mut h = HostFacts::new(name);
-        h.dns.addresses = vec!["10.0.0.1".parse().unwrap()];
-        h.tls.address = Some("10.0.0.1:443".into());
+        h.dns.addresses = vec![ip.parse().unwrap()];
+        h.tls.address = Some(format!("{ip}:443"));
         h.tls.error = Some("connection refused".into());
         out.push(h);
     }

@@ -35,26 +35,35 @@ fn run(ctx: &Context) -> Vec<Finding> {
         let (resource, region) = resource_for_host(inv, host);
         let routed = !expected_targets(inv, host).is_empty();
         let at = h.tls.address.as_deref().unwrap_or("?");
-        let mut f = Finding::new(
-            HttpsUnreachable::ID,
-            if routed {
-                Severity::High
-            } else {
-                Severity::Medium
-            },
-            &resource,
-            &region,
-        )
-        .hostname(host)
-        .title(tr!(
-            "https://{host}/ cannot be reached ({error})",
-            "https://{host}/ に接続できません（{error}）"
-        ))
-        .evidence("tls_error", error)
-        .evidence("address", at)
-        .evidence("addresses", &h.dns.addresses);
         let lb = inv.load_balancers.iter().find(|lb| lb.arn == resource);
+        // An internal load balancer or private addresses are out of a probe's reach from
+        // outside their network: that is not what their visitors get.
+        let internal =
+            lb.is_some_and(|lb| !lb.is_internet_facing()) || h.dns.addresses.iter().all(is_private);
+        let severity = match (internal, routed) {
+            (true, _) => Severity::Info,
+            (false, true) => Severity::High,
+            (false, false) => Severity::Medium,
+        };
+        let mut f = Finding::new(HttpsUnreachable::ID, severity, &resource, &region)
+            .hostname(host)
+            .title(tr!(
+                "https://{host}/ cannot be reached ({error})",
+                "https://{host}/ に接続できません（{error}）"
+            ))
+            .evidence("tls_error", error)
+            .evidence("address", at)
+            .evidence("addresses", &h.dns.addresses);
         f = match lb {
+            _ if internal => f
+                .detail(tr!(
+                    "{host} resolves to an internal address ({at}), which this probe cannot reach from outside its network ({error}); its visitors inside may well get the site.",
+                    "{host} は内部向けのアドレス（{at}）に解決されるため、ネットワークの外にあるこのプローブからは到達できません（{error}）。内部の訪問者には問題なく表示されている可能性があります。"
+                ))
+                .step(tr!(
+                    "To check it live, run acm-doctor where its visitors are (inside the VPC), or leave it to the configuration checks.",
+                    "実際の接続を確認するには、訪問者と同じ場所（VPC 内）で acm-doctor を実行するか、設定のチェックに任せてください。"
+                )),
             Some(lb) if !lb.https_listeners().any(|l| l.port == 443) => {
                 let lb_name = &lb.name;
                 f.detail(tr!(
@@ -88,6 +97,14 @@ fn run(ctx: &Context) -> Vec<Finding> {
         out.push(f);
     }
     out
+}
+
+/// RFC 1918 / unique-local addresses: reachable only inside their network.
+fn is_private(ip: &std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.is_private() || v4.is_link_local(),
+        std::net::IpAddr::V6(v6) => (v6.segments()[0] & 0xfe00) == 0xfc00,
+    }
 }
 
 #[cfg(test)]
@@ -130,6 +147,35 @@ mod tests {
             "{:?}",
             f[0].remediation
         );
+    }
+
+    /// An internal ALB timing out from outside its VPC is not a visitor's outage.
+    #[test]
+    fn an_internal_load_balancer_or_private_address_is_information() {
+        let mut inv = Inventory::default();
+        let mut lb = alb("intranet");
+        lb.scheme = "internal".into();
+        lb.listeners
+            .push(listener("intranet", 80, "HTTP", forward()));
+        inv.dns_records
+            .push(alias_record("wiki.example.com", &lb.dns_name));
+        inv.load_balancers.push(lb);
+        let f = run_live(
+            &HttpsUnreachable,
+            &inv,
+            &[refused("wiki.example.com")],
+            &Config::default(),
+        );
+        assert_eq!(f[0].severity, Severity::Info);
+        let mut h = refused("db.example.org");
+        h.dns.addresses = vec!["10.1.2.3".parse().unwrap()];
+        let f = run_live(
+            &HttpsUnreachable,
+            &Inventory::default(),
+            &[h],
+            &Config::default(),
+        );
+        assert_eq!(f[0].severity, Severity::Info);
     }
 
     #[test]

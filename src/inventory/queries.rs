@@ -83,15 +83,34 @@ impl Inventory {
             .find(|lb| lb.listeners.iter().any(|l| l.arn == listener_arn))
     }
 
-    /// Route 53 records whose alias target or CNAME value is `dns_name`.
-    pub fn records_pointing_at<'a>(
-        &'a self,
-        dns_name: &str,
-    ) -> impl Iterator<Item = &'a DnsRecord> {
-        let want = strip_dualstack(&normalize(dns_name));
-        self.dns_records
-            .iter()
-            .filter(move |r| !r.target.is_empty() && strip_dualstack(&r.target) == want)
+    /// Route 53 records that lead to `dns_name`: whose alias target or CNAME value is it,
+    /// or is another such record's name (`www CNAME example.com` where the apex is an
+    /// alias to the load balancer; an alias to another record of the zone; CNAMEs across
+    /// the account's zones). At most [`MAX_DNS_HOPS`] records deep; a loop ends the walk.
+    pub fn records_pointing_at<'a>(&'a self, dns_name: &str) -> Vec<&'a DnsRecord> {
+        let mut out: Vec<&DnsRecord> = Vec::new();
+        let mut seen = BTreeSet::from([strip_dualstack(&normalize(dns_name))]);
+        let mut frontier: Vec<String> = seen.iter().cloned().collect();
+        for _ in 0..MAX_DNS_HOPS {
+            let mut next = Vec::new();
+            for r in &self.dns_records {
+                let target = strip_dualstack(&r.target);
+                if r.target.is_empty() || !frontier.contains(&target) {
+                    continue;
+                }
+                if !out.iter().any(|o| std::ptr::eq(*o, r)) {
+                    out.push(r);
+                }
+                if seen.insert(r.name.clone()) {
+                    next.push(r.name.clone());
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            frontier = next;
+        }
+        out
     }
 
     /// Hostnames a visitor could type to reach a load balancer: Route 53 records that
@@ -191,13 +210,90 @@ impl Inventory {
             })
             .filter_map(|v| v.record.as_ref().map(|r| normalize(&r.name)))
             .collect();
+        let leading: BTreeSet<(String, String)> = targets
+            .iter()
+            .flat_map(|t| self.records_pointing_at(t))
+            .map(|r| (r.name.clone(), r.target.clone()))
+            .collect();
         self.dns_records.retain(|r| {
-            targets.contains(&strip_dualstack(&r.target)) || validation_names.contains(&r.name)
+            leading.contains(&(r.name.clone(), r.target.clone()))
+                || validation_names.contains(&r.name)
         });
     }
 }
 
+/// How many records deep a DNS chain is followed inside the inventory (resolvers give up
+/// around 8–16 CNAMEs; a longer chain is broken anyway).
+pub const MAX_DNS_HOPS: usize = 8;
+
 /// ALB alias targets are often written `dualstack.NAME`; both reach the same place.
 fn strip_dualstack(name: &str) -> String {
     name.strip_prefix("dualstack.").unwrap_or(name).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::*;
+
+    fn cname(name: &str, target: &str) -> DnsRecord {
+        DnsRecord {
+            rtype: "CNAME".into(),
+            alias: false,
+            ..alias_record(name, target)
+        }
+    }
+
+    /// Regression (real estates): `www CNAME example.com`, with the apex an alias to the
+    /// ALB, was neither probed nor name-checked.
+    #[test]
+    fn a_name_reaching_the_load_balancer_through_other_records_is_its_hostname() {
+        let lb = alb("web");
+        let inv = Inventory {
+            dns_records: vec![
+                alias_record("example.com", &format!("dualstack.{}", lb.dns_name)),
+                cname("www.example.com", "example.com"),
+                // An alias to another record of the zone, and a CNAME from another zone.
+                alias_record("shop.example.com", "www.example.com"),
+                cname("shop.example.net", "shop.example.com"),
+                cname("unrelated.example.com", "elsewhere.example.org"),
+            ],
+            load_balancers: vec![lb.clone()],
+            ..Default::default()
+        };
+        let hosts: Vec<String> = inv.load_balancer_hostnames(&lb).into_keys().collect();
+        assert_eq!(
+            hosts,
+            [
+                "example.com",
+                "shop.example.com",
+                "shop.example.net",
+                "www.example.com"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_dns_loop_or_a_long_chain_ends_the_walk() {
+        let lb = alb("web");
+        let mut records = vec![
+            cname("a.example.com", "b.example.com"),
+            cname("b.example.com", "a.example.com"),
+            alias_record("c0.example.com", &lb.dns_name),
+        ];
+        for i in 1..20 {
+            records.push(cname(
+                &format!("c{i}.example.com"),
+                &format!("c{}.example.com", i - 1),
+            ));
+        }
+        let inv = Inventory {
+            dns_records: records,
+            load_balancers: vec![lb.clone()],
+            ..Default::default()
+        };
+        let hosts = inv.load_balancer_hostnames(&lb);
+        assert!(!hosts.contains_key("a.example.com"));
+        assert_eq!(hosts.len(), MAX_DNS_HOPS, "{hosts:?}");
+    }
 }

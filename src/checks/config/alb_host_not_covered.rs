@@ -88,7 +88,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::{Inventory, Rule};
+    use crate::inventory::{DnsRecord, Inventory, Rule};
     use crate::testkit::*;
 
     fn setup(default_sans: &[&str], sni_sans: Option<&[&str]>, host: &str) -> Inventory {
@@ -216,6 +216,26 @@ mod tests {
             vec![("ops.example.com", admin_arn.as_str())],
             "{f:#?}"
         );
+    }
+
+    /// The classic: `www CNAME example.com`, the apex an alias to the ALB, and a
+    /// certificate for the apex only. Its twin: a certificate with www too stays clean.
+    #[test]
+    fn www_through_a_cname_to_the_apex_is_name_checked() {
+        for (sans, expect) in [
+            (&["example.com"][..], vec!["www.example.com"]),
+            (&["example.com", "www.example.com"][..], vec![]),
+        ] {
+            let mut inv = setup(sans, None, "example.com");
+            inv.dns_records.push(DnsRecord {
+                rtype: "CNAME".into(),
+                alias: false,
+                ..alias_record("www.example.com", "example.com")
+            });
+            let f = run_check(&AlbHostNotCovered, &inv);
+            let hosts: Vec<&str> = f.iter().filter_map(|f| f.hostname.as_deref()).collect();
+            assert_eq!(hosts, expect, "{sans:?}");
+        }
     }
 
     #[test]

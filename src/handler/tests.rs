@@ -338,3 +338,26 @@ async fn a_broken_state_store_degrades_to_reporting_everything() {
     assert_eq!(out.summary.notified, out.summary.findings, "never silence");
     assert_eq!(e.publisher.sent.lock().unwrap().len(), 1);
 }
+
+/// Regression (real estates): an IAM server certificate on a listener was sent to ACM's
+/// DescribeCertificate and came back as a skipped read.
+#[tokio::test]
+async fn an_iam_server_certificate_is_never_described_by_acm() {
+    let mut aws = estate();
+    let iam = "arn:aws:iam::123456789012:server-certificate/legacy-2019";
+    let mut lb = testkit::alb("legacy");
+    lb.listeners.push(testkit::with_certs(
+        testkit::listener("legacy", 443, "HTTPS", testkit::forward()),
+        "exp",
+        &[],
+    ));
+    lb.listeners[0].certificates[0].arn = iam.into();
+    aws.lbs.push(lb);
+    let e = engine(aws, Recorder::default(), Severity::Low);
+    let report = on_schedule(&e).await.unwrap().report.unwrap();
+    assert!(
+        report.skipped.iter().all(|s| !s.what.contains(iam)),
+        "{:?}",
+        report.skipped
+    );
+}

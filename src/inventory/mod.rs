@@ -176,6 +176,8 @@ pub async fn collect<R: AwsReader>(
                 .iter()
                 .filter_map(|d| d.viewer_certificate.acm_certificate_arn.clone()),
         )
+        // An IAM server certificate on a listener is not ACM's to describe.
+        .filter(|arn| crate::trigger::is_certificate_arn(arn))
         .collect();
     let warn = chrono::Duration::days(config.expiry_warning_days);
     let mut to_describe: BTreeSet<String> = inv

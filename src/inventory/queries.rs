@@ -98,9 +98,8 @@ impl Inventory {
                 if r.target.is_empty() || !frontier.contains(&target) {
                     continue;
                 }
-                if !out.iter().any(|o| std::ptr::eq(*o, r)) {
-                    out.push(r);
-                }
+                // A record matches in one round only: later frontiers hold new names.
+                out.push(r);
                 if seen.insert(r.name.clone()) {
                     next.push(r.name.clone());
                 }
@@ -118,19 +117,9 @@ impl Inventory {
     /// not names anyone types). Sorted, deduplicated, with where each came from.
     pub fn load_balancer_hostnames(&self, lb: &LoadBalancer) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
-        for r in self.records_pointing_at(&lb.dns_name) {
-            out.entry(r.name.clone())
-                .or_insert_with(|| format!("Route 53 {} @ {}", r.rtype, r.zone_name));
-        }
+        self.add_record_hostnames(&lb.dns_name, &mut out);
         for l in lb.https_listeners() {
-            for rule in &l.rules {
-                for h in &rule.host_headers {
-                    if !crate::pki::hostname::is_wildcard(h) {
-                        out.entry(normalize(h))
-                            .or_insert_with(|| format!("host-header, rule {}", rule.priority));
-                    }
-                }
-            }
+            add_rule_hostnames(l, &mut out);
         }
         out
     }
@@ -141,22 +130,18 @@ impl Inventory {
     pub fn listener_hostnames(&self, lb: &LoadBalancer, l: &Listener) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         if l.port == 443 {
-            for r in self.records_pointing_at(&lb.dns_name) {
-                out.entry(r.name.clone())
-                    .or_insert_with(|| format!("Route 53 {} @ {}", r.rtype, r.zone_name));
-            }
+            self.add_record_hostnames(&lb.dns_name, &mut out);
         }
-        for rule in &l.rules {
-            for h in rule
-                .host_headers
-                .iter()
-                .filter(|h| !crate::pki::hostname::is_wildcard(h))
-            {
-                out.entry(normalize(h))
-                    .or_insert_with(|| format!("host-header, rule {}", rule.priority));
-            }
-        }
+        add_rule_hostnames(l, &mut out);
         out
+    }
+
+    /// The names of the Route 53 records leading to `dns_name`, with where each is from.
+    fn add_record_hostnames(&self, dns_name: &str, out: &mut BTreeMap<String, String>) {
+        for r in self.records_pointing_at(dns_name) {
+            out.entry(r.name.clone())
+                .or_insert_with(|| format!("Route 53 {} @ {}", r.rtype, r.zone_name));
+        }
     }
 
     /// Hostnames that reach a distribution: its aliases and Route 53 records.
@@ -167,10 +152,7 @@ impl Inventory {
                 out.insert(normalize(a), "CloudFront alias".to_string());
             }
         }
-        for r in self.records_pointing_at(&d.domain_name) {
-            out.entry(r.name.clone())
-                .or_insert_with(|| format!("Route 53 {} @ {}", r.rtype, r.zone_name));
-        }
+        self.add_record_hostnames(&d.domain_name, &mut out);
         out
     }
 
@@ -219,6 +201,21 @@ impl Inventory {
             leading.contains(&(r.name.clone(), r.target.clone()))
                 || validation_names.contains(&r.name)
         });
+    }
+}
+
+/// The host-header conditions of a listener's rules (wildcards dropped: not names anyone
+/// types), with the rule each is from.
+fn add_rule_hostnames(l: &Listener, out: &mut BTreeMap<String, String>) {
+    for rule in &l.rules {
+        for h in rule
+            .host_headers
+            .iter()
+            .filter(|h| !crate::pki::hostname::is_wildcard(h))
+        {
+            out.entry(normalize(h))
+                .or_insert_with(|| format!("host-header, rule {}", rule.priority));
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! should be serving, and whether a front door (a CDN, Global Accelerator) sits before it.
 
 use crate::checks::Context;
-use crate::inventory::{Certificate, Inventory};
+use crate::inventory::{Certificate, Distribution, Inventory, LoadBalancer};
 use crate::pki::hostname::{covered_by, normalize};
 use crate::pki::trust::{Verdict, time_within_validity};
 use crate::probe::HostFacts;
@@ -73,6 +73,26 @@ pub fn resource_for_host(inv: &Inventory, host: &str) -> (String, String) {
     (format!("host:{host}"), "global".into())
 }
 
+/// Whether one of the load balancer's TLS listener certificates (that the inventory
+/// holds) covers `host`.
+pub fn load_balancer_carries(inv: &Inventory, lb: &LoadBalancer, host: &str) -> bool {
+    lb.https_listeners().any(|l| {
+        l.certificates.iter().any(|c| {
+            inv.certificate(&c.arn)
+                .is_some_and(|c| covered_by(&c.sans, host))
+        })
+    })
+}
+
+/// Whether the distribution's viewer certificate (held by the inventory) covers `host`.
+pub fn distribution_carries(inv: &Inventory, d: &Distribution, host: &str) -> bool {
+    d.viewer_certificate
+        .acm_certificate_arn
+        .as_deref()
+        .and_then(|a| inv.certificate(a))
+        .is_some_and(|c| covered_by(&c.sans, host))
+}
+
 /// DNS names of the resources the inventory routes `host` to (load balancers by Route
 /// 53 record or host-header rule, distributions by alias or record, and any resource
 /// carrying an in-use certificate that covers the host).
@@ -80,25 +100,13 @@ pub fn expected_targets(inv: &Inventory, host: &str) -> Vec<String> {
     let mut out = Vec::new();
     for lb in &inv.load_balancers {
         let routed = inv.load_balancer_hostnames(lb).contains_key(host);
-        let carries = lb.https_listeners().any(|l| {
-            l.certificates.iter().any(|c| {
-                inv.certificate(&c.arn)
-                    .is_some_and(|c| covered_by(&c.sans, host))
-            })
-        });
-        if routed || carries {
+        if routed || load_balancer_carries(inv, lb, host) {
             out.push(normalize(&lb.dns_name));
         }
     }
     for d in &inv.distributions {
         let routed = inv.distribution_hostnames(d).contains_key(host);
-        let carries = d
-            .viewer_certificate
-            .acm_certificate_arn
-            .as_deref()
-            .and_then(|a| inv.certificate(a))
-            .is_some_and(|c| covered_by(&c.sans, host));
-        if routed || carries {
+        if routed || distribution_carries(inv, d, host) {
             out.push(normalize(&d.domain_name));
         }
     }

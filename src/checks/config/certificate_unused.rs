@@ -1,5 +1,6 @@
 //! `certificate_unused` — an issued certificate attached to nothing.
 
+use crate::checks::common::hosts::{distribution_carries, load_balancer_carries};
 use crate::checks::common::recipes;
 use crate::checks::prelude::*;
 use crate::pki::hostname::covered_by;
@@ -41,45 +42,27 @@ fn run(ctx: &Context) -> Vec<Finding> {
         // mean this one was rotated away.
         let mut meant_for = Vec::new();
         let mut rotated_away = Vec::new();
-        let serves = |arns: &[&str], host: &str| {
-            arns.iter().any(|a| {
-                inv.certificate(a)
-                    .is_some_and(|s| covered_by(&s.sans, host))
-            })
-        };
         for lb in &inv.load_balancers {
             for (host, _) in inv.load_balancer_hostnames(lb) {
-                if !covered_by(&c.sans, &host) {
-                    continue;
-                }
-                let on_lb: Vec<&str> = lb
-                    .https_listeners()
-                    .flat_map(|l| l.certificates.iter().map(|lc| lc.arn.as_str()))
-                    .collect();
-                let entry = serde_json::json!({"hostname": host, "resource": lb.arn});
-                if serves(&on_lb, &host) {
-                    rotated_away.push(entry);
-                } else {
-                    meant_for.push(entry);
+                if covered_by(&c.sans, &host) {
+                    let entry = serde_json::json!({"hostname": host, "resource": lb.arn});
+                    if load_balancer_carries(inv, lb, &host) {
+                        rotated_away.push(entry);
+                    } else {
+                        meant_for.push(entry);
+                    }
                 }
             }
         }
         for d in &inv.distributions {
             for (host, _) in inv.distribution_hostnames(d) {
-                if !covered_by(&c.sans, &host) {
-                    continue;
-                }
-                let viewer: Vec<&str> = d
-                    .viewer_certificate
-                    .acm_certificate_arn
-                    .iter()
-                    .map(String::as_str)
-                    .collect();
-                let entry = serde_json::json!({"hostname": host, "resource": d.arn});
-                if serves(&viewer, &host) {
-                    rotated_away.push(entry);
-                } else {
-                    meant_for.push(entry);
+                if covered_by(&c.sans, &host) {
+                    let entry = serde_json::json!({"hostname": host, "resource": d.arn});
+                    if distribution_carries(inv, d, &host) {
+                        rotated_away.push(entry);
+                    } else {
+                        meant_for.push(entry);
+                    }
                 }
             }
         }

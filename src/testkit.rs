@@ -132,6 +132,59 @@ pub fn alias_record(name: &str, target: &str) -> DnsRecord {
         target: target.into(),
         alias: true,
         values: Vec::new(),
+        private_zone: false,
+    }
+}
+
+/// An internet-facing Classic Load Balancer with an HTTPS:443 listener carrying
+/// certificate `cert_id` and, when `http` is set, an HTTP:80 listener.
+pub fn classic_lb(name: &str, cert_id: &str, http: bool) -> LoadBalancer {
+    let arn = format!("arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:loadbalancer/{name}");
+    let instance = Action::Forward {
+        target: "instances HTTP:80".into(),
+    };
+    let mut listeners = vec![Listener {
+        arn: format!("{arn}/listener/443"),
+        port: 443,
+        protocol: "HTTPS".into(),
+        default_actions: vec![instance.clone()],
+        certificates: vec![ListenerCertificate {
+            arn: cert_arn(cert_id),
+            is_default: true,
+        }],
+        ..Default::default()
+    }];
+    if http {
+        listeners.push(Listener {
+            arn: format!("{arn}/listener/80"),
+            port: 80,
+            protocol: "HTTP".into(),
+            default_actions: vec![instance],
+            ..Default::default()
+        });
+    }
+    LoadBalancer {
+        arn,
+        name: name.into(),
+        region: "us-east-1".into(),
+        dns_name: format!("{name}-1234567890.us-east-1.elb.amazonaws.com"),
+        scheme: "internet-facing".into(),
+        lb_type: CLASSIC.into(),
+        listeners,
+    }
+}
+
+/// A regional API Gateway custom domain with certificate `cert_id` and `TLS_1_2`.
+pub fn api_domain(name: &str, cert_id: &str) -> ApiDomain {
+    ApiDomain {
+        arn: format!("arn:aws:apigateway:us-east-1::/domainnames/{name}"),
+        name: name.into(),
+        region: "us-east-1".into(),
+        endpoint_type: "REGIONAL".into(),
+        certificate_arn: Some(cert_arn(cert_id)),
+        security_policy: Some("TLS_1_2".into()),
+        target: "d-abc123.execute-api.us-east-1.amazonaws.com".into(),
+        status: Some("AVAILABLE".into()),
     }
 }
 

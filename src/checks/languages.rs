@@ -183,6 +183,22 @@ fn estate() -> (Inventory, Config) {
         alias_record("admin.example.com", &shop.dns_name),
         alias_record("media.example.com", &def.domain_name),
     ];
+    // A CNAME loop; a Classic Load Balancer with plain HTTP beside HTTPS; an API
+    // Gateway domain still on TLS_1_0.
+    for (name, target) in [
+        ("loop-a.example.com", "loop-b.example.com"),
+        ("loop-b.example.com", "loop-a.example.com"),
+    ] {
+        dns_records.push(DnsRecord {
+            rtype: "CNAME".into(),
+            alias: false,
+            ..alias_record(name, target)
+        });
+    }
+    let legacy = classic_lb("legacy", "self-signed", true);
+    dns_records.push(alias_record("legacy.example.com", &legacy.dns_name));
+    let mut api = api_domain("api.example.com", "no-ct");
+    api.security_policy = Some("TLS_1_0".into());
     dns_records.push(DnsRecord {
         rtype: "CNAME".into(),
         name: "_0a1b2c.caa.example.com".into(),
@@ -193,8 +209,9 @@ fn estate() -> (Inventory, Config) {
     let inv = Inventory {
         regions: vec!["us-east-1".into()],
         certificates: certs,
-        load_balancers: vec![shop, intranet, plain],
+        load_balancers: vec![shop, intranet, plain, legacy],
         distributions: vec![cdn, eu, def],
+        api_domains: vec![api],
         dns_records,
         ..Default::default()
     };

@@ -119,6 +119,7 @@ pub const CHECKS: &[&dyn Check] = &[
     &config::ct_logging_disabled::CtLoggingDisabled,
     &config::pinned_rotating_key::PinnedRotatingKey,
     &config::cloudfront_certificate_region::CloudfrontCertificateRegion,
+    &config::dns_record_loop::DnsRecordLoop,
     &config::legacy_tls_policy::LegacyTlsPolicy,
     &live::served_name_mismatch::ServedNameMismatch,
     &live::served_certificate_expired::ServedCertificateExpired,
@@ -176,7 +177,9 @@ fn concerns_the_scoped_certificates(inv: &Inventory, f: &Finding, live: bool) ->
                                 .load_balancer_of_listener(&f.resource)
                                 .is_some_and(|lb| lb.arn == *lb_arn)
                     }
-                    Usage::Distribution { arn } | Usage::InUseBy { arn } => f.resource == *arn,
+                    Usage::Distribution { arn }
+                    | Usage::ApiDomain { arn }
+                    | Usage::InUseBy { arn } => f.resource == *arn,
                     Usage::Exported => false,
                 })
     })

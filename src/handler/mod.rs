@@ -132,7 +132,10 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
             });
         }
         let config = &self.config;
-        let inv = inventory::collect(&self.reader, config, &trigger.scope, now).await;
+        let mut inv = inventory::collect(&self.reader, config, &trigger.scope, now).await;
+        if config.probe_enabled {
+            inv.skipped.extend(crate::probe::private_only_skipped(&inv));
+        }
         for s in &inv.skipped {
             tracing::warn!(what = %s.what, region = ?s.region, reason = %s.reason, "skipped");
         }
@@ -148,7 +151,6 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
         let probe = self.prober.probe(targets, names).await;
         let (findings, trust_errors) =
             judge(&inv, &probe, config, now, trigger.scope == Scope::Full);
-        let mut inv = inv;
         inv.skipped.extend(
             trust_errors
                 .into_iter()

@@ -15,6 +15,9 @@ use std::sync::Mutex;
 struct FakeAws {
     certs: Vec<Certificate>,
     lbs: Vec<LoadBalancer>,
+    api_domains: Vec<ApiDomain>,
+    /// IAM server certificates, by ARN.
+    iam: Vec<Certificate>,
     fail: Vec<&'static str>,
 }
 
@@ -60,6 +63,25 @@ impl AwsReader for FakeAws {
             return Err(err("DescribeLoadBalancers"));
         }
         Ok((self.lbs.clone(), vec![]))
+    }
+    async fn classic_load_balancers(&self, _region: &str) -> Result<Vec<LoadBalancer>, ApiError> {
+        if self.fail.contains(&"elb:DescribeLoadBalancers") {
+            return Err(err("elb:DescribeLoadBalancers"));
+        }
+        Ok(vec![])
+    }
+    async fn api_domains(&self, _region: &str) -> Result<Vec<ApiDomain>, ApiError> {
+        if self.fail.contains(&"GetDomainNames") {
+            return Err(err("GetDomainNames"));
+        }
+        Ok(self.api_domains.clone())
+    }
+    async fn server_certificate(&self, arn: &str) -> Result<Certificate, ApiError> {
+        self.iam
+            .iter()
+            .find(|c| c.arn == arn)
+            .cloned()
+            .ok_or_else(|| err("GetServerCertificate"))
     }
     async fn distributions(&self) -> Result<Vec<Distribution>, ApiError> {
         if self.fail.contains(&"ListDistributions") {
@@ -110,7 +132,7 @@ fn estate() -> FakeAws {
     FakeAws {
         certs: vec![expiring, cert("unused", &["old.example.com"], 200)],
         lbs: vec![lb],
-        fail: vec![],
+        ..Default::default()
     }
 }
 
@@ -339,25 +361,56 @@ async fn a_broken_state_store_degrades_to_reporting_everything() {
     assert_eq!(e.publisher.sent.lock().unwrap().len(), 1);
 }
 
+/// A PEM body IAM would return for a test leaf.
+fn iam_body(spec: &testkit::LeafSpec) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(testkit::test_ca().leaf(spec));
+    format!("-----BEGIN CERTIFICATE-----\n{b64}\n-----END CERTIFICATE-----\n")
+}
+
 /// Regression (real estates): an IAM server certificate on a listener was sent to ACM's
-/// DescribeCertificate and came back as a skipped read.
+/// DescribeCertificate and came back as a skipped read. Item 9: it is read from IAM and
+/// judged for expiry and names; its twin far from expiry is not news.
 #[tokio::test]
-async fn an_iam_server_certificate_is_never_described_by_acm() {
-    let mut aws = estate();
+async fn an_iam_server_certificate_is_judged_from_iam_never_described_by_acm() {
     let iam = "arn:aws:iam::123456789012:server-certificate/legacy-2019";
-    let mut lb = testkit::alb("legacy");
-    lb.listeners.push(testkit::with_certs(
-        testkit::listener("legacy", 443, "HTTPS", testkit::forward()),
-        "exp",
-        &[],
-    ));
-    lb.listeners[0].certificates[0].arn = iam.into();
-    aws.lbs.push(lb);
-    let e = engine(aws, Recorder::default(), Severity::Low);
-    let report = on_schedule(&e).await.unwrap().report.unwrap();
-    assert!(
-        report.skipped.iter().all(|s| !s.what.contains(iam)),
-        "{:?}",
-        report.skipped
-    );
+    for (days, expect_finding) in [(10, true), (200, false)] {
+        let mut aws = estate();
+        let mut spec = testkit::LeafSpec::new(&["legacy.example.com"]);
+        spec.not_after = now() + chrono::Duration::days(days);
+        aws.iam.push(crate::inventory::sdk::iam::server_certificate(
+            iam,
+            &iam_body(&spec),
+            None,
+        ));
+        let mut lb = testkit::alb("legacy");
+        lb.listeners.push(testkit::with_certs(
+            testkit::listener("legacy", 443, "HTTPS", testkit::forward()),
+            "exp",
+            &[],
+        ));
+        lb.listeners[0].certificates[0].arn = iam.into();
+        aws.lbs.push(lb);
+        let e = engine(aws, Recorder::default(), Severity::Low);
+        let report = on_schedule(&e).await.unwrap().report.unwrap();
+        assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+        let about: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.resource == iam)
+            .map(|f| f.check.as_str())
+            .collect();
+        if expect_finding {
+            assert_eq!(about, ["certificate_expiring"], "{days} days");
+            let f = report.findings.iter().find(|f| f.resource == iam).unwrap();
+            assert!(f.detail.contains("IAM server certificate"), "{}", f.detail);
+            assert!(
+                f.remediation
+                    .iter()
+                    .any(|c| c.contains("request-certificate --domain-name legacy.example.com"))
+            );
+        } else {
+            assert!(about.is_empty(), "{days} days: {about:?}");
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! Inventory: reads what is deployed from AWS (ACM, ELBv2, CloudFront, Route 53).
+//! Inventory: reads what is deployed from AWS (ACM, ELB v2 and Classic, API Gateway
+//! custom domains, CloudFront, Route 53).
 //! I/O only — no judgement. AWS sits behind the [`AwsReader`] trait so the handler can be
 //! tested with fakes; [`sdk::SdkReader`] is the real adapter, tested against moto.
 
@@ -7,7 +8,7 @@ mod queries;
 pub mod sdk;
 
 pub use model::*;
-pub use queries::Usage;
+pub use queries::{MAX_DNS_HOPS, Usage};
 
 use crate::aws::{ApiError, arn_region};
 use crate::config::Config;
@@ -64,6 +65,22 @@ pub trait AwsReader: Send + Sync {
         &self,
         region: &str,
     ) -> impl Future<Output = Result<(Vec<LoadBalancer>, Vec<ApiError>), ApiError>> + Send;
+    /// Classic Load Balancers with their listeners (`DescribeLoadBalancers`, v1).
+    fn classic_load_balancers(
+        &self,
+        region: &str,
+    ) -> impl Future<Output = Result<Vec<LoadBalancer>, ApiError>> + Send;
+    /// API Gateway custom domain names of a region.
+    fn api_domains(
+        &self,
+        region: &str,
+    ) -> impl Future<Output = Result<Vec<ApiDomain>, ApiError>> + Send;
+    /// `GetServerCertificate`: an IAM server certificate a listener carries, its facts
+    /// read from the body IAM returns.
+    fn server_certificate(
+        &self,
+        arn: &str,
+    ) -> impl Future<Output = Result<Certificate, ApiError>> + Send;
     /// CloudFront distributions (global).
     fn distributions(&self) -> impl Future<Output = Result<Vec<Distribution>, ApiError>> + Send;
     /// Route 53 alias and CNAME records of every hosted zone (global).
@@ -79,6 +96,7 @@ pub struct Inventory {
     pub certificates: Vec<Certificate>,
     pub load_balancers: Vec<LoadBalancer>,
     pub distributions: Vec<Distribution>,
+    pub api_domains: Vec<ApiDomain>,
     pub dns_records: Vec<DnsRecord>,
     pub skipped: Vec<Skipped>,
 }
@@ -119,6 +137,9 @@ pub async fn collect<R: AwsReader>(
         futures::future::join_all(regions.iter().map(|r| reader.list_certificates(r))).await
     };
     let lbs_f = futures::future::join_all(regions.iter().map(|r| reader.load_balancers(r)));
+    let classic_f =
+        futures::future::join_all(regions.iter().map(|r| reader.classic_load_balancers(r)));
+    let api_f = futures::future::join_all(regions.iter().map(|r| reader.api_domains(r)));
     // CloudFront is global and its certificates live in us-east-1: a scoped run needs it
     // only when one of its certificates is there.
     let want_cloudfront = match scoped {
@@ -133,7 +154,8 @@ pub async fn collect<R: AwsReader>(
         }
     };
     let dns_f = reader.dns_records();
-    let (cert_lists, lb_lists, dists, dns) = tokio::join!(certs_f, lbs_f, dist_f, dns_f);
+    let (cert_lists, lb_lists, classic_lists, api_lists, dists, dns) =
+        tokio::join!(certs_f, lbs_f, classic_f, api_f, dist_f, dns_f);
 
     for res in cert_lists {
         match res {
@@ -147,6 +169,18 @@ pub async fn collect<R: AwsReader>(
                 inv.load_balancers.extend(lbs);
                 inv.skipped.extend(partial.iter().map(ApiError::skipped));
             }
+            Err(e) => inv.skipped.push(e.skipped()),
+        }
+    }
+    for res in classic_lists {
+        match res {
+            Ok(lbs) => inv.load_balancers.extend(lbs),
+            Err(e) => inv.skipped.push(e.skipped()),
+        }
+    }
+    for res in api_lists {
+        match res {
+            Ok(domains) => inv.api_domains.extend(domains),
             Err(e) => inv.skipped.push(e.skipped()),
         }
     }
@@ -166,6 +200,29 @@ pub async fn collect<R: AwsReader>(
     // Which certificates need DescribeCertificate: the scoped ones, those in use (by
     // ACM's flag or the inventory's), those not ISSUED, and those near expiry. Unused
     // healthy ones are judged from the summary alone, to stay within ACM's quotas.
+    let on_listeners: BTreeSet<String> = inv
+        .load_balancers
+        .iter()
+        .flat_map(|lb| lb.listeners.iter())
+        .flat_map(|l| l.certificates.iter().map(|c| c.arn.clone()))
+        .collect();
+    // IAM server certificates on listeners: judged from IAM, never sent to ACM.
+    let iam: Vec<String> = on_listeners
+        .iter()
+        .filter(|a| is_iam_server_certificate(a))
+        .cloned()
+        .collect();
+    for (arn, res) in per_certificate(
+        iam,
+        |arn| async move { reader.server_certificate(&arn).await },
+    )
+    .await
+    {
+        match res {
+            Ok(c) => inv.certificates.push(c),
+            Err(e) => inv.skipped.push(e.skipped_for(&arn)),
+        }
+    }
     let referenced: BTreeSet<String> = inv
         .load_balancers
         .iter()
@@ -176,6 +233,11 @@ pub async fn collect<R: AwsReader>(
                 .iter()
                 .filter_map(|d| d.viewer_certificate.acm_certificate_arn.clone()),
         )
+        .chain(
+            inv.api_domains
+                .iter()
+                .filter_map(|d| d.certificate_arn.clone()),
+        )
         // An IAM server certificate on a listener is not ACM's to describe.
         .filter(|arn| crate::trigger::is_certificate_arn(arn))
         .collect();
@@ -183,6 +245,7 @@ pub async fn collect<R: AwsReader>(
     let mut to_describe: BTreeSet<String> = inv
         .certificates
         .iter()
+        .filter(|c| crate::trigger::is_certificate_arn(&c.arn))
         .filter(|c| {
             c.in_use != Some(false)
                 || referenced.contains(&c.arn)
@@ -254,6 +317,12 @@ pub async fn collect<R: AwsReader>(
     inv.skipped.sort();
     inv.skipped.dedup();
     inv
+}
+
+/// `arn:aws:iam::ACCOUNT:server-certificate/…` (also in the China and GovCloud
+/// partitions).
+pub fn is_iam_server_certificate(arn: &str) -> bool {
+    arn.starts_with("arn:aws") && arn.contains(":iam::") && arn.contains(":server-certificate/")
 }
 
 /// Runs one ACM call per certificate, a few at a time (ACM's per-call quotas are low).

@@ -63,11 +63,13 @@ macro_rules! aws_enum {
 }
 
 aws_enum!(
-    /// ACM's certificate `Type`.
+    /// ACM's certificate `Type`, and `IAM_SERVER_CERTIFICATE` for an IAM server
+    /// certificate on a listener (not ACM's; read from IAM, never renewed by AWS).
     CertificateType {
         AmazonIssued = "AMAZON_ISSUED",
         Imported = "IMPORTED",
         Private = "PRIVATE",
+        IamServer = "IAM_SERVER_CERTIFICATE",
     }
 );
 
@@ -93,12 +95,14 @@ aws_enum!(
 );
 
 aws_enum!(
-    /// A listener's `Protocol`.
+    /// A listener's `Protocol` (`SSL`: a Classic Load Balancer's TLS listener that passes
+    /// TCP through).
     ListenerProtocol {
         Http = "HTTP",
         Https = "HTTPS",
         Tcp = "TCP",
         Tls = "TLS",
+        Ssl = "SSL",
         Udp = "UDP",
         TcpUdp = "TCP_UDP",
         Geneve = "GENEVE",
@@ -185,7 +189,10 @@ pub struct CertificatePem {
     pub chain: Option<String>,
 }
 
-/// An Elastic Load Balancing v2 load balancer with its listeners.
+/// An Elastic Load Balancing load balancer with its listeners: v2 (application, network,
+/// gateway) or a Classic Load Balancer (`lb_type` `classic`), whose listeners have no
+/// ARN of their own (named `LB_ARN/listener/PORT` here), one certificate each (no SNI)
+/// and no rules.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct LoadBalancer {
     pub arn: String,
@@ -193,7 +200,7 @@ pub struct LoadBalancer {
     pub region: String,
     pub dns_name: String,
     pub scheme: Scheme,
-    /// `application`, `network`, `gateway`.
+    /// `application`, `network`, `gateway`, `classic`.
     pub lb_type: String,
     pub listeners: Vec<Listener>,
 }
@@ -202,10 +209,17 @@ impl LoadBalancer {
     pub fn is_internet_facing(&self) -> bool {
         self.scheme == Scheme::InternetFacing
     }
+    /// A Classic Load Balancer: no redirects, no SNI, managed with `aws elb`.
+    pub fn is_classic(&self) -> bool {
+        self.lb_type == CLASSIC
+    }
     pub fn https_listeners(&self) -> impl Iterator<Item = &Listener> {
         self.listeners.iter().filter(|l| l.is_tls())
     }
 }
+
+/// [`LoadBalancer::lb_type`] of a Classic Load Balancer.
+pub const CLASSIC: &str = "classic";
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Listener {
@@ -224,7 +238,7 @@ impl Listener {
     pub fn is_tls(&self) -> bool {
         matches!(
             self.protocol,
-            ListenerProtocol::Https | ListenerProtocol::Tls
+            ListenerProtocol::Https | ListenerProtocol::Tls | ListenerProtocol::Ssl
         )
     }
     pub fn default_certificate(&self) -> Option<&str> {
@@ -322,6 +336,38 @@ pub struct CacheBehavior {
     pub viewer_protocol_policy: ViewerProtocolPolicy,
 }
 
+/// An API Gateway custom domain name (REST and HTTP APIs share them: API Gateway's v1
+/// `GetDomainNames` lists regional and edge-optimized ones alike). Its hostname is the
+/// domain name itself; DNS must lead to `target`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ApiDomain {
+    /// `arn:aws:apigateway:REGION::/domainnames/NAME`.
+    pub arn: String,
+    pub name: String,
+    pub region: String,
+    /// `REGIONAL`, `EDGE` or `PRIVATE`.
+    pub endpoint_type: String,
+    /// The ACM certificate (regional: in the domain's region; edge: in us-east-1).
+    pub certificate_arn: Option<String>,
+    /// `TLS_1_0`, `TLS_1_2`, or a newer `SecurityPolicy_…` name.
+    pub security_policy: Option<String>,
+    /// Where the DNS record must point: the regional domain name
+    /// (`d-….execute-api.REGION.amazonaws.com`) or, for edge, the CloudFront domain.
+    pub target: String,
+    /// `AVAILABLE`, `UPDATING`, `PENDING_CERTIFICATE_REIMPORT`, …
+    pub status: Option<String>,
+}
+
+impl ApiDomain {
+    pub fn is_edge(&self) -> bool {
+        self.endpoint_type == "EDGE"
+    }
+    /// A private API's domain is reached only from inside a VPC.
+    pub fn is_private(&self) -> bool {
+        self.endpoint_type == "PRIVATE"
+    }
+}
+
 /// A Route 53 record that points a hostname at something (alias or CNAME).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct DnsRecord {
@@ -334,8 +380,11 @@ pub struct DnsRecord {
     /// Alias target DNS name or CNAME value, normalised.
     pub target: String,
     pub alias: bool,
-    /// Plain values for non-alias A/AAAA/TXT records.
+    /// Plain values for non-alias A/AAAA/TXT/NS records.
     pub values: Vec<String>,
+    /// The record is in a private hosted zone: it answers only inside the zone's VPCs.
+    #[serde(default)]
+    pub private_zone: bool,
 }
 
 /// Something the scan could not read, and why; shown in the report's `skipped` list.

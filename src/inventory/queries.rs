@@ -16,6 +16,10 @@ pub enum Usage {
     Distribution {
         arn: String,
     },
+    /// An API Gateway custom domain name.
+    ApiDomain {
+        arn: String,
+    },
     /// Named by ACM's `InUseBy` only (another integrated service, or a resource the
     /// inventory did not list).
     InUseBy {
@@ -54,6 +58,12 @@ impl Inventory {
         for d in &self.distributions {
             if d.viewer_certificate.acm_certificate_arn.as_deref() == Some(arn) {
                 out.insert(Usage::Distribution { arn: d.arn.clone() });
+                known.insert(d.arn.clone());
+            }
+        }
+        for d in &self.api_domains {
+            if d.certificate_arn.as_deref() == Some(arn) {
+                out.insert(Usage::ApiDomain { arn: d.arn.clone() });
                 known.insert(d.arn.clone());
             }
         }
@@ -156,6 +166,19 @@ impl Inventory {
         out
     }
 
+    /// Hostnames that reach an API Gateway custom domain: the domain name itself (unless
+    /// a wildcard domain) and the Route 53 records leading to its target.
+    pub fn api_domain_hostnames(&self, d: &ApiDomain) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        if !crate::pki::hostname::is_wildcard(&d.name) {
+            out.insert(d.name.clone(), "API Gateway custom domain".to_string());
+        }
+        if !d.target.is_empty() {
+            self.add_record_hostnames(&d.target, &mut out);
+        }
+        out
+    }
+
     /// Keeps only what concerns `arns`: those certificates, the load balancers and
     /// distributions that use them, and the DNS records that lead to those.
     pub fn retain_certificates(&mut self, arns: &[String]) {
@@ -176,11 +199,14 @@ impl Inventory {
                 .as_ref()
                 .is_some_and(|a| arns.contains(a))
         });
+        self.api_domains
+            .retain(|d| d.certificate_arn.as_ref().is_some_and(|a| arns.contains(a)));
         let targets: BTreeSet<String> = self
             .load_balancers
             .iter()
             .map(|lb| strip_dualstack(&normalize(&lb.dns_name)))
             .chain(self.distributions.iter().map(|d| normalize(&d.domain_name)))
+            .chain(self.api_domains.iter().map(|d| d.target.clone()))
             .collect();
         let validation_names: BTreeSet<String> = self
             .certificates

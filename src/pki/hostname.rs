@@ -38,6 +38,18 @@ pub fn covered_by<S: AsRef<str>>(names: &[S], host: &str) -> bool {
     names.iter().any(|n| name_covers(n.as_ref(), host))
 }
 
+/// Whether the names an ALB host-header pattern matches (`*` any characters, `?` one) are
+/// covered by `names`: judged on a representative name, each wildcard character standing
+/// for one letter. `*.example.com` needs `*.example.com`; `api-?.example.com` is covered by
+/// `*.example.com`; `www.*.example.com` by nothing a browser accepts.
+pub fn pattern_covered_by<S: AsRef<str>>(names: &[S], pattern: &str) -> bool {
+    let representative: String = normalize(pattern)
+        .chars()
+        .map(|c| if matches!(c, '*' | '?') { 'x' } else { c })
+        .collect();
+    covered_by(names, &representative)
+}
+
 /// A hostname as browsers send it: IDNs as `xn--` A-labels, lower case, no trailing
 /// dot. `None` when it is not a valid hostname.
 pub fn to_ascii(host: &str) -> Option<String> {
@@ -58,6 +70,20 @@ pub fn is_wildcard(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_header_patterns_are_covered_as_patterns() {
+        let wild = ["*.example.com"];
+        assert!(pattern_covered_by(&wild, "*.example.com"));
+        assert!(pattern_covered_by(&wild, "api-?.example.com"));
+        assert!(!pattern_covered_by(&wild, "*.eu.example.com"));
+        assert!(!pattern_covered_by(&wild, "www.*.example.com"));
+        assert!(!pattern_covered_by(&["www.example.com"], "*.example.com"));
+        assert!(pattern_covered_by(
+            &["*.eu.example.com"],
+            "*.EU.example.com"
+        ));
+    }
 
     #[test]
     fn wildcard_covers_exactly_one_label() {

@@ -13,7 +13,7 @@ mod tls;
 
 pub use net::{NetProber, ProbeSetupError, Timeouts};
 pub use page::scan_html;
-pub use targets::{resource_names, targets};
+pub use targets::{private_only_hostnames, private_only_skipped, resource_names, targets};
 
 use crate::pki::x509::{CertFacts, parse_der};
 use serde::{Serialize, Serializer};

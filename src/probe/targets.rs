@@ -7,14 +7,16 @@ use crate::pki::hostname::{is_wildcard, to_ascii};
 use crate::trigger::Scope;
 use std::collections::BTreeMap;
 
-/// Route 53 records pointing at a load balancer or distribution, ALB host-header
-/// conditions, CloudFront aliases, the non-wildcard SANs of in-use certificates, and
+/// Route 53 records pointing at a load balancer, distribution or API Gateway domain, ALB
+/// host-header conditions, CloudFront aliases, API Gateway custom domain names (not
+/// private ones), the non-wildcard SANs of in-use certificates, and
 /// `PROBE_HOSTNAMES` (not in an event-scoped run). The inventory is already scoped, so a
 /// scoped run probes only the hostnames of its certificates.
 pub fn targets(inv: &Inventory, config: &Config, scope: &Scope) -> Vec<ProbeTarget> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let internal = private_only_hostnames(inv);
     let mut add = |host: &str, source: String| {
-        if is_wildcard(host) {
+        if is_wildcard(host) || internal.contains_key(host) {
             return;
         }
         if let Some(h) = to_ascii(host) {
@@ -42,6 +44,11 @@ pub fn targets(inv: &Inventory, config: &Config, scope: &Scope) -> Vec<ProbeTarg
             add(&h, format!("{src} → {}", d.id));
         }
     }
+    for d in inv.api_domains.iter().filter(|d| !d.is_private()) {
+        for (h, src) in inv.api_domain_hostnames(d) {
+            add(&h, format!("{src} → {}", d.name));
+        }
+    }
     for c in inv.certificates.iter().filter(|c| inv.is_in_use(c)) {
         for san in &c.sans {
             add(san, format!("SAN of in-use certificate {}", c.arn));
@@ -57,6 +64,39 @@ pub fn targets(inv: &Inventory, config: &Config, scope: &Scope) -> Vec<ProbeTarg
         .collect()
 }
 
+/// Hostnames whose Route 53 records are all in private hosted zones, with the zone: they
+/// answer only inside the zone's VPCs, so the public resolver this probe uses would call
+/// them "does not resolve". They are not probed, and the report says so.
+pub fn private_only_hostnames(inv: &Inventory) -> BTreeMap<String, String> {
+    let mut public = std::collections::BTreeSet::new();
+    let mut private = BTreeMap::new();
+    for r in &inv.dns_records {
+        if r.private_zone {
+            private
+                .entry(r.name.clone())
+                .or_insert_with(|| r.zone_name.clone());
+        } else {
+            public.insert(r.name.as_str());
+        }
+    }
+    private.retain(|name, _| !public.contains(name.as_str()));
+    private
+}
+
+/// What the report's `skipped` list says about each private-only hostname.
+pub fn private_only_skipped(inv: &Inventory) -> Vec<crate::inventory::Skipped> {
+    private_only_hostnames(inv)
+        .into_iter()
+        .map(|(host, zone)| crate::inventory::Skipped {
+            what: format!("probe {host}"),
+            region: None,
+            reason: format!(
+                "only in the private hosted zone {zone}: it answers inside that zone's VPCs, not through the public resolver the probe uses (run acm-doctor inside the VPC to probe it)"
+            ),
+        })
+        .collect()
+}
+
 /// The DNS names of the inventory's resources, resolved so checks can compare addresses.
 pub fn resource_names(inv: &Inventory) -> Vec<String> {
     let mut v: Vec<String> = inv
@@ -64,6 +104,7 @@ pub fn resource_names(inv: &Inventory) -> Vec<String> {
         .iter()
         .map(|l| l.dns_name.clone())
         .chain(inv.distributions.iter().map(|d| d.domain_name.clone()))
+        .chain(inv.api_domains.iter().map(|d| d.target.clone()))
         .filter(|n| !n.is_empty())
         .collect();
     v.sort();
@@ -75,6 +116,47 @@ pub fn resource_names(inv: &Inventory) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::testkit::*;
+
+    /// Item 4: a name that exists only in a private hosted zone is not probed from the
+    /// public resolver (it would "not resolve"); the same name also in a public zone is.
+    #[test]
+    fn private_zone_only_names_are_not_probed_and_are_named() {
+        let lb = alb("web");
+        let mut internal = alias_record("intra.example.com", &lb.dns_name);
+        internal.private_zone = true;
+        let mut split = internal.clone();
+        split.name = "www.example.com".into();
+        let inv = Inventory {
+            dns_records: vec![
+                internal,
+                split,
+                alias_record("www.example.com", &lb.dns_name),
+            ],
+            load_balancers: vec![{
+                let mut lb = lb.clone();
+                lb.listeners.push(with_certs(
+                    listener("web", 443, "HTTPS", forward()),
+                    "c",
+                    &[],
+                ));
+                lb
+            }],
+            ..Default::default()
+        };
+        let hosts: Vec<String> = targets(&inv, &Config::default(), &Scope::Full)
+            .into_iter()
+            .map(|t| t.hostname)
+            .collect();
+        assert_eq!(hosts, ["www.example.com"]);
+        let skipped = private_only_skipped(&inv);
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].what, "probe intra.example.com");
+        assert!(
+            skipped[0]
+                .reason
+                .contains("private hosted zone example.com")
+        );
+    }
 
     #[test]
     fn every_visitor_hostname_once_and_no_wildcards() {

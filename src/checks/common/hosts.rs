@@ -2,7 +2,7 @@
 //! should be serving, and whether a front door (a CDN, Global Accelerator) sits before it.
 
 use crate::checks::Context;
-use crate::inventory::{Certificate, Distribution, Inventory, LoadBalancer};
+use crate::inventory::{ApiDomain, Certificate, Distribution, Inventory, LoadBalancer};
 use crate::pki::hostname::{covered_by, normalize};
 use crate::pki::trust::{Verdict, time_within_validity};
 use crate::probe::HostFacts;
@@ -70,7 +70,20 @@ pub fn resource_for_host(inv: &Inventory, host: &str) -> (String, String) {
             return (d.arn.clone(), "global".into());
         }
     }
+    for d in &inv.api_domains {
+        if inv.api_domain_hostnames(d).contains_key(host) {
+            return (d.arn.clone(), d.region.clone());
+        }
+    }
     (format!("host:{host}"), "global".into())
+}
+
+/// Whether the API Gateway domain's certificate (held by the inventory) covers `host`.
+pub fn api_domain_carries(inv: &Inventory, d: &ApiDomain, host: &str) -> bool {
+    d.certificate_arn
+        .as_deref()
+        .and_then(|a| inv.certificate(a))
+        .is_some_and(|c| covered_by(&c.sans, host))
 }
 
 /// Whether one of the load balancer's TLS listener certificates (that the inventory
@@ -94,7 +107,8 @@ pub fn distribution_carries(inv: &Inventory, d: &Distribution, host: &str) -> bo
 }
 
 /// DNS names of the resources the inventory routes `host` to (load balancers by Route
-/// 53 record or host-header rule, distributions by alias or record, and any resource
+/// 53 record or host-header rule, distributions by alias or record, API Gateway domains
+/// by their name or record, and any resource
 /// carrying an in-use certificate that covers the host).
 pub fn expected_targets(inv: &Inventory, host: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -108,6 +122,12 @@ pub fn expected_targets(inv: &Inventory, host: &str) -> Vec<String> {
         let routed = inv.distribution_hostnames(d).contains_key(host);
         if routed || distribution_carries(inv, d, host) {
             out.push(normalize(&d.domain_name));
+        }
+    }
+    for d in &inv.api_domains {
+        let routed = inv.api_domain_hostnames(d).contains_key(host);
+        if !d.target.is_empty() && (routed || api_domain_carries(inv, d, host)) {
+            out.push(d.target.clone());
         }
     }
     out.sort();
@@ -147,6 +167,15 @@ pub fn expected_certificates<'a>(inv: &'a Inventory, host: &str) -> Vec<&'a Cert
             out.extend(
                 d.viewer_certificate
                     .acm_certificate_arn
+                    .as_deref()
+                    .and_then(|a| inv.certificate(a)),
+            );
+        }
+    }
+    for d in &inv.api_domains {
+        if inv.api_domain_hostnames(d).contains_key(host) {
+            out.extend(
+                d.certificate_arn
                     .as_deref()
                     .and_then(|a| inv.certificate(a)),
             );

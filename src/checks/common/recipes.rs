@@ -65,6 +65,32 @@ pub fn add_listener_certificate(listener_arn: &str, certificate_arn: &str, regio
     )
 }
 
+/// Replaces a Classic Load Balancer listener's one certificate.
+pub fn set_classic_listener_certificate(
+    lb_name: &str,
+    port: i32,
+    certificate_arn: &str,
+    region: &str,
+) -> String {
+    format!(
+        "aws elb set-load-balancer-listener-ssl-certificate --load-balancer-name {lb_name} --load-balancer-port {port} --ssl-certificate-id {certificate_arn} --region {region}"
+    )
+}
+
+/// Adds the HTTPS:443 listener a Classic Load Balancer lacks.
+pub fn create_classic_https_listener(lb_name: &str, region: &str) -> String {
+    format!(
+        "aws elb create-load-balancer-listeners --load-balancer-name {lb_name} --listeners Protocol=HTTPS,LoadBalancerPort=443,InstanceProtocol=HTTP,InstancePort=80,SSLCertificateId={NEW_CERTIFICATE_ARN} --region {region}"
+    )
+}
+
+/// Sets an API Gateway custom domain's TLS security policy to TLS 1.2.
+pub fn api_domain_tls12(domain: &str, region: &str) -> String {
+    format!(
+        "aws apigateway update-domain-name --domain-name {domain} --patch-operations op=replace,path=/securityPolicy,value=TLS_1_2 --region {region}"
+    )
+}
+
 /// Turns an HTTP listener's default action into the redirect to HTTPS; `region` is
 /// `None` where the listener is only a placeholder.
 pub fn redirect_listener(listener_arn: &str, region: Option<&str>) -> String {
@@ -118,6 +144,9 @@ pub fn cleanup_steps(f: Finding, c: &Certificate) -> Finding {
 
 /// Steps to replace a certificate that will not (or did not) renew by itself.
 pub fn replacement_steps(f: Finding, c: &Certificate) -> Finding {
+    if c.cert_type == CertificateType::IamServer {
+        return iam_replacement_steps(f, c);
+    }
     if c.cert_type == CertificateType::Imported {
         return f
             .step(tr!(
@@ -142,6 +171,30 @@ pub fn replacement_steps(f: Finding, c: &Certificate) -> Finding {
             "Attach the new certificate where the old one is used (aws elbv2 modify-listener --certificates CertificateArn=NEW_ARN, or the distribution's viewer certificate), then delete the old certificate.",
             "古い証明書を使っている箇所を新しい証明書に差し替え（aws elbv2 modify-listener --certificates CertificateArn=NEW_ARN、またはディストリビューションのビューワー証明書）、その後で古い証明書を削除します。"
         ))
+}
+
+/// An IAM server certificate is replaced by an ACM one (which then renews itself), put
+/// on the listeners that carry it.
+fn iam_replacement_steps(f: Finding, c: &Certificate) -> Finding {
+    let names: Vec<&str> = c
+        .sans
+        .iter()
+        .filter(|s| **s != c.domain_name)
+        .map(String::as_str)
+        .collect();
+    f.step(tr!(
+        "IAM server certificates never renew. Request an ACM certificate for the same names (it renews itself while in use):",
+        "IAM サーバー証明書が更新されることはありません。同じ名前の ACM 証明書をリクエストします（使用中は自動で更新されます）:"
+    ))
+    .command(request_certificate(&c.domain_name, &names, None))
+    .step(tr!(
+        "Once it is ISSUED, put it on each listener that carries the IAM certificate (aws elbv2 modify-listener --certificates CertificateArn=NEW_ARN, or aws elb set-load-balancer-listener-ssl-certificate on a Classic Load Balancer); then delete the IAM one:",
+        "発行済み（ISSUED）になったら、IAM 証明書を持つ各リスナーに設定し（aws elbv2 modify-listener --certificates CertificateArn=NEW_ARN、Classic Load Balancer では aws elb set-load-balancer-listener-ssl-certificate）、その後で IAM 証明書を削除します:"
+    ))
+    .command(format!(
+        "aws iam delete-server-certificate --server-certificate-name {}",
+        c.arn.rsplit('/').next().unwrap_or_default()
+    ))
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ pub fn usage_label(u: &crate::inventory::Usage) -> String {
                 if *is_default { "default" } else { "SNI" }
             )
         }
-        Usage::Distribution { arn } => arn.clone(),
+        Usage::Distribution { arn } | Usage::ApiDomain { arn } => arn.clone(),
         Usage::InUseBy { arn } => arn.clone(),
         Usage::Exported => "exported (installed outside AWS)".to_string(),
     }

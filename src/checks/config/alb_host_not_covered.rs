@@ -1,21 +1,22 @@
-//! `alb_host_not_covered` — a hostname routed to a load balancer that none of its
+//! `alb_host_not_covered` — a hostname (or host-header pattern) routed to a load
+//! balancer listener that none of its certificates covers.
 
 use crate::checks::common::recipes;
 use crate::checks::prelude::*;
-use crate::pki::hostname::covered_by;
+use crate::pki::hostname::{covered_by, is_wildcard, pattern_covered_by};
 
 pub const DOC: CheckDoc = CheckDoc {
     detects: label!(
-        "A hostname routed to an ALB/NLB TLS listener (Route 53 record or host-header rule) that no attached certificate covers — SAN entries only, a wildcard covers exactly one label. The listener then serves its default certificate.",
-        "ALB/NLB の TLS リスナーに振り分けられるホスト名（Route 53 レコードやホストヘッダーのルール）を、リスナーに追加されたどの証明書もカバーしていない状態。判定は SAN のみで、ワイルドカードはちょうど 1 ラベルだけをカバーします。この場合リスナーはデフォルト証明書を返します。",
+        "A hostname routed to an ALB/NLB TLS listener (Route 53 record or host-header rule) that no attached certificate covers — SAN entries only, a wildcard covers exactly one label. The listener then serves its default certificate. Wildcard host-header conditions (`*`, `?`) are judged as patterns: every name they match must be coverable by a listener certificate. Classic Load Balancers carry one certificate per listener (no SNI).",
+        "ALB/NLB の TLS リスナーに振り分けられるホスト名（Route 53 レコードやホストヘッダーのルール）を、リスナーに追加されたどの証明書もカバーしていない状態。判定は SAN のみで、ワイルドカードはちょうど 1 ラベルだけをカバーします。この場合リスナーはデフォルト証明書を返します。ワイルドカードを含むホストヘッダー条件（`*`、`?`）はパターンとして判定し、一致する名前をリスナーの証明書がカバーできる必要があります。Classic Load Balancer はリスナーごとに証明書を 1 枚だけ持ちます（SNI なし）。",
     ),
     browser: label!(
         "NET::ERR_CERT_COMMON_NAME_INVALID (Chrome, Edge) / SSL_ERROR_BAD_CERT_DOMAIN (Firefox).",
         "NET::ERR_CERT_COMMON_NAME_INVALID（Chrome、Edge）/ SSL_ERROR_BAD_CERT_DOMAIN（Firefox）。",
     ),
     fix: label!(
-        "Request an ACM certificate that includes the hostname and add it to the listener's certificate list (SNI), or correct the DNS record that sends the name there.",
-        "そのホスト名を含む ACM 証明書をリクエストしてリスナーの証明書リスト（SNI）に追加するか、ホスト名をそこへ向けている DNS レコードを修正します。",
+        "Request an ACM certificate that includes the hostname and add it to the listener's certificate list (SNI), or correct the DNS record that sends the name there. On a Classic Load Balancer, replace the listener's one certificate with one that covers every name it serves.",
+        "そのホスト名を含む ACM 証明書をリクエストしてリスナーの証明書リスト（SNI）に追加するか、ホスト名をそこへ向けている DNS レコードを修正します。Classic Load Balancer では、リスナーの 1 枚の証明書を、提供するすべての名前をカバーする証明書に差し替えます。",
     ),
 };
 
@@ -44,6 +45,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
             let Some(certs) = certs else { continue };
             let names: Vec<String> = certs.iter().flat_map(|c| c.sans.iter().cloned()).collect();
             let default = l.default_certificate().and_then(|a| inv.certificate(a));
+            out.extend(uncovered_patterns(lb, l, &names));
             for (host, source) in &hosts {
                 if covered_by(&names, host) {
                     continue;
@@ -51,10 +53,9 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 let default_desc = default
                     .map(|c| format!("{} ({})", c.arn, c.sans.join(", ")))
                     .unwrap_or_else(|| "-".into());
-                let (lb_name, proto, port, region) = (&lb.name, &l.protocol, l.port, &lb.region);
+                let (lb_name, proto, port) = (&lb.name, &l.protocol, l.port);
                 let covered = names.join(", ");
-                out.push(
-                    Finding::new(AlbHostNotCovered::ID, Severity::High, &l.arn, &lb.region)
+                let f = Finding::new(AlbHostNotCovered::ID, Severity::High, &l.arn, &lb.region)
                         .hostname(host)
                         .title(tr!(
                             "{host} reaches {lb_name} but no certificate on {proto}:{port} covers it",
@@ -67,22 +68,97 @@ fn run(ctx: &Context) -> Vec<Finding> {
                         .evidence("hostname_source", source)
                         .evidence("load_balancer", &lb.arn)
                         .evidence("certificates", l.certificates.iter().map(|c| &c.arn).collect::<Vec<_>>())
-                        .evidence("covered_names", &names)
-                        .command(recipes::request_certificate(host, &[], Some(region)))
-                        .step(tr!(
-                            "Create the DNS validation record ACM asks for, and wait until the certificate is ISSUED.",
-                            "ACM が示す DNS 検証用レコードを作成し、証明書のステータスが「発行済み（ISSUED）」になるまで待ちます。"
-                        ))
-                        .command(recipes::add_listener_certificate(&l.arn, recipes::NEW_CERTIFICATE_ARN, region))
-                        .step(tr!(
-                            "Console: EC2 → Load Balancers → the load balancer → Listeners → the HTTPS listener → Certificates → Add certificate. If the name should not point here, fix its DNS record instead.",
-                            "コンソールの場合: EC2 → ロードバランサー → 対象のロードバランサー → リスナー → HTTPS リスナー → 証明書 → 証明書を追加。このホスト名がここを向くべきでないなら、証明書ではなく DNS レコードを修正してください。"
-                        )),
-                );
+                        .evidence("covered_names", &names);
+                out.push(with_fix(f, lb, l, host, &names));
             }
         }
     }
     out
+}
+
+/// The fix: a certificate with the name, added beside the others (SNI) — or, on a Classic
+/// Load Balancer, one certificate with every name, in place of the listener's one.
+fn with_fix(
+    f: Finding,
+    lb: &crate::inventory::LoadBalancer,
+    l: &crate::inventory::Listener,
+    name: &str,
+    names: &[String],
+) -> Finding {
+    let region = &lb.region;
+    if lb.is_classic() {
+        let mut all: Vec<&str> = names.iter().map(String::as_str).collect();
+        all.push(name);
+        all.sort();
+        all.dedup();
+        let (first, rest) = all.split_first().expect("one name at least");
+        return f
+            .step(tr!(
+                "A Classic Load Balancer listener carries one certificate (no SNI): request one that covers every name this listener serves:",
+                "Classic Load Balancer のリスナーが持てる証明書は 1 枚だけです（SNI なし）。このリスナーが提供するすべての名前をカバーする証明書をリクエストします:"
+            ))
+            .command(recipes::request_certificate(first, rest, Some(region)))
+            .step(tr!(
+                "Create the DNS validation records ACM asks for; once it is ISSUED, put it on the listener:",
+                "ACM が示す DNS 検証用レコードを作成し、発行済み（ISSUED）になったらリスナーに設定します:"
+            ))
+            .command(recipes::set_classic_listener_certificate(&lb.name, l.port, recipes::NEW_CERTIFICATE_ARN, region));
+    }
+    f.command(recipes::request_certificate(name, &[], Some(region)))
+        .step(tr!(
+            "Create the DNS validation record ACM asks for, and wait until the certificate is ISSUED.",
+            "ACM が示す DNS 検証用レコードを作成し、証明書のステータスが「発行済み（ISSUED）」になるまで待ちます。"
+        ))
+        .command(recipes::add_listener_certificate(&l.arn, recipes::NEW_CERTIFICATE_ARN, region))
+        .step(tr!(
+            "Console: EC2 → Load Balancers → the load balancer → Listeners → the HTTPS listener → Certificates → Add certificate. If the name should not point here, fix its DNS record instead.",
+            "コンソールの場合: EC2 → ロードバランサー → 対象のロードバランサー → リスナー → HTTPS リスナー → 証明書 → 証明書を追加。このホスト名がここを向くべきでないなら、証明書ではなく DNS レコードを修正してください。"
+        ))
+}
+
+/// Wildcard host-header conditions whose names no listener certificate covers. Not a
+/// hostname (nobody types `app-?.example.com`, nothing is probed), so medium: the names
+/// it matches get the default certificate, but which of them are in use is unknown.
+fn uncovered_patterns(
+    lb: &crate::inventory::LoadBalancer,
+    l: &crate::inventory::Listener,
+    names: &[String],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in &l.rules {
+        for pattern in rule.host_headers.iter().filter(|h| is_wildcard(h)) {
+            if pattern_covered_by(names, pattern) {
+                continue;
+            }
+            let (lb_name, proto, port, priority) = (&lb.name, &l.protocol, l.port, &rule.priority);
+            let covered = names.join(", ");
+            let f = Finding::new(AlbHostNotCovered::ID, Severity::Medium, &l.arn, &lb.region)
+                .key(format!("{}#{pattern}", rule.arn))
+                .title(tr!(
+                    "Host-header pattern {pattern} on {lb_name} {proto}:{port} matches names no certificate covers",
+                    "{lb_name} の {proto}:{port} のホストヘッダーパターン {pattern} に一致する名前を、どの証明書もカバーしていません"
+                ))
+                .detail(tr!(
+                    "Rule {priority} routes {pattern} to this listener, whose certificates cover only {covered}: a visitor of a name it matches gets the default certificate and a name-mismatch warning.",
+                    "ルール {priority} は {pattern} をこのリスナーに振り分けますが、リスナーの証明書がカバーしているのは {covered} だけです。パターンに一致する名前の訪問者にはデフォルト証明書が返され、名前の不一致の警告が出ます。"
+                ))
+                .evidence("host_header_pattern", pattern)
+                .evidence("rule", &rule.arn)
+                .evidence("load_balancer", &lb.arn)
+                .evidence("covered_names", names);
+            let wildcard = pattern_certificate_name(pattern);
+            out.push(with_fix(f, lb, l, &wildcard, names));
+        }
+    }
+    out
+}
+
+/// The certificate name that covers a host-header pattern's first label: `*.REST`.
+fn pattern_certificate_name(pattern: &str) -> String {
+    match pattern.split_once('.') {
+        Some((_, rest)) if !is_wildcard(rest) => format!("*.{rest}"),
+        _ => pattern.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -181,12 +257,81 @@ mod tests {
             ..Default::default()
         });
         let f = run_check(&AlbHostNotCovered, &inv);
+        let found: Vec<(Option<&str>, Severity)> = f
+            .iter()
+            .map(|f| (f.hostname.as_deref(), f.severity))
+            .collect();
+        // The patterns are judged as patterns (medium), never as hostnames.
         assert_eq!(
-            f.len(),
-            1,
-            "wildcard host headers are not names a visitor types"
+            found,
+            vec![
+                (None, Severity::Medium),
+                (None, Severity::Medium),
+                (Some("api.example.com"), Severity::High)
+            ],
+            "{f:#?}"
         );
-        assert_eq!(f[0].hostname.as_deref(), Some("api.example.com"));
+        let fixes = f
+            .iter()
+            .flat_map(|f| &f.remediation)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(fixes.contains("--domain-name *.example.com "), "{fixes}");
+        assert!(
+            fixes.contains("--domain-name *.internal.example.com "),
+            "{fixes}"
+        );
+    }
+
+    /// Item 8's twin: a wildcard certificate covering the patterns keeps them clean,
+    /// while a pattern one label deeper than it still needs its own wildcard.
+    #[test]
+    fn host_header_patterns_a_wildcard_covers_stay_clean() {
+        let mut inv = setup(&["*.example.com"], None, "www.example.com");
+        inv.load_balancers[0].listeners[0].rules.push(Rule {
+            arn: "r".into(),
+            priority: "3".into(),
+            host_headers: vec!["app-?.example.com".into(), "*.example.com".into()],
+            actions: vec![forward()],
+            ..Default::default()
+        });
+        assert!(run_check(&AlbHostNotCovered, &inv).is_empty());
+        inv.load_balancers[0].listeners[0].rules[0]
+            .host_headers
+            .push("*.eu.example.com".into());
+        let f = run_check(&AlbHostNotCovered, &inv);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(f[0].title.contains("*.eu.example.com"));
+    }
+
+    /// A Classic Load Balancer has no SNI: the fix replaces its one certificate with one
+    /// covering every name, never `add-listener-certificates`.
+    #[test]
+    fn classic_listener_fix_replaces_its_one_certificate() {
+        let mut inv = Inventory::default();
+        inv.certificates.push(cert("c", &["www.example.com"], 200));
+        let lb = classic_lb("legacy", "c", false);
+        for host in ["www.example.com", "shop.example.com"] {
+            inv.dns_records.push(alias_record(host, &lb.dns_name));
+        }
+        inv.load_balancers.push(lb);
+        let f = run_check(&AlbHostNotCovered, &inv);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].hostname.as_deref(), Some("shop.example.com"));
+        let cmds = f[0].remediation.join("\n");
+        assert!(
+            cmds.contains("set-load-balancer-listener-ssl-certificate"),
+            "{cmds}"
+        );
+        assert!(
+            cmds.contains("shop.example.com --subject-alternative-names www.example.com"),
+            "{cmds}"
+        );
+        assert!(!cmds.contains("add-listener-certificates"), "{cmds}");
+        // Its twin: the certificate covering both names is clean.
+        inv.certificates[0].sans.push("shop.example.com".into());
+        assert!(run_check(&AlbHostNotCovered, &inv).is_empty());
     }
 
     /// Regression (real estates): an HTTPS:8443 admin listener with its own certificate

@@ -1,4 +1,5 @@
-//! `alb_http_not_redirected` — an ALB that serves plain HTTP beside HTTPS.
+//! `alb_http_not_redirected` — an ALB, or a Classic Load Balancer, that serves plain
+//! HTTP beside HTTPS.
 
 use crate::checks::common::recipes;
 use crate::checks::prelude::*;
@@ -6,16 +7,16 @@ use crate::inventory::Action;
 
 pub const DOC: CheckDoc = CheckDoc {
     detects: label!(
-        "An ALB with an HTTPS listener whose HTTP listener does not redirect to HTTPS in its default action, or has a rule that forwards plain HTTP. A path-scoped redirect rule is not enough, and Protocol=#{protocol} is not a redirect to HTTPS.",
-        "HTTPS リスナーを持つ ALB で、HTTP リスナーのデフォルトアクションが HTTPS へのリダイレクトになっていない、または平文の HTTP を転送するルールがある状態。パスを限定したリダイレクトルールだけでは不十分で、Protocol=#{protocol} も HTTPS へのリダイレクトではありません。",
+        "An ALB with an HTTPS listener whose HTTP listener does not redirect to HTTPS in its default action, or has a rule that forwards plain HTTP. A path-scoped redirect rule is not enough, and Protocol=#{protocol} is not a redirect to HTTPS. A Classic Load Balancer's HTTP listener always forwards: it cannot redirect at all.",
+        "HTTPS リスナーを持つ ALB で、HTTP リスナーのデフォルトアクションが HTTPS へのリダイレクトになっていない、または平文の HTTP を転送するルールがある状態。パスを限定したリダイレクトルールだけでは不十分で、Protocol=#{protocol} も HTTPS へのリダイレクトではありません。Classic Load Balancer の HTTP リスナーは常に転送するだけで、リダイレクトできません。",
     ),
     browser: label!(
         "Visitors who type the name or follow an http:// link stay on plain HTTP: the address bar shows \"Not secure\", and forms and cookies travel unencrypted.",
         "ホスト名を直接入力したり http:// のリンクをたどったりした訪問者は平文の HTTP のままになり、アドレスバーに「保護されていない通信」と表示され、フォームや Cookie が暗号化されずに送られます。",
     ),
     fix: label!(
-        "Set the HTTP listener's default action to a permanent redirect to HTTPS (port 443, HTTP_301), and make its rules redirect instead of forward.",
-        "HTTP リスナーのデフォルトアクションを HTTPS への恒久的なリダイレクト（ポート 443、HTTP_301）にし、ルールも転送ではなくリダイレクトにします。",
+        "Set the HTTP listener's default action to a permanent redirect to HTTPS (port 443, HTTP_301), and make its rules redirect instead of forward. On a Classic Load Balancer, move to an ALB (whose HTTP listener can redirect) or have the instances answer HTTP with the redirect.",
+        "HTTP リスナーのデフォルトアクションを HTTPS への恒久的なリダイレクト（ポート 443、HTTP_301）にし、ルールも転送ではなくリダイレクトにします。Classic Load Balancer では ALB に移行する（ALB の HTTP リスナーはリダイレクトできます）か、インスタンス側で HTTP にリダイレクトを返します。",
     ),
 };
 
@@ -49,7 +50,12 @@ fn describe(a: &Action) -> String {
 
 fn run(ctx: &Context) -> Vec<Finding> {
     let inv = ctx.inventory;
-    let mut out = Vec::new();
+    let mut out: Vec<Finding> = inv
+        .load_balancers
+        .iter()
+        .filter(|lb| lb.is_classic())
+        .flat_map(|lb| classic(inv, lb))
+        .collect();
     for lb in inv
         .load_balancers
         .iter()
@@ -147,6 +153,50 @@ fn run(ctx: &Context) -> Vec<Finding> {
     out
 }
 
+/// A Classic Load Balancer's HTTP listener beside a TLS one: it can only forward, so the
+/// fix is an ALB in front (or a redirect answered by the instances).
+fn classic(inv: &Inventory, lb: &crate::inventory::LoadBalancer) -> Vec<Finding> {
+    if lb.https_listeners().next().is_none() {
+        return Vec::new();
+    }
+    let hosts: Vec<String> = inv.load_balancer_hostnames(lb).into_keys().collect();
+    let (lb_name, region) = (&lb.name, &lb.region);
+    lb.listeners
+        .iter()
+        .filter(|l| l.protocol == ListenerProtocol::Http)
+        .map(|l| {
+            let severity = if lb.is_internet_facing() && l.port == 80 {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
+            let port = l.port;
+            let action = l.default_actions.last().map(describe);
+            Finding::new(AlbHttpNotRedirected::ID, severity, &l.arn, region)
+                .title(tr!(
+                    "HTTP listener on port {port} of Classic Load Balancer {lb_name} cannot redirect to HTTPS",
+                    "Classic Load Balancer {lb_name} のポート {port} の HTTP リスナーは HTTPS にリダイレクトできません"
+                ))
+                .detail(tr!(
+                    "A Classic Load Balancer's HTTP listener forwards every request to the instances; it has no redirect action, so visitors stay on plain HTTP unless the application redirects them.",
+                    "Classic Load Balancer の HTTP リスナーはすべてのリクエストをインスタンスへ転送するだけで、リダイレクトのアクションを持ちません。アプリケーションがリダイレクトしない限り、訪問者は平文の HTTP のままです。"
+                ))
+                .evidence("load_balancer", &lb.arn)
+                .evidence("default_action", action)
+                .evidence("hostnames", &hosts)
+                .step(tr!(
+                    "Put an Application Load Balancer in its place (console: EC2 → Load Balancers → the Classic Load Balancer → \"Migrate\" → \"Launch ALB migration wizard\"), then give the new ALB's HTTP:80 listener the redirect:",
+                    "代わりに Application Load Balancer を置き（コンソールの場合: EC2 → ロードバランサー → 対象の Classic Load Balancer →「移行」→「ALB 移行ウィザードを起動」）、新しい ALB の HTTP:80 リスナーにリダイレクトを設定します:"
+                ))
+                .command(recipes::create_redirect_listener("NEW_ALB_ARN", region))
+                .step(tr!(
+                    "Until then, have the instances answer plain HTTP (the X-Forwarded-Proto: http requests) with a 301 to https://, and point DNS at the ALB once it serves the same certificate.",
+                    "それまでは、インスタンス側で平文の HTTP（X-Forwarded-Proto: http のリクエスト）に https:// への 301 を返し、ALB が同じ証明書を配信するようになったら DNS を ALB に向けます。"
+                ))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +217,35 @@ mod tests {
             load_balancers: vec![lb],
             ..Default::default()
         }
+    }
+
+    /// Regression (real estates): a Classic Load Balancer was not inventoried, so its
+    /// plain-HTTP listener went unnoticed.
+    #[test]
+    fn classic_http_listener_is_flagged_with_an_alb_as_the_fix() {
+        let inv = Inventory {
+            load_balancers: vec![classic_lb("legacy", "c", true)],
+            ..Default::default()
+        };
+        let f = run_check(&AlbHttpNotRedirected, &inv);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].severity, Severity::Medium);
+        assert!(f[0].resource.ends_with("loadbalancer/legacy/listener/80"));
+        assert!(
+            f[0].remediation
+                .iter()
+                .any(|c| c.contains("create-listener"))
+        );
+        assert!(f[0].title.contains("Classic"));
+    }
+
+    #[test]
+    fn classic_without_http_listener_is_silent() {
+        let inv = Inventory {
+            load_balancers: vec![classic_lb("legacy", "c", false)],
+            ..Default::default()
+        };
+        assert!(run_check(&AlbHttpNotRedirected, &inv).is_empty());
     }
 
     #[test]

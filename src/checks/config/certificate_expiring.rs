@@ -46,6 +46,10 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 "ACM never renews imported certificates.",
                 "インポートした証明書を ACM が更新することはありません。"
             ),
+            ("IAM_SERVER_CERTIFICATE", _) => tr!(
+                "It is an IAM server certificate: AWS never renews those.",
+                "IAM サーバー証明書のため、AWS が更新することはありません。"
+            ),
             ("AMAZON_ISSUED", Some(s)) => tr!(
                 "ACM renewal status is {s}.",
                 "ACM のマネージド更新のステータスは {s} です。"

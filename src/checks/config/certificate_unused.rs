@@ -1,6 +1,8 @@
 //! `certificate_unused` — an issued certificate attached to nothing.
 
-use crate::checks::common::hosts::{distribution_carries, load_balancer_carries};
+use crate::checks::common::hosts::{
+    api_domain_carries, distribution_carries, load_balancer_carries,
+};
 use crate::checks::common::recipes;
 use crate::checks::prelude::*;
 use crate::pki::hostname::covered_by;
@@ -59,6 +61,18 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 if covered_by(&c.sans, &host) {
                     let entry = serde_json::json!({"hostname": host, "resource": d.arn});
                     if distribution_carries(inv, d, &host) {
+                        rotated_away.push(entry);
+                    } else {
+                        meant_for.push(entry);
+                    }
+                }
+            }
+        }
+        for d in &inv.api_domains {
+            for (host, _) in inv.api_domain_hostnames(d) {
+                if covered_by(&c.sans, &host) {
+                    let entry = serde_json::json!({"hostname": host, "resource": d.arn});
+                    if api_domain_carries(inv, d, &host) {
                         rotated_away.push(entry);
                     } else {
                         meant_for.push(entry);

@@ -1,19 +1,21 @@
-//! `legacy_tls_policy` — an HTTPS listener or distribution that still allows TLS 1.0/1.1.
+//! `legacy_tls_policy` — an HTTPS listener, distribution or API Gateway custom domain
+//! that still allows TLS 1.0/1.1.
 
+use crate::checks::common::recipes;
 use crate::checks::prelude::*;
 
 pub const DOC: CheckDoc = CheckDoc {
     detects: label!(
-        "An HTTPS/TLS listener whose SSL policy still allows TLS 1.0 or 1.1 (e.g. the default ELBSecurityPolicy-2016-08), or a CloudFront distribution whose minimum protocol version is below TLSv1.2.",
-        "SSL ポリシーがまだ TLS 1.0 や 1.1 を許可している HTTPS/TLS リスナー（既定の ELBSecurityPolicy-2016-08 など）、または最小プロトコルバージョンが TLSv1.2 未満の CloudFront ディストリビューション。",
+        "An HTTPS/TLS listener whose SSL policy still allows TLS 1.0 or 1.1 (e.g. the default ELBSecurityPolicy-2016-08), a CloudFront distribution whose minimum protocol version is below TLSv1.2, or an API Gateway custom domain with security policy TLS_1_0.",
+        "SSL ポリシーがまだ TLS 1.0 や 1.1 を許可している HTTPS/TLS リスナー（既定の ELBSecurityPolicy-2016-08 など）、最小プロトコルバージョンが TLSv1.2 未満の CloudFront ディストリビューション、またはセキュリティポリシーが TLS_1_0 の API Gateway カスタムドメイン。",
     ),
     browser: label!(
         "Current browsers are unaffected (they no longer offer TLS 1.0/1.1); old clients can be downgraded to weak protocols, and audits (Security Hub ELB.17, PCI DSS) flag it.",
         "現行のブラウザには影響しません（TLS 1.0/1.1 をもう使わないため）。古いクライアントは弱いプロトコルに格下げされる可能性があり、監査（Security Hub ELB.17、PCI DSS）で指摘されます。",
     ),
     fix: label!(
-        "Use ELBSecurityPolicy-TLS13-1-2-2021-06 (or newer) on listeners and TLSv1.2_2021 on CloudFront.",
-        "リスナーには ELBSecurityPolicy-TLS13-1-2-2021-06（以降）を、CloudFront には TLSv1.2_2021 を使います。",
+        "Use ELBSecurityPolicy-TLS13-1-2-2021-06 (or newer) on listeners, TLSv1.2_2021 on CloudFront and TLS_1_2 on API Gateway custom domains.",
+        "リスナーには ELBSecurityPolicy-TLS13-1-2-2021-06（以降）を、CloudFront には TLSv1.2_2021 を、API Gateway カスタムドメインには TLS_1_2 を使います。",
     ),
 };
 
@@ -100,6 +102,29 @@ fn run(ctx: &Context) -> Vec<Finding> {
                 )),
         );
     }
+    for d in &inv.api_domains {
+        // TLS_1_0 is the one API Gateway policy that still negotiates TLS 1.0/1.1 (the
+        // newer `SecurityPolicy_TLS13_…` and `TLS_1_2` do not).
+        if d.security_policy.as_deref() != Some("TLS_1_0") {
+            continue;
+        }
+        let name = &d.name;
+        out.push(
+            Finding::new(LegacyTlsPolicy::ID, Severity::Low, &d.arn, &d.region)
+                .hostname(name)
+                .title(tr!(
+                    "API Gateway custom domain {name} allows TLS 1.0/1.1 (TLS_1_0)",
+                    "API Gateway カスタムドメイン {name} が TLS 1.0/1.1 を許可しています（TLS_1_0）"
+                ))
+                .detail(tr!(
+                    "The custom domain {name} has security policy TLS_1_0, which still negotiates TLS 1.0 and 1.1.",
+                    "カスタムドメイン {name} のセキュリティポリシーは TLS_1_0 で、まだ TLS 1.0 と 1.1 で接続を確立します。"
+                ))
+                .evidence("security_policy", "TLS_1_0")
+                .evidence("endpoint_type", &d.endpoint_type)
+                .command(recipes::api_domain_tls12(name, &d.region)),
+        );
+    }
     out
 }
 
@@ -108,6 +133,23 @@ mod tests {
     use super::*;
     use crate::inventory::Inventory;
     use crate::testkit::*;
+
+    /// API Gateway's TLS_1_0 is flagged; its twin TLS_1_2 (and no policy read) is not.
+    #[test]
+    fn api_gateway_tls_1_0_is_flagged_tls_1_2_is_not() {
+        let mut old = api_domain("api.example.com", "c");
+        old.security_policy = Some("TLS_1_0".into());
+        let mut unknown = api_domain("unknown.example.com", "c");
+        unknown.security_policy = None;
+        let inv = Inventory {
+            api_domains: vec![old, api_domain("new.example.com", "c"), unknown],
+            ..Default::default()
+        };
+        let f = run_check(&LegacyTlsPolicy, &inv);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].hostname.as_deref(), Some("api.example.com"));
+        assert!(f[0].remediation[0].contains("value=TLS_1_2"));
+    }
 
     #[test]
     fn default_2016_policy_is_flagged_tls13_is_not() {

@@ -10,6 +10,7 @@ pub mod cloudfront_alias_not_covered;
 pub mod cloudfront_allows_http;
 pub mod cloudfront_certificate_region;
 pub mod ct_logging_disabled;
+pub mod dns_record_loop;
 pub mod imported_chain_incomplete;
 pub mod imported_self_signed;
 pub mod legacy_tls_policy;

@@ -62,6 +62,22 @@ fn run(ctx: &Context) -> Vec<Finding> {
                         "CloudFront ディストリビューション {arn}"
                     ),
                 ),
+                Usage::ApiDomain { arn } => {
+                    let Some(d) = inv.api_domains.iter().find(|d| &d.arn == arn) else {
+                        continue;
+                    };
+                    if d.is_private() {
+                        continue;
+                    }
+                    let name = &d.name;
+                    (
+                        arn.clone(),
+                        tr!(
+                            "API Gateway custom domain {name}",
+                            "API Gateway カスタムドメイン {name}"
+                        ),
+                    )
+                }
                 Usage::InUseBy { .. } | Usage::Exported => continue,
             };
             let (arn, name) = (&c.arn, &c.domain_name);

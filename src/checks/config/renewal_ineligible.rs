@@ -38,7 +38,10 @@ fn run(ctx: &Context) -> Vec<Finding> {
         if days <= ctx.settings.expiry_warning_days {
             continue; // certificate_expiring already speaks, louder
         }
-        let imported = c.cert_type == CertificateType::Imported;
+        let imported = matches!(
+            c.cert_type,
+            CertificateType::Imported | CertificateType::IamServer
+        );
         if imported && days > IMPORTED_WARNING_DAYS {
             continue; // a healthy imported certificate far from expiry is not news
         }
@@ -74,6 +77,18 @@ fn run(ctx: &Context) -> Vec<Finding> {
                     "または {date} より前に、更新した証明書を同じ ARN に再インポートします:"
                 ))
                 .command(recipes::import_certificate(arn, region, "chain.pem")),
+            (CertificateType::IamServer, _) => {
+                let f = Finding::new(RenewalIneligible::ID, severity, &c.arn, &c.region)
+                    .title(tr!(
+                        "IAM server certificate for {name} will not renew by itself (expires in {days} days)",
+                        "{name} の IAM サーバー証明書は自動では更新されません（あと {days} 日で期限切れ）"
+                    ))
+                    .detail(tr!(
+                        "{arn} is an IAM server certificate: AWS never renews it; it expires on {date} and is used by {n} resource(s).",
+                        "{arn} は IAM サーバー証明書のため、AWS が更新することはありません。有効期限は {date} で、{n} 件のリソースが使っています。"
+                    ));
+                recipes::replacement_steps(f, c)
+            }
             (CertificateType::AmazonIssued, Some("INELIGIBLE")) => Finding::new(RenewalIneligible::ID, severity.max(Severity::Medium), &c.arn, &c.region)
                 .title(tr!(
                     "ACM marks the in-use certificate for {name} INELIGIBLE for renewal",

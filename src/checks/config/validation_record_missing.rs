@@ -58,26 +58,53 @@ fn run(ctx: &Context) -> Vec<Finding> {
             if !seen.insert(name.clone()) {
                 continue; // *.example.com and example.com share one record
             }
-            // Only judge zones we can see: a domain hosted elsewhere is not our business.
+            // Only judge zones we can see, and only public ones: ACM looks the record up
+            // through public DNS, so a private zone's copy does not count.
             let Some(zone) = inv
                 .dns_records
                 .iter()
+                .filter(|r| !r.private_zone)
                 .map(|r| r.zone_name.as_str())
-                .filter(|z| name == *z || name.ends_with(&format!(".{z}")))
+                .filter(|z| within(&name, z))
                 .max_by_key(|z| z.len())
             else {
                 continue;
             };
+            let in_zone = |r: &&crate::inventory::DnsRecord| {
+                !r.private_zone && r.zone_name == zone && r.name == name && r.rtype == "CNAME"
+            };
+            let want = normalize(&rr.value);
+            // An NS record in that zone delegating a sub-zone that holds the name: the
+            // record belongs in the delegated zone, which this account does not host.
+            let delegation = inv
+                .dns_records
+                .iter()
+                .filter(|r| !r.private_zone && r.zone_name == zone && r.rtype == "NS")
+                .filter(|r| r.name != zone && within(&name, &r.name))
+                .max_by_key(|r| r.name.len());
+            if let Some(d) = delegation {
+                // Present in the parent only: the real, common bug (nobody asks the
+                // parent for names it delegated). Absent from the parent: not ours to see.
+                if inv.dns_records.iter().any(|r| in_zone(&r)) {
+                    out.push(misplaced(ctx, c, v, &name, &want, zone, d));
+                }
+                continue;
+            }
             let existing: Vec<&str> = inv
                 .dns_records
                 .iter()
-                .filter(|r| r.name == name && r.rtype == "CNAME")
+                .filter(in_zone)
                 .flat_map(|r| r.values.iter().map(|v| v.as_str()))
                 .collect();
-            let want = normalize(&rr.value);
             if existing.iter().any(|v| normalize(v) == want) {
                 continue;
             }
+            let private_copies: Vec<&str> = inv
+                .dns_records
+                .iter()
+                .filter(|r| r.private_zone && r.name == name && r.rtype == "CNAME")
+                .map(|r| r.zone_name.as_str())
+                .collect();
             let days = c.not_after.map(|na| days_until(ctx.now, na));
             let severity = if pending_issue || pending_renewal {
                 Severity::High
@@ -127,6 +154,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
                     .evidence("expected_value", &want)
                     .evidence("found_values", &existing)
                     .evidence("hosted_zone", zone)
+                    .evidence("only_in_private_zones", &private_copies)
                     .evidence("certificate_status", &c.status)
                     .evidence("renewal_status", c.renewal.as_ref().map(|r| &r.status))
                     .command(format!(
@@ -140,6 +168,57 @@ fn run(ctx: &Context) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// Whether `name` is `zone` or a name under it.
+fn within(name: &str, zone: &str) -> bool {
+    name == zone || name.ends_with(&format!(".{zone}"))
+}
+
+/// The validation record sits in the parent zone, but the name is delegated (NS) to
+/// another zone: public DNS, and so ACM, never read the parent's copy.
+fn misplaced(
+    ctx: &Context,
+    c: &crate::inventory::Certificate,
+    v: &crate::inventory::DomainValidation,
+    name: &str,
+    want: &str,
+    zone: &str,
+    delegation: &crate::inventory::DnsRecord,
+) -> Finding {
+    let domain = &v.domain_name;
+    let sub = &delegation.name;
+    let servers = delegation.values.join(", ");
+    let pending = c.status == CertificateStatus::PendingValidation;
+    let severity = if pending {
+        Severity::High
+    } else {
+        c.not_after
+            .map(|na| severity_for_days(days_until(ctx.now, na)))
+            .unwrap_or(Severity::Medium)
+            .min(Severity::Medium)
+    };
+    Finding::new(ValidationRecordMissing::ID, severity, &c.arn, &c.region)
+        .hostname(domain)
+        .key(name)
+        .title(tr!(
+            "DNS validation record for {domain} is in {zone}, but {sub} is delegated elsewhere",
+            "{domain} の DNS 検証用レコードは {zone} にありますが、{sub} は別のゾーンに委任されています"
+        ))
+        .detail(tr!(
+            "The CNAME {name} → {want} exists in the Route 53 zone {zone}, which delegates {sub} to {servers}. Public resolvers (and ACM) ask those name servers, so this copy is never seen and the certificate cannot validate or renew.",
+            "CNAME {name} → {want} は Route 53 のゾーン {zone} にありますが、このゾーンは {sub} を {servers} に委任しています。公開リゾルバー（と ACM）はそのネームサーバーに問い合わせるため、このレコードは参照されず、証明書の検証も更新もできません。"
+        ))
+        .evidence("record_name", name)
+        .evidence("expected_value", want)
+        .evidence("hosted_zone", zone)
+        .evidence("delegated_zone", sub)
+        .evidence("delegated_to", &delegation.values)
+        .evidence("certificate_status", &c.status)
+        .step(tr!(
+            "Create the CNAME {name} → {want} in the zone that serves {sub} (on {servers}), then delete the copy from {zone}. Check it with: dig +short CNAME {name}",
+            "{sub} を提供しているゾーン（{servers}）に CNAME {name} → {want} を作成し、{zone} のコピーは削除します。確認: dig +short CNAME {name}"
+        ))
 }
 
 #[cfg(test)]
@@ -174,6 +253,7 @@ mod tests {
                 target: v.into(),
                 alias: false,
                 values: vec![format!("{v}.")],
+                private_zone: false,
             });
         }
         inv
@@ -210,6 +290,50 @@ mod tests {
         );
         let mut inv = setup("PENDING_VALIDATION", None);
         inv.dns_records.clear(); // domain not hosted in Route 53: cannot judge
+        assert!(run_check(&ValidationRecordMissing, &inv).is_empty());
+    }
+
+    fn ns(name: &str) -> DnsRecord {
+        DnsRecord {
+            rtype: "NS".into(),
+            alias: false,
+            values: vec!["ns-1.partner-dns.net.".into()],
+            ..alias_record(name, "")
+        }
+    }
+
+    /// Item 5: a name delegated to another zone (NS in the parent). Absent from the
+    /// parent: never claimed missing. Present only in the parent: that is the bug.
+    #[test]
+    fn delegated_sub_zone_is_never_claimed_missing_but_a_parent_copy_is_reported() {
+        let mut inv = setup("PENDING_VALIDATION", None);
+        inv.dns_records.push(ns("shop.example.com"));
+        assert!(run_check(&ValidationRecordMissing, &inv).is_empty());
+
+        let mut inv = setup("PENDING_VALIDATION", Some("_xyz.acm-validations.aws"));
+        inv.dns_records.push(ns("shop.example.com"));
+        let f = run_check(&ValidationRecordMissing, &inv);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(f[0].title.contains("delegated"), "{}", f[0].title);
+        assert!(f[0].detail.contains("ns-1.partner-dns.net"));
+    }
+
+    /// Item 4: a copy in a private zone does not validate (ACM asks public DNS); with
+    /// the record in the public zone as well, it is clean.
+    #[test]
+    fn a_private_zone_copy_does_not_count() {
+        let mut inv = setup("PENDING_VALIDATION", Some("_xyz.acm-validations.aws"));
+        inv.dns_records.last_mut().unwrap().private_zone = true;
+        let f = run_check(&ValidationRecordMissing, &inv);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(
+            f[0].evidence["only_in_private_zones"]
+                .to_string()
+                .contains("example.com")
+        );
+        let mut public = inv.dns_records.last().unwrap().clone();
+        public.private_zone = false;
+        inv.dns_records.push(public);
         assert!(run_check(&ValidationRecordMissing, &inv).is_empty());
     }
 

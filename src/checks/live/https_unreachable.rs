@@ -74,7 +74,11 @@ fn run(ctx: &Context) -> Vec<Finding> {
                     "Request (or pick) a certificate for {host}, then add the HTTPS listener with it:",
                     "{host} の証明書をリクエスト（または選択）し、その証明書で HTTPS リスナーを追加します:"
                 ))
-                .command(recipes::create_https_listener(&lb.arn, &lb.region))
+                .command(if lb.is_classic() {
+                    recipes::create_classic_https_listener(&lb.name, &lb.region)
+                } else {
+                    recipes::create_https_listener(&lb.arn, &lb.region)
+                })
                 .step(tr!(
                     "Allow inbound TCP 443 in the load balancer's security group.",
                     "ロードバランサーのセキュリティグループで、インバウンドの TCP 443 を許可します。"

@@ -1,10 +1,14 @@
 //! The real [`AwsReader`]: the AWS SDK for Rust, one client per service and region,
 //! adaptive retry, and `AWS_ENDPOINT_URL` honoured (how tests reach moto). One file per
-//! service: [`acm`], [`elbv2`], [`cloudfront`], [`route53`].
+//! service: [`acm`], [`elbv2`], [`elb`] (Classic), [`apigateway`], [`iam`] (server
+//! certificates), [`cloudfront`], [`route53`].
 
 mod acm;
+mod apigateway;
 mod cloudfront;
+pub mod elb;
 mod elbv2;
+pub mod iam;
 mod route53;
 
 use super::*;
@@ -33,6 +37,28 @@ impl SdkReader {
             .region(Region::new(region.to_string()))
             .build();
         aws_sdk_elasticloadbalancingv2::Client::from_conf(conf)
+    }
+
+    pub(super) fn classic_elb(&self, region: &str) -> aws_sdk_elasticloadbalancing::Client {
+        let conf = aws_sdk_elasticloadbalancing::config::Builder::from(&self.base)
+            .region(Region::new(region.to_string()))
+            .build();
+        aws_sdk_elasticloadbalancing::Client::from_conf(conf)
+    }
+
+    pub(super) fn apigateway(&self, region: &str) -> aws_sdk_apigateway::Client {
+        let conf = aws_sdk_apigateway::config::Builder::from(&self.base)
+            .region(Region::new(region.to_string()))
+            .build();
+        aws_sdk_apigateway::Client::from_conf(conf)
+    }
+
+    pub(super) fn iam(&self) -> aws_sdk_iam::Client {
+        // IAM is global, signed for us-east-1.
+        let conf = aws_sdk_iam::config::Builder::from(&self.base)
+            .region(Region::new("us-east-1"))
+            .build();
+        aws_sdk_iam::Client::from_conf(conf)
     }
 
     pub(super) fn cloudfront(&self) -> aws_sdk_cloudfront::Client {
@@ -66,6 +92,15 @@ impl AwsReader for SdkReader {
         region: &str,
     ) -> Result<(Vec<LoadBalancer>, Vec<ApiError>), ApiError> {
         self.elb_load_balancers(region).await
+    }
+    async fn classic_load_balancers(&self, region: &str) -> Result<Vec<LoadBalancer>, ApiError> {
+        self.elb_classic_load_balancers(region).await
+    }
+    async fn api_domains(&self, region: &str) -> Result<Vec<ApiDomain>, ApiError> {
+        self.apigateway_domains(region).await
+    }
+    async fn server_certificate(&self, arn: &str) -> Result<Certificate, ApiError> {
+        self.iam_server_certificate(arn).await
     }
     async fn distributions(&self) -> Result<Vec<Distribution>, ApiError> {
         self.cloudfront_distributions().await

@@ -1,4 +1,4 @@
-//! Route 53: alias and CNAME records of every hosted zone (global).
+//! Route 53: the records of every hosted zone, public and private (global).
 
 use super::SdkReader;
 use crate::aws::{ApiError, api_err};
@@ -15,14 +15,18 @@ impl SdkReader {
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| api_err("route53", "ListHostedZones", None, e))?;
             for z in page.hosted_zones() {
-                zones.push((z.id().to_string(), normalize(z.name())));
+                let private = z.config().is_some_and(|c| c.private_zone());
+                zones.push((z.id().to_string(), normalize(z.name()), private));
             }
         }
         let mut records = Vec::new();
         let mut failures = Vec::new();
-        for (zone_id, zone_name) in zones {
+        for (zone_id, zone_name, private) in zones {
             match zone_records(&client, &zone_id, &zone_name).await {
-                Ok(r) => records.extend(r),
+                Ok(r) => records.extend(r.into_iter().map(|r| DnsRecord {
+                    private_zone: private,
+                    ..r
+                })),
                 Err(e) => failures.push(e),
             }
         }
@@ -73,6 +77,7 @@ async fn zone_records(
                 target,
                 alias,
                 values,
+                private_zone: false,
             });
         }
         if resp.is_truncated() {

@@ -35,7 +35,9 @@ queue=$("$SEED_PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["
 echo "==> starting the live endpoints: nginx on 127.0.0.20:443/80, dnsmasq on 127.0.0.1:$DNS_PORT" >&2
 # What visitors of the imported-certificate sites get: api serves a page with mixed
 # content, legacy its self-signed certificate and plain HTTP on :80, partner a leaf
-# without its intermediate, status an expired certificate. Names without a server block
+# without its intermediate, status an expired certificate; the Classic Load Balancer's
+# site serves plain HTTP on :80 (it cannot redirect), the IAM-certificate and API
+# Gateway sites are healthy. Names without a server block
 # are refused at the handshake (nginx's ssl_reject_handshake).
 echo '<!doctype html><title>api</title><script src="http://cdn.example.com/sdk.js"></script><img src="http://cdn.example.com/logo.png">' > "$tls/www/mixed/index.html"
 echo '<!doctype html><title>legacy</title>' > "$tls/www/plain/index.html"
@@ -64,6 +66,10 @@ $(site api.example.com api mixed redirect)
 $(site legacy.example.com legacy plain serve)
 $(site partner.example.com partner plain redirect)
 $(site status.example.com status plain redirect)
+$(site classic.example.com classic plain serve)
+$(site vault.example.com vault plain redirect)
+$(site gateway.example.com gateway plain redirect)
+$(site payments.example.com gateway plain redirect)
 }
 CONF
 nginx -c "$tls/nginx.conf" -e "$tls/error.log" & pids+=("$!")

@@ -201,6 +201,49 @@ def main():
     })["Distribution"]
     out["distribution"] = {"id": dist["Id"], "domain_name": dist["DomainName"]}
 
+    # --- the other front doors: Classic Load Balancers, an IAM server certificate, API
+    # Gateway custom domains ------------------------------------------------------------------
+    def write_tls(label, cert, k):
+        if args.tls_dir:
+            with open(os.path.join(args.tls_dir, f"{label}.pem"), "wb") as f:
+                f.write(pem(cert) + pem(ca.inter))
+            with open(os.path.join(args.tls_dir, f"{label}.key"), "wb") as f:
+                f.write(key_pem(k))
+
+    clb = boto3.client("elb", region_name=REGION)
+    classic_cert, classic_key = ca.leaf(["classic.example.com"])
+    classic = imp("classic", classic_cert, classic_key)
+    # HTTPS beside HTTP: a Classic Load Balancer's HTTP listener cannot redirect.
+    classic_lb = clb.create_load_balancer(LoadBalancerName="classic", AvailabilityZones=[f"{REGION}a"], Listeners=[
+        {"Protocol": "HTTPS", "LoadBalancerPort": 443, "InstanceProtocol": "HTTP", "InstancePort": 80, "SSLCertificateId": classic},
+        {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP", "InstancePort": 80},
+    ])["DNSName"]
+    out["load_balancers"]["classic"] = f"arn:aws:elasticloadbalancing:{REGION}:123456789012:loadbalancer/classic"
+    # The healthy twin: SSL only, with an IAM server certificate far from expiry.
+    vault_cert, vault_key = ca.leaf(["vault.example.com"])
+    write_tls("vault", vault_cert, vault_key)
+    iam = boto3.client("iam", region_name=REGION)
+    vault = iam.upload_server_certificate(ServerCertificateName="vault-2026", CertificateBody=pem(vault_cert).decode(),
+                                          PrivateKey=key_pem(vault_key).decode(), CertificateChain=pem(ca.inter).decode())["ServerCertificateMetadata"]["Arn"]
+    out["iam_certificates"] = {"vault": vault}
+    vault_lb = clb.create_load_balancer(LoadBalancerName="vault", AvailabilityZones=[f"{REGION}a"], Listeners=[
+        {"Protocol": "SSL", "LoadBalancerPort": 443, "InstanceProtocol": "TCP", "InstancePort": 8443, "SSLCertificateId": vault},
+    ])["DNSName"]
+    out["load_balancers"]["vault"] = f"arn:aws:elasticloadbalancing:{REGION}:123456789012:loadbalancer/vault"
+
+    apigw = boto3.client("apigateway", region_name=REGION)
+    gateway_cert, gateway_key = ca.leaf(["gateway.example.com", "payments.example.com"])
+    gateway = imp("gateway", gateway_cert, gateway_key)
+    out["api_domains"] = {}
+    for host, policy in (("gateway.example.com", "TLS_1_0"), ("payments.example.com", "TLS_1_2")):
+        d = apigw.create_domain_name(domainName=host, regionalCertificateArn=gateway, endpointConfiguration={"types": ["REGIONAL"]}, securityPolicy=policy)
+        out["api_domains"][host] = d["regionalDomainName"]
+
+    # A sub-zone delegated to another DNS provider, whose certificate's validation record
+    # was put in the parent zone by mistake (nobody asks the parent for it).
+    eu = req("eu", "eu.example.com")
+    elb.add_listener_certificates(ListenerArn=shop_https, Certificates=[{"CertificateArn": eu}])
+
     # --- Route 53 ------------------------------------------------------------------------
     zone = r53.create_hosted_zone(Name="example.com", CallerReference="acm-doctor-demo")["HostedZone"]["Id"]
     changes = []
@@ -222,6 +265,19 @@ def main():
     alias("intranet.example.com", intranet_lb["DNSName"])
     cname("cdn.example.com", dist["DomainName"])
     cname("static.example.com", dist["DomainName"])
+    # Chains: www reaches the shop ALB through shop.example.com (not covered there); two
+    # records that point at each other never resolve.
+    cname("www.example.com", "shop.example.com")
+    cname("old.example.com", "older.example.com")
+    cname("older.example.com", "old.example.com")
+    alias("classic.example.com", classic_lb)
+    alias("vault.example.com", vault_lb)
+    for host, target in out["api_domains"].items():
+        changes.append({"Action": "CREATE", "ResourceRecordSet": {"Name": host, "Type": "A", "AliasTarget": {"HostedZoneId": "Z1UJRXOUMOOFQ8", "DNSName": target, "EvaluateTargetHealth": False}}})
+    changes.append({"Action": "CREATE", "ResourceRecordSet": {"Name": "eu.example.com", "Type": "NS", "TTL": 172800, "ResourceRecords": [{"Value": "ns-1.partner-dns.net."}, {"Value": "ns-2.partner-dns.net."}]}})
+    for v in acm.describe_certificate(CertificateArn=eu)["Certificate"].get("DomainValidationOptions", []):
+        if v.get("ResourceRecord"):
+            cname(v["ResourceRecord"]["Name"], v["ResourceRecord"]["Value"])
     # The shop certificate's validation record exists; the CDN certificate's does not.
     for v in acm.describe_certificate(CertificateArn=shop)["Certificate"].get("DomainValidationOptions", []):
         rr = v.get("ResourceRecord")
@@ -229,6 +285,13 @@ def main():
             cname(rr["Name"], rr["Value"])
     r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": changes})
     out["hosted_zone"] = zone
+    # A private zone: its names answer only inside the VPC, so they are not probed.
+    private_zone = r53.create_hosted_zone(Name="corp.example.com", CallerReference="acm-doctor-demo-private",
+                                          VPC={"VPCRegion": REGION, "VPCId": vpc}, HostedZoneConfig={"PrivateZone": True})["HostedZone"]["Id"]
+    r53.change_resource_record_sets(HostedZoneId=private_zone, ChangeBatch={"Changes": [
+        {"Action": "CREATE", "ResourceRecordSet": {"Name": "wiki.corp.example.com", "Type": "A", "AliasTarget": {"HostedZoneId": "Z35SXDOTRQ7X7K", "DNSName": f"dualstack.{intranet_lb['DNSName']}", "EvaluateTargetHealth": False}}},
+    ]})
+    out["private_zone"] = private_zone
 
     # --- where findings go -----------------------------------------------------------------
     topic = sns.create_topic(Name="acm-doctor-findings")["TopicArn"]

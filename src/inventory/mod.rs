@@ -292,6 +292,8 @@ pub async fn collect<R: AwsReader>(
         .certificates
         .iter()
         .filter(|c| inv.is_in_use(c) && c.status == CertificateStatus::Issued)
+        // IAM server certificates came with their PEM from IAM.
+        .filter(|c| crate::trigger::is_certificate_arn(&c.arn) && c.pem.is_none())
         .filter(|c| {
             c.cert_type == CertificateType::Imported || !config.pinned_spki_sha256.is_empty()
         })

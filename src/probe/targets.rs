@@ -70,7 +70,12 @@ pub fn targets(inv: &Inventory, config: &Config, scope: &Scope) -> Vec<ProbeTarg
 pub fn private_only_hostnames(inv: &Inventory) -> BTreeMap<String, String> {
     let mut public = std::collections::BTreeSet::new();
     let mut private = BTreeMap::new();
-    for r in &inv.dns_records {
+    // Records a visitor's lookup answers with (not a zone's own SOA and NS).
+    for r in inv
+        .dns_records
+        .iter()
+        .filter(|r| matches!(r.rtype.as_str(), "A" | "AAAA" | "CNAME"))
+    {
         if r.private_zone {
             private
                 .entry(r.name.clone())
@@ -126,8 +131,16 @@ mod tests {
         internal.private_zone = true;
         let mut split = internal.clone();
         split.name = "www.example.com".into();
+        // The private zone's own NS record is not a name anyone visits.
+        let mut apex = internal.clone();
+        apex.name = "corp.example.com".into();
+        apex.rtype = "NS".into();
+        apex.alias = false;
+        apex.target = String::new();
+        apex.values = vec!["ns-1.awsdns-00.com.".into()];
         let inv = Inventory {
             dns_records: vec![
+                apex,
                 internal,
                 split,
                 alias_record("www.example.com", &lb.dns_name),

@@ -20,7 +20,64 @@ async fn sdk_adapters_read_the_whole_estate() {
 
     let inv = inventory::collect(&reader, &config(&seed), &Scope::Full, clock(&seed)).await;
     assert!(inv.skipped.is_empty(), "{:?}", inv.skipped);
-    assert_eq!(inv.load_balancers.len(), 6);
+    assert_eq!(inv.load_balancers.len(), 8, "six ALBs and two Classic");
+    // Classic Load Balancers: listeners mapped, one certificate each, ACM's and IAM's.
+    let classic = inv
+        .load_balancers
+        .iter()
+        .find(|l| l.name == "classic")
+        .unwrap();
+    assert!(classic.is_classic() && classic.is_internet_facing());
+    assert_eq!(
+        classic.arn,
+        seed["load_balancers"]["classic"].as_str().unwrap()
+    );
+    let ports: Vec<(i32, String)> = classic
+        .listeners
+        .iter()
+        .map(|l| (l.port, l.protocol.to_string()))
+        .collect();
+    assert_eq!(ports, [(443, "HTTPS".into()), (80, "HTTP".into())]);
+    assert_eq!(
+        classic.listeners[0].default_certificate(),
+        seed["certificates"]["classic"].as_str()
+    );
+    let vault_arn = seed["iam_certificates"]["vault"].as_str().unwrap();
+    let vault = inv
+        .certificate(vault_arn)
+        .expect("IAM certificate read from IAM");
+    assert_eq!(vault.cert_type.as_str(), "IAM_SERVER_CERTIFICATE");
+    assert_eq!(vault.sans, ["vault.example.com"]);
+    assert!(vault.not_after.is_some() && vault.pem.as_ref().unwrap().chain.is_some());
+    // API Gateway custom domains, with the target DNS must lead to.
+    assert_eq!(inv.api_domains.len(), 2);
+    for d in &inv.api_domains {
+        assert_eq!(d.endpoint_type, "REGIONAL");
+        assert_eq!(
+            d.certificate_arn.as_deref(),
+            seed["certificates"]["gateway"].as_str()
+        );
+        assert_eq!(
+            Some(d.target.as_str()),
+            seed["api_domains"][&d.name].as_str()
+        );
+    }
+    assert!(
+        inv.api_domains
+            .iter()
+            .any(|d| d.security_policy.as_deref() == Some("TLS_1_0"))
+    );
+    // Private zones and delegations are read as such.
+    assert!(
+        inv.dns_records
+            .iter()
+            .any(|r| r.name == "wiki.corp.example.com" && r.private_zone)
+    );
+    assert!(
+        inv.dns_records
+            .iter()
+            .any(|r| r.name == "eu.example.com" && r.rtype == "NS" && !r.private_zone)
+    );
     let shop = inv
         .load_balancers
         .iter()
@@ -29,8 +86,8 @@ async fn sdk_adapters_read_the_whole_estate() {
     let https = shop.listeners.iter().find(|l| l.port == 443).unwrap();
     assert_eq!(
         https.certificates.len(),
-        2,
-        "default + SNI certificate: {:?}",
+        3,
+        "default + two SNI certificates (api, eu): {:?}",
         https.certificates
     );
     assert_eq!(

@@ -27,9 +27,11 @@ fn the_binary_reaches_moto_through_aws_endpoint_url() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // ACM's certificates and the IAM server certificate a listener carries.
     assert_eq!(
         report["scanned"]["certificates"],
         seed["certificates"].as_object().unwrap().len()
+            + seed["iam_certificates"].as_object().unwrap().len()
     );
     assert!(pairs(&report).contains(&("imported_self_signed".into(), "legacy.example.com".into())));
 
@@ -75,7 +77,8 @@ fn invoke_prints_the_runs_cloudwatch_metrics() {
         .iter()
         .filter(|d| d["DaysToExpiry"].is_number())
         .count();
-    let certificates = seed["certificates"].as_object().unwrap().len();
+    let certificates = seed["certificates"].as_object().unwrap().len()
+        + seed["iam_certificates"].as_object().unwrap().len();
     assert!(
         (1..=certificates).contains(&expiring),
         "one DaysToExpiry per issued certificate: {expiring} of {certificates}"

@@ -70,6 +70,13 @@ async fn scheduled_run_publishes_every_configuration_finding() {
         ("pinned_rotating_key", ""),
         ("legacy_tls_policy", ""),
         ("validation_record_missing", "cdn.example.com"),
+        // Real-estate shapes (issue 9): www through a CNAME to shop, a DNS loop, an API
+        // Gateway domain on TLS_1_0, a validation record misplaced in the parent of a
+        // delegated sub-zone.
+        ("alb_host_not_covered", "www.example.com"),
+        ("dns_record_loop", "old.example.com"),
+        ("legacy_tls_policy", "gateway.example.com"),
+        ("validation_record_missing", "eu.example.com"),
     ];
     for (check, host) in expect {
         assert!(
@@ -77,8 +84,9 @@ async fn scheduled_run_publishes_every_configuration_finding() {
             "missing {check} {host}: got {got:#?}"
         );
     }
-    // Two HTTP listeners fail (shop forwards with only a path-scoped redirect; partner
-    // uses #{protocol}); legacy, status and checkout redirect properly.
+    // Three HTTP listeners fail (shop forwards with only a path-scoped redirect; partner
+    // uses #{protocol}; the Classic Load Balancer cannot redirect); legacy, status and
+    // checkout redirect properly.
     let http: Vec<&Value> = report["findings"]
         .as_array()
         .unwrap()
@@ -93,9 +101,31 @@ async fn scheduled_run_publishes_every_configuration_finding() {
         listeners,
         BTreeSet::from([
             seed["listeners"]["shop-http"].as_str().unwrap(),
-            seed["listeners"]["partner-http"].as_str().unwrap()
+            seed["listeners"]["partner-http"].as_str().unwrap(),
+            format!(
+                "{}/listener/80",
+                seed["load_balancers"]["classic"].as_str().unwrap()
+            )
+            .as_str(),
         ])
     );
+    // The healthy twins of the new front doors stay clean: the API Gateway domain on
+    // TLS_1_2, and the Classic Load Balancer with an IAM certificate far from expiry.
+    for host in [
+        "payments.example.com",
+        "vault.example.com",
+        "classic.example.com",
+    ] {
+        let about: Vec<&(String, String)> = got.iter().filter(|(_, h)| h == host).collect();
+        assert!(about.is_empty(), "{host}: {about:?}");
+    }
+    let eu = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "validation_record_missing" && f["hostname"] == "eu.example.com")
+        .unwrap();
+    assert_eq!(eu["evidence"]["delegated_zone"], "eu.example.com", "{eu:#}");
     // A healthy imported certificate far from expiry (legacy's, whatever else is wrong
     // with it) is not a renewal finding: only 45 days out does it need a person.
     assert!(

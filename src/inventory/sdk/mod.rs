@@ -109,3 +109,54 @@ impl AwsReader for SdkReader {
         self.route53_dns_records().await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The IAM action each adapter call needs (`api_err`'s service → IAM's prefix;
+    /// Classic and v2 load balancers share `elasticloadbalancing:`, API Gateway reads are
+    /// `apigateway:GET`).
+    fn iam_action(service: &str, operation: &str) -> String {
+        match service {
+            "elbv2" | "elb" => format!("elasticloadbalancing:{operation}"),
+            "apigateway" => "apigateway:GET".to_string(),
+            other => format!("{other}:{operation}"),
+        }
+    }
+
+    /// Every AWS call an adapter makes is allowed by template.yaml's policy, so a new
+    /// read cannot ship as an AccessDenied in production.
+    #[test]
+    fn the_template_policy_allows_every_call_the_adapters_make() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/inventory/sdk");
+        let template =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml")).unwrap();
+        let mut calls = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.ends_with("mod.rs") {
+                continue; // this test, no calls
+            }
+            let src = std::fs::read_to_string(path).unwrap();
+            // `api_err("service", "Operation"` with any whitespace between.
+            let flat: String = src.split_whitespace().collect::<Vec<_>>().join("");
+            for part in flat.split("api_err(\"").skip(1) {
+                let mut fields = part.split('"');
+                let service = fields.next().unwrap_or_default();
+                let operation = fields.nth(1).unwrap_or_default();
+                if !service.is_empty() && operation.chars().all(|c| c.is_ascii_alphabetic()) {
+                    calls.push(iam_action(service, operation));
+                }
+            }
+        }
+        assert!(
+            calls.len() >= 12,
+            "the scan found the adapters' calls: {calls:?}"
+        );
+        for action in &calls {
+            assert!(
+                template.contains(action.as_str()),
+                "template.yaml does not allow {action}"
+            );
+        }
+    }
+}

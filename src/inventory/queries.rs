@@ -149,8 +149,14 @@ impl Inventory {
     /// The names of the Route 53 records leading to `dns_name`, with where each is from.
     fn add_record_hostnames(&self, dns_name: &str, out: &mut BTreeMap<String, String>) {
         for r in self.records_pointing_at(dns_name) {
-            out.entry(r.name.clone())
-                .or_insert_with(|| format!("Route 53 {} @ {}", r.rtype, r.zone_name));
+            out.entry(r.name.clone()).or_insert_with(|| {
+                let private = if r.private_zone {
+                    " (private zone)"
+                } else {
+                    ""
+                };
+                format!("Route 53 {} @ {}{private}", r.rtype, r.zone_name)
+            });
         }
     }
 

@@ -122,6 +122,26 @@ mod tests {
     use super::*;
     use crate::testkit::*;
 
+    /// Item 2: API Gateway custom domains and Classic Load Balancer names are probed;
+    /// a private API's domain (reached only inside a VPC) is not.
+    #[test]
+    fn api_gateway_domains_and_classic_names_are_probed_private_apis_are_not() {
+        let clb = classic_lb("legacy", "c", true);
+        let mut private = api_domain("internal-api.example.com", "c");
+        private.endpoint_type = "PRIVATE".into();
+        let inv = Inventory {
+            api_domains: vec![api_domain("api.example.com", "c"), private],
+            dns_records: vec![alias_record("legacy.example.com", &clb.dns_name)],
+            load_balancers: vec![clb],
+            ..Default::default()
+        };
+        let hosts: Vec<String> = targets(&inv, &Config::default(), &Scope::Full)
+            .into_iter()
+            .map(|t| t.hostname)
+            .collect();
+        assert_eq!(hosts, ["api.example.com", "legacy.example.com"]);
+    }
+
     /// Item 4: a name that exists only in a private hosted zone is not probed from the
     /// public resolver (it would "not resolve"); the same name also in a public zone is.
     #[test]

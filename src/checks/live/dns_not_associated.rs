@@ -243,6 +243,41 @@ mod tests {
         )
     }
 
+    /// Item 2: an API Gateway custom domain's name must lead to its target domain. A
+    /// CNAME to the target is clean; one to an old server is a finding naming the target.
+    #[test]
+    fn api_gateway_domain_is_judged_against_its_target() {
+        let api = api_domain("api.example.com", "c");
+        let inv = Inventory {
+            certificates: vec![cert("c", &["api.example.com"], 80)],
+            api_domains: vec![api.clone()],
+            ..Default::default()
+        };
+        let trust = crate::pki::trust::TrustStore::with_public_roots(&test_ca().root_pem);
+        let run = |chain: &str| {
+            let mut h = host_serving("api.example.com", vec![]);
+            h.dns.cname_chain = vec![chain.to_string()];
+            h.dns.addresses = vec!["127.0.0.60".parse().unwrap()];
+            run_with_trust(
+                &DnsNotAssociated,
+                &inv,
+                &[h],
+                &BTreeMap::new(),
+                &trust,
+                &Config::default(),
+            )
+        };
+        assert!(run(&api.target).is_empty());
+        let f = run("old-server.example.net");
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].resource, api.arn);
+        assert!(
+            f[0].remediation[0].contains(&api.target),
+            "{:?}",
+            f[0].remediation
+        );
+    }
+
     #[test]
     fn cname_to_the_load_balancer_is_fine() {
         assert!(

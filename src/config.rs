@@ -28,6 +28,8 @@ pub struct Config {
     pub dns_servers: Vec<String>,
     /// PEM bundle of private roots the user's clients trust (`EXTRA_TRUSTED_CA_PEM`).
     pub extra_trusted_ca_pem: Option<String>,
+    /// A newer CT log list (`CT_LOG_LIST`): a file path or an https URL.
+    pub ct_log_list: Option<String>,
     /// DynamoDB table remembering notified findings (`STATE_TABLE`); none = report all.
     pub state_table: Option<String>,
     /// Hours before a finding still present is notified again (`RENOTIFY_HOURS`).
@@ -51,6 +53,7 @@ impl Default for Config {
             probe_concurrency: 32,
             dns_servers: Vec::new(),
             extra_trusted_ca_pem: None,
+            ct_log_list: None,
             state_table: None,
             renotify_hours: 24,
             report_language: Lang::En,
@@ -207,6 +210,22 @@ pub const SETTINGS: &[Setting] = &[
                 std::fs::read_to_string(v.trim())
                     .map_err(|e| format!("neither PEM nor a readable file: {e}"))?
             });
+            Ok(())
+        },
+    },
+    Setting {
+        name: "CT_LOG_LIST",
+        default: "bundled (2025-06-22)",
+        doc: "a newer CT log list (Chrome's log list v3 JSON) to judge SCTs with: a file path, or an https URL fetched once per run (4 MiB, 10 s; the bundled list if it fails, named in the report)",
+        apply: |c, v| {
+            let v = v.trim();
+            if v.chars().any(char::is_control) {
+                return Err("control characters in a path or URL".into());
+            }
+            if v.contains("://") && !v.starts_with("https://") {
+                return Err("only a file path or an https:// URL".into());
+            }
+            c.ct_log_list = Some(v.to_string()).filter(|v| !v.is_empty());
             Ok(())
         },
     },

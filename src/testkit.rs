@@ -234,6 +234,7 @@ pub fn run_with_trust(
         hosts,
         resource_addresses,
         trust,
+        ct_logs: crate::pki::ct_logs::CtLogs::bundled(),
         now: now(),
         settings: config.check_settings(),
         full_scan: true,
@@ -341,8 +342,11 @@ fn sct_extension(log_ids: &[String]) -> rcgen::CustomExtension {
     tls.extend_from_slice(&list);
     // extnValue holds an OCTET STRING wrapping the TLS-encoded list.
     let mut der = vec![0x04];
+    // DER lengths are minimal: webpki refuses `82 00 A1` for 161 (BadDer).
     if tls.len() < 128 {
         der.push(tls.len() as u8);
+    } else if tls.len() < 256 {
+        der.extend_from_slice(&[0x81, tls.len() as u8]);
     } else {
         der.extend_from_slice(&[0x82, (tls.len() >> 8) as u8, tls.len() as u8]);
     }

@@ -377,6 +377,7 @@ fn on_estate<T>(f: impl FnOnce(&Context) -> T) -> T {
         hosts: &hosts,
         resource_addresses: &addresses,
         trust: &trust,
+        ct_logs: crate::pki::ct_logs::CtLogs::bundled(),
         now: now(),
         settings: config.check_settings(),
         full_scan: true,

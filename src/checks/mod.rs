@@ -31,6 +31,8 @@ pub struct Context<'a> {
     pub resource_addresses: &'a BTreeMap<String, Vec<IpAddr>>,
     /// The roots a browser (and the user's own clients) trust.
     pub trust: &'a TrustStore,
+    /// The CT log list SCTs are judged with (bundled, or `CT_LOG_LIST`'s).
+    pub ct_logs: &'a crate::pki::ct_logs::CtLogs,
     pub now: DateTime<Utc>,
     /// The settings checks may read (never the whole configuration).
     pub settings: CheckSettings<'a>,
@@ -244,6 +246,7 @@ mod tests {
                 hosts: &hosts,
                 resource_addresses: &BTreeMap::new(),
                 trust: &trust,
+                ct_logs: crate::pki::ct_logs::CtLogs::bundled(),
                 now: now(),
                 settings: config.check_settings(),
                 full_scan,

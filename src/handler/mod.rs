@@ -5,6 +5,7 @@ use crate::checks::{self, Context};
 use crate::config::Config;
 use crate::finding::Severity;
 use crate::inventory::{self, AwsReader};
+use crate::pki::ct_logs::CtLogs;
 use crate::pki::trust::TrustStore;
 use crate::probe::{ProbeTarget, Prober};
 use crate::publish::notify::{self, Delivery, NotifySettings};
@@ -149,8 +150,26 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
         };
         let probed = targets.len();
         let probe = self.prober.probe(targets, names).await;
-        let (findings, trust_errors) =
-            judge(&inv, &probe, config, now, trigger.scope == Scope::Full);
+        // SCTs are judged only on what the probe saw: load a newer list only then.
+        let (ct_logs, ct_error) = if probed > 0 {
+            ct_log_list(config).await
+        } else {
+            (None, None)
+        };
+        inv.skipped
+            .extend(ct_error.map(|reason| crate::inventory::Skipped {
+                what: "CT_LOG_LIST".into(),
+                region: None,
+                reason,
+            }));
+        let (findings, trust_errors) = judge(
+            &inv,
+            &probe,
+            config,
+            now,
+            trigger.scope == Scope::Full,
+            ct_logs.as_ref().unwrap_or(CtLogs::bundled()),
+        );
         inv.skipped.extend(
             trust_errors
                 .into_iter()
@@ -219,6 +238,27 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
     }
 }
 
+/// The CT log list `CT_LOG_LIST` names, or `None` (the bundled one) with why, when it
+/// is set but cannot be used.
+async fn ct_log_list(config: &Config) -> (Option<CtLogs>, Option<String>) {
+    match crate::probe::ct_list::load(
+        config.ct_log_list.as_deref(),
+        crate::probe::ct_list::public_roots(),
+    )
+    .await
+    {
+        Ok(list) => (list, None),
+        Err(e) => {
+            let bundled = CtLogs::bundled().label();
+            tracing::warn!(error = %e, fallback = %bundled, "CT_LOG_LIST not used");
+            (
+                None,
+                Some(format!("{e}; SCTs judged with the list of {bundled}")),
+            )
+        }
+    }
+}
+
 /// The checks stage: trust roots from the configuration, then every check over the
 /// inventory and probe facts. Returns the findings and any unusable extra roots.
 fn judge(
@@ -227,6 +267,7 @@ fn judge(
     config: &Config,
     now: DateTime<Utc>,
     full_scan: bool,
+    ct_logs: &crate::pki::ct_logs::CtLogs,
 ) -> (Vec<crate::finding::Finding>, Vec<String>) {
     let (trust, trust_errors) = TrustStore::new(config.extra_trusted_ca_pem.as_deref());
     let ctx = Context {
@@ -234,6 +275,7 @@ fn judge(
         hosts: &probe.hosts,
         resource_addresses: &probe.resource_addresses,
         trust: &trust,
+        ct_logs,
         now,
         settings: config.check_settings(),
         full_scan,
@@ -261,8 +303,16 @@ pub async fn diagnose_hosts<Q: Prober>(
         })
         .collect();
     let probe = prober.probe(targets, Vec::new()).await;
-    let (findings, trust_errors) =
-        judge(&inventory::Inventory::default(), &probe, config, now, true);
+    let (ct_logs, ct_error) = ct_log_list(config).await;
+    let (findings, mut trust_errors) = judge(
+        &inventory::Inventory::default(),
+        &probe,
+        config,
+        now,
+        true,
+        ct_logs.as_ref().unwrap_or(CtLogs::bundled()),
+    );
+    trust_errors.extend(ct_error);
     let mut findings = crate::report::dedupe_and_order(findings);
     crate::report::localize(&mut findings, config.report_language);
     (probe.hosts, findings, trust_errors)

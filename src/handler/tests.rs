@@ -414,3 +414,29 @@ async fn an_iam_server_certificate_is_judged_from_iam_never_described_by_acm() {
         }
     }
 }
+
+/// A `CT_LOG_LIST` that cannot be used never fails the run: the bundled list judges the
+/// SCTs and the report names the failed list and the fallback.
+#[tokio::test]
+async fn an_unusable_ct_log_list_falls_back_to_the_bundled_one_and_says_so() {
+    let mut e = engine(estate(), Recorder::default(), Severity::Low);
+    e.config.ct_log_list = Some("/nonexistent/log_list.json".into());
+    let out = on_schedule(&e).await.unwrap();
+    let report = out.report.unwrap();
+    let ct: Vec<&crate::inventory::Skipped> = report
+        .skipped
+        .iter()
+        .filter(|s| s.what == "CT_LOG_LIST")
+        .collect();
+    assert_eq!(ct.len(), 1, "{:?}", report.skipped);
+    assert!(ct[0].reason.contains("/nonexistent/log_list.json"));
+    assert!(
+        ct[0].reason.contains("2025-06-22 (bundled)"),
+        "{}",
+        ct[0].reason
+    );
+    // Its twin: no CT_LOG_LIST, nothing skipped about it.
+    let e = engine(estate(), Recorder::default(), Severity::Low);
+    let report = on_schedule(&e).await.unwrap().report.unwrap();
+    assert!(report.skipped.iter().all(|s| s.what != "CT_LOG_LIST"));
+}

@@ -19,6 +19,25 @@ pub async fn get<S>(stream: S, host: &str) -> Result<Response<Incoming>, String>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    get_path(
+        stream,
+        host,
+        "/",
+        "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
+    )
+    .await
+}
+
+/// Sends `GET PATH` with the given Host and Accept.
+pub async fn get_path<S>(
+    stream: S,
+    host: &str,
+    path: &str,
+    accept: &str,
+) -> Result<Response<Incoming>, String>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let (mut sender, conn) =
         hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(TokioIo::new(stream))
             .await
@@ -26,13 +45,10 @@ where
     tokio::spawn(async move {
         let _ = conn.await;
     });
-    let req = Request::get("/")
+    let req = Request::get(path)
         .header(hyper::header::HOST, host)
         .header(hyper::header::USER_AGENT, USER_AGENT)
-        .header(
-            hyper::header::ACCEPT,
-            "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
-        )
+        .header(hyper::header::ACCEPT, accept)
         .body(Empty::<Bytes>::new())
         .map_err(|e| format!("cannot build request: {e}"))?;
     sender

@@ -4,6 +4,7 @@
 //! Every step has a timeout and every failure becomes a fact ("handshake failed: …"),
 //! so a hostile or dead endpoint costs at most the per-host budget.
 
+pub mod ct_list;
 mod dns;
 mod http;
 mod net;

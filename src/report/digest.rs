@@ -366,6 +366,7 @@ mod tests {
                 hosts: &[],
                 resource_addresses: &addrs,
                 trust: &trust,
+                ct_logs: crate::pki::ct_logs::CtLogs::bundled(),
                 now: now(),
                 settings: config.check_settings(),
                 full_scan: true,

@@ -3,22 +3,21 @@
 use crate::checks::common::hosts::resource_for_host;
 use crate::checks::common::recipes;
 use crate::checks::prelude::*;
-use crate::pki::ct_logs::known_logs;
+use crate::pki::ct_logs::judge;
 use crate::pki::trust::{Verdict, time_within_validity};
-use std::collections::BTreeSet;
 
 pub const DOC: CheckDoc = CheckDoc {
     detects: label!(
-        "A served leaf that chains to a publicly trusted root but embeds fewer SCTs than Chrome's CT policy needs (2 for a lifetime up to 180 days, else 3, from at least 2 distinct log operators). Chains to EXTRA_TRUSTED_CA_PEM roots are exempt.",
-        "パブリックに信頼されたルートにつながるのに、Chrome の CT ポリシーが求める数の SCT（有効期間 180 日以下なら 2 個、それ以外は 3 個、2 者以上の異なるログ運営者から）を埋め込んでいない、配信中のリーフ証明書。EXTRA_TRUSTED_CA_PEM のルートにつながるチェーンは対象外です。",
+        "A served leaf that chains to a publicly trusted root but whose embedded SCTs do not satisfy Chrome's CT policy (2 SCTs for a lifetime up to 180 days, else 3, from logs Qualified/Usable/ReadOnly — or Retired after the SCT — with one from a current log, from at least 2 operators, the certificate expiring inside each log's temporal interval) or Apple's (2 up to 180 days, 3 up to 398). SCTs are judged with the bundled CT log list or the newer one CT_LOG_LIST names; an SCT from a log that list does not know is never more than information. Chains to EXTRA_TRUSTED_CA_PEM roots are exempt.",
+        "パブリックに信頼されたルートにつながるのに、埋め込まれた SCT が Chrome の CT ポリシー（有効期間 180 日以下なら 2 個、それ以外は 3 個。ログは Qualified/Usable/ReadOnly、または SCT の後に Retired になったもので、1 個は現役のログから、運営者は 2 者以上、証明書の有効期限が各ログの temporal interval 内）または Apple のポリシー（180 日以下は 2 個、398 日以下は 3 個）を満たさない、配信中のリーフ証明書。SCT は同梱の CT ログリスト、または CT_LOG_LIST が指す新しいリストで判定します。リストにないログの SCT は情報レベルを超えません。EXTRA_TRUSTED_CA_PEM のルートにつながるチェーンは対象外です。",
     ),
     browser: label!(
-        "NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED (Chrome, Edge); Safari refuses the connection.",
-        "NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED（Chrome、Edge）。Safari も接続を拒否します。",
+        "NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED (Chrome, Edge); Safari refuses the connection (\"This Connection Is Not Private\").",
+        "NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED（Chrome、Edge）。Safari も接続を拒否します（「この接続はプライベートではありません」）。",
     ),
     fix: label!(
-        "Replace the certificate with one issued with certificate transparency logging (an Amazon-issued ACM certificate with the default CT preference, or ask your CA), and deploy it.",
-        "証明書の透明性ログ付きで発行された証明書（CT の設定が既定のままの Amazon 発行の ACM 証明書、または CA に依頼）に置き換えて配置します。",
+        "Replace the certificate with one issued with certificate transparency logging (an Amazon-issued ACM certificate with the default CT preference, or ask your CA), and deploy it. When only logs the list does not know are involved, point CT_LOG_LIST at a current log list first.",
+        "証明書の透明性ログ付きで発行された証明書（CT の設定が既定のままの Amazon 発行の ACM 証明書、または CA に依頼）に置き換えて配置します。リストにないログだけが関わる場合は、まず CT_LOG_LIST を最新のログリストに向けてください。",
     ),
 };
 
@@ -29,7 +28,7 @@ declare_check!(
 );
 
 fn run(ctx: &Context) -> Vec<Finding> {
-    let logs = known_logs();
+    let logs = ctx.ct_logs;
     let mut out = Vec::new();
     for h in ctx.hosts {
         let Some(Ok(leaf)) = h.served_leaf() else {
@@ -39,62 +38,82 @@ fn run(ctx: &Context) -> Vec<Finding> {
         if ctx.trust.verify(&h.tls.served_chain, at) != (Verdict::Trusted { via_extra: false }) {
             continue; // untrusted chains are served_chain_untrusted's; private roots are exempt
         }
-        let lifetime_days = (leaf.not_after - leaf.not_before) / 86_400;
-        let needed = if lifetime_days <= 180 { 2 } else { 3 };
-        let known: Vec<&(String, String)> = leaf
-            .embedded_scts
-            .iter()
-            .filter_map(|s| logs.by_id.get(&s.log_id))
-            .collect();
-        let operators: BTreeSet<&str> = known.iter().map(|(op, _)| op.as_str()).collect();
-        if known.len() >= needed && operators.len() >= 2 {
+        let j = judge(logs, &leaf);
+        if j.failed.is_empty() {
             continue;
         }
-        let unknown: Vec<&str> = leaf
-            .embedded_scts
-            .iter()
-            .filter(|s| !logs.by_id.contains_key(&s.log_id))
-            .map(|s| s.log_id.as_str())
-            .collect();
         let (resource, region) = resource_for_host(ctx.inventory, &h.hostname);
-        let (host, have, ops) = (&h.hostname, known.len(), operators.len());
-        let mut detail = tr!(
-            "The leaf ({lifetime_days} days of validity) embeds {have} SCT(s) from known logs of {ops} operator(s).",
-            "リーフ証明書（有効期間 {lifetime_days} 日）に埋め込まれた SCT のうち、既知のログのものは {have} 個（運営者 {ops} 者）です。"
+        let host = &h.hostname;
+        let (have, ops, needed, days) = (
+            j.counted.len(),
+            j.operators,
+            j.chrome_needed,
+            j.lifetime_days,
         );
-        if !unknown.is_empty() {
-            let (n, date) = (unknown.len(), &logs.snapshot_date);
-            detail.push(&tr!(
-                "{n} more come from logs not in the log-list snapshot of {date}.",
-                "ほかに {date} 時点のログリストにないログの SCT が {n} 個あります。"
-            ));
+        let list = logs.label();
+        let policies = j.failed.join(", ");
+        let mut f = Finding::new(SctCountBelowPolicy::ID, Severity::High, &resource, &region)
+            .hostname(host)
+            .evidence("lifetime_days", days)
+            .evidence("scts_needed", needed)
+            .evidence("apple_scts_needed", j.apple_needed)
+            .evidence("policies_failed", &j.failed)
+            .evidence("known_scts", &j.counted)
+            .evidence("not_counted", &j.not_counted)
+            .evidence("unknown_log_ids", &j.unknown)
+            .evidence("log_list", &list);
+        if j.unknown_could_satisfy {
+            // A newer list may well know these logs (new shards every half-year): what
+            // the browser does cannot be told from here, so it is information.
+            let (n, ids) = (j.unknown.len(), j.unknown.join(", "));
+            f = f
+                .severity(Severity::Info)
+                .key("unknown-logs")
+                .title(tr!(
+                    "{host}: {n} SCT(s) come from logs the CT log list of {list} does not know",
+                    "{host}: {n} 個の SCT が、CT ログリスト（{list}）にないログのものです"
+                ))
+                .detail(tr!(
+                    "The leaf ({days} days of validity) embeds {have} SCT(s) from known logs of {ops} operator(s) and {n} from unknown logs ({ids}). With them it may well satisfy Chrome's and Apple's policies; with the known ones alone it does not ({policies}).",
+                    "リーフ証明書（有効期間 {days} 日）には、既知のログの SCT が {have} 個（運営者 {ops} 者）、未知のログの SCT が {n} 個（{ids}）埋め込まれています。未知のものを含めれば Chrome と Apple のポリシーを満たす可能性が高く、既知のものだけでは満たしません（{policies}）。"
+                ))
+                .step(tr!(
+                    "Point CT_LOG_LIST at a current log list (a file, or https://www.gstatic.com/ct/log_list/v3/log_list.json) so these SCTs are judged.",
+                    "CT_LOG_LIST を最新のログリスト（ファイル、または https://www.gstatic.com/ct/log_list/v3/log_list.json）に向けて、これらの SCT も判定されるようにします。"
+                ));
+            out.push(f);
+            continue;
+        }
+        if j.failed == ["Apple"] {
+            f = f.severity(Severity::Medium);
+        }
+        let mut detail = tr!(
+            "The leaf ({days} days of validity) embeds {have} SCT(s) that count, from {ops} operator(s) (judged with the CT log list of {list}).",
+            "リーフ証明書（有効期間 {days} 日）に埋め込まれた SCT のうち有効なものは {have} 個（運営者 {ops} 者）です（CT ログリスト {list} で判定）。"
+        );
+        if !j.not_counted.is_empty() {
+            let why = j.not_counted.join("; ");
+            detail.push(&tr!("Not counted: {why}.", "数えなかったもの: {why}。"));
         }
         detail.push(&tr!(
-            "Chrome's policy needs {needed} SCTs from at least 2 distinct operators.",
-            "Chrome のポリシーでは、2 者以上の異なる運営者のログから {needed} 個の SCT が必要です。"
+            "Chrome's policy needs {needed} SCTs from at least 2 distinct operators; failed: {policies}.",
+            "Chrome のポリシーでは、2 者以上の異なる運営者のログから {needed} 個の SCT が必要です。満たしていないポリシー: {policies}。"
         ));
         out.push(
-            Finding::new(SctCountBelowPolicy::ID, Severity::High, &resource, &region)
-                .hostname(&h.hostname)
-                .title(tr!(
-                    "{host} serves a certificate with {have} usable SCT(s); Chrome requires {needed} from 2 operators",
-                    "{host} の証明書で有効な SCT が {have} 個しかありません（Chrome は 2 者の運営者から {needed} 個を要求します）"
-                ))
-                .detail(detail)
-                .evidence("lifetime_days", lifetime_days)
-                .evidence("scts_needed", needed)
-                .evidence("known_scts", known.iter().map(|(op, d)| format!("{d} ({op})")).collect::<Vec<_>>())
-                .evidence("unknown_log_ids", &unknown)
-                .evidence("log_list_snapshot", &logs.snapshot_date)
-                .step(tr!(
-                    "Request a certificate with CT logging enabled:",
-                    "CT ログを有効にした証明書をリクエストします:"
-                ))
-                .command(recipes::request_certificate_with_ct(host, None))
-                .step(tr!(
-                    "Attach it where this hostname is served, then delete the old certificate.",
-                    "このホスト名を配信しているリソースに関連付けてから、古い証明書を削除します。"
-                )),
+            f.title(tr!(
+                "{host} serves a certificate with {have} usable SCT(s); Chrome requires {needed} from 2 operators",
+                "{host} の証明書で有効な SCT が {have} 個しかありません（Chrome は 2 者の運営者から {needed} 個を要求します）"
+            ))
+            .detail(detail)
+            .step(tr!(
+                "Request a certificate with CT logging enabled:",
+                "CT ログを有効にした証明書をリクエストします:"
+            ))
+            .command(recipes::request_certificate_with_ct(host, None))
+            .step(tr!(
+                "Attach it where this hostname is served, then delete the old certificate.",
+                "このホスト名を配信しているリソースに関連付けてから、古い証明書を削除します。"
+            )),
         );
     }
     out
@@ -107,14 +126,22 @@ mod tests {
     use crate::inventory::Inventory;
     use crate::testkit::*;
 
-    const GOOGLE: &str = "DleUvPOuqT4zGyyZB7P3kN+bwj1xMiXdIaklrGHFTiE=";
+    // Logs of the bundled list whose temporal interval holds 2026-12-15 (the fixtures'
+    // expiry): Argon2026h2, Xenon2026h2 (Google), Nimbus2026 (Cloudflare), Wyvern2026h2
+    // (DigiCert); Argon2026h1 ended on 2026-07-01.
+    const GOOGLE: &str = "1219ENGn9XfCx+lf1wC/+YLJM1pl4dCzAXMXwMjFaXc=";
     const CLOUDFLARE: &str = "yzj3FYl8hKFEX1vB3fvJbvKaWc1HCmkFhbDLFMMUWOc=";
-    const GOOGLE_2: &str = "lpdkv1VYl633Q4doNwhCd+nwOtX2pPM2bkakPw/KqcY=";
-    const DIGICERT: &str = "SZybad4dfOz8Nt7Nh2SmuFuvCoeAGdFVUvvp6ynd+MM=";
+    const GOOGLE_2: &str = "2AlVO5RPev/IFhlvlE+Fq7D4/F6HVSYPFdEucrtFSxQ=";
+    const DIGICERT: &str = "wjF+V0UZo0XufzjespBB68fCIVoiv3/Vta12mtkOUs0=";
+    const ARGON_2026H1: &str = "DleUvPOuqT4zGyyZB7P3kN+bwj1xMiXdIaklrGHFTiE=";
+    const UNKNOWN: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    const UNKNOWN_2: &str = "1lMiWmn4wFiCAoH+wGx1rByVnF7tg3dPqgHtq3iGGGo=";
+    const UNKNOWN_3: &str = "SGklSV/vwDWljoE592RiTfCxuBmrvSCKGQt7oKUn9Xw=";
 
     fn served(scts: &[&str], days: i64) -> Vec<Finding> {
         let mut s = LeafSpec::new(&["a.example.com"]);
-        s.not_after = s.not_before + chrono::Duration::days(days);
+        s.not_after = now() + chrono::Duration::days(17);
+        s.not_before = s.not_after - chrono::Duration::days(days);
         s.scts = scts.iter().map(|s| s.to_string()).collect();
         let h = host_serving("a.example.com", test_ca().chain(&s));
         run_live(
@@ -144,20 +171,110 @@ mod tests {
             1,
             "over 180 days needs 3"
         );
+        // Regression (the test kit): three SCTs made a non-minimal DER length, so the
+        // chain was untrusted and this assertion passed without judging anything.
         assert!(served(&[GOOGLE, CLOUDFLARE, DIGICERT], 200).is_empty());
+        assert_eq!(served(&[GOOGLE, GOOGLE_2, DIGICERT], 200).len(), 0);
+        assert_eq!(
+            served(&[GOOGLE, GOOGLE_2, GOOGLE], 200).len(),
+            1,
+            "three SCTs of one operator (one counted twice) fail"
+        );
     }
 
+    /// Regression (real estates): a healthy certificate issued this year embeds SCTs
+    /// from 2027 shards the 2025 list does not know, and that was a HIGH on nearly every
+    /// public site. Unknown logs are never more than information, and say which ids.
     #[test]
-    fn unknown_logs_do_not_count() {
-        let f = served(
-            &[GOOGLE, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="],
-            90,
-        );
+    fn unknown_logs_are_information_naming_the_ids() {
+        let f = served(&[GOOGLE, UNKNOWN], 90);
         assert_eq!(f.len(), 1);
-        assert_eq!(
-            f[0].evidence["unknown_log_ids"].as_array().unwrap().len(),
-            1
-        );
+        assert_eq!(f[0].severity, Severity::Info);
+        assert_eq!(f[0].evidence["unknown_log_ids"][0], UNKNOWN);
+        assert_eq!(f[0].evidence["log_list"], "2025-06-22 (bundled)");
+        let f = served(&[UNKNOWN, UNKNOWN_2, UNKNOWN_3], 200);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Info, "{f:#?}");
+        // Too few SCTs even if every unknown log were good: that is still a finding.
+        let f = served(&[UNKNOWN], 90);
+        assert_eq!(f[0].severity, Severity::High);
+    }
+
+    /// Chrome: a log only accepts certificates expiring inside its temporal interval, so
+    /// an SCT of a shard that ended before the expiry does not count.
+    #[test]
+    fn an_sct_outside_the_logs_temporal_interval_does_not_count() {
+        let f = served(&[ARGON_2026H1, CLOUDFLARE], 90);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::High);
+        assert!(f[0].detail.contains("temporal interval"), "{}", f[0].detail);
+    }
+
+    /// Log states: a list dated later, where one log is retired before the SCT and
+    /// another is rejected, counts neither; a retired log whose SCT came first counts.
+    #[test]
+    fn log_states_decide_what_counts() {
+        use crate::pki::ct_logs::{CtLogs, judge};
+        let list = |state: &str| {
+            format!(
+                r#"{{"log_list_timestamp":"2026-11-30T00:00:00Z","operators":[
+                {{"name":"A","logs":[{{"description":"A 2026h2","log_id":"{GOOGLE}","state":{state},
+                  "temporal_interval":{{"start_inclusive":"2026-07-01T00:00:00Z","end_exclusive":"2027-01-01T00:00:00Z"}}}}]}},
+                {{"name":"B","logs":[{{"description":"B 2026","log_id":"{CLOUDFLARE}","state":{{"usable":{{"timestamp":"2025-01-01T00:00:00Z"}}}}}}]}}]}}"#
+            )
+        };
+        let mut s = LeafSpec::new(&["a.example.com"]);
+        s.not_after = now() + chrono::Duration::days(17);
+        s.not_before = s.not_after - chrono::Duration::days(90);
+        s.scts = vec![GOOGLE.into(), CLOUDFLARE.into()];
+        let leaf = crate::pki::x509::parse_der(&test_ca().leaf(&s)).unwrap();
+        let sct_ms = leaf.embedded_scts[0].timestamp_ms as i64;
+        let at = |ms: i64| {
+            chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+                .unwrap()
+                .to_rfc3339()
+        };
+        for (state, passes) in [
+            (
+                r#"{"usable":{"timestamp":"2025-01-01T00:00:00Z"}}"#.to_string(),
+                true,
+            ),
+            (
+                format!(r#"{{"retired":{{"timestamp":"{}"}}}}"#, at(sct_ms + 1000)),
+                true,
+            ),
+            (
+                format!(r#"{{"retired":{{"timestamp":"{}"}}}}"#, at(sct_ms - 1000)),
+                false,
+            ),
+            (
+                r#"{"rejected":{"timestamp":"2026-01-01T00:00:00Z"}}"#.to_string(),
+                false,
+            ),
+        ] {
+            let logs = CtLogs::parse(&list(&state), "test").unwrap();
+            let j = judge(&logs, &leaf);
+            assert_eq!(j.failed.is_empty(), passes, "{state}: {j:#?}");
+        }
+    }
+
+    /// Apple's table ends at 398 days; Chrome's does not: a 400-day certificate with
+    /// three good SCTs fails Apple only.
+    #[test]
+    fn apple_fails_alone_past_398_days() {
+        use crate::pki::ct_logs::{CtLogs, judge};
+        let mut s = LeafSpec::new(&["a.example.com"]);
+        s.not_after = now() + chrono::Duration::days(17);
+        s.scts = vec![GOOGLE.into(), CLOUDFLARE.into(), DIGICERT.into()];
+        let mut leaf = crate::pki::x509::parse_der(&test_ca().leaf(&s)).unwrap();
+        for (days, failed) in [(200, vec![]), (400, vec!["Apple"])] {
+            leaf.not_before = leaf.not_after - days * 86_400;
+            assert_eq!(
+                judge(CtLogs::bundled(), &leaf).failed,
+                failed,
+                "{days} days"
+            );
+        }
     }
 
     #[test]

@@ -104,6 +104,36 @@ async fn mixed_content_is_classified() {
     assert_eq!(classes, vec!["blockable", "form", "upgradeable"]);
 }
 
+/// Issue 10, mixed content as browsers apply it, each on real nginx with its twin:
+/// a WordPress head loads nothing insecure (clean); the page a visitor lands on after
+/// `/` → `/en/` is the one scanned; a CSP upgrade header turns the same references that
+/// are HIGH on mixed.acmd.test into information.
+#[tokio::test(flavor = "multi_thread")]
+async fn mixed_content_follows_browsers() {
+    let (h, f) = diagnose("wordpress.acmd.test").await;
+    assert!(h.page.insecure.is_empty(), "{:?}", h.page.insecure);
+    assert!(f.iter().all(|f| f.check != "mixed_content"), "{f:#?}");
+
+    let (h, f) = diagnose("landing.acmd.test").await;
+    assert_eq!(h.page.redirects, ["https://landing.acmd.test/en/"]);
+    let mixed: Vec<&Finding> = f.iter().filter(|f| f.check == "mixed_content").collect();
+    assert_eq!(mixed.len(), 1, "{f:#?}");
+    assert_eq!(mixed[0].severity, Severity::High);
+    assert_eq!(
+        mixed[0].evidence["redirects"][0],
+        "https://landing.acmd.test/en/"
+    );
+
+    let (h, f) = diagnose("upgrade.acmd.test").await;
+    assert!(h.page.upgrade_insecure_requests);
+    let mixed: Vec<Severity> = f
+        .iter()
+        .filter(|f| f.check == "mixed_content")
+        .map(|f| f.severity)
+        .collect();
+    assert_eq!(mixed, [Severity::Info]);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn port_80_behaviour() {
     let (_, f) = diagnose("noredirect.acmd.test").await;

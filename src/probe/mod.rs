@@ -119,6 +119,13 @@ pub struct PageFacts {
     /// The body was longer than the cap and was cut.
     pub truncated: bool,
     pub insecure: Vec<InsecureRef>,
+    /// `Content-Security-Policy: upgrade-insecure-requests` (header or meta): the browser
+    /// fetches the page's http:// subresources over HTTPS.
+    pub upgrade_insecure_requests: bool,
+    /// `block-all-mixed-content`: the browser fetches none of them.
+    pub block_all_mixed_content: bool,
+    /// Same-site redirects followed from `/` to the page scanned (URLs, in order).
+    pub redirects: Vec<String>,
     pub error: Option<String>,
 }
 

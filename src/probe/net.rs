@@ -41,6 +41,49 @@ impl Default for Timeouts {
 /// Largest page body read (bytes); the rest is not downloaded.
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
+/// Same-site redirects followed from `/` before the page is scanned.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// Where a redirect from `from` leads, when it stays on HTTPS and on the same site:
+/// the same host, or hosts one of which is the other under a subdomain (`example.com` ↔
+/// `www.example.com`), or siblings under one parent of at least two labels. Relative
+/// `Location`s stay on `from`.
+pub fn same_site_https(from: &str, location: &str) -> Option<(String, String)> {
+    let l = location.trim();
+    if l.starts_with('/') && !l.starts_with("//") {
+        return Some((from.to_string(), l.to_string()));
+    }
+    let rest = l.strip_prefix("https://").or_else(|| {
+        l.get(..8)
+            .filter(|p| p.eq_ignore_ascii_case("https://"))
+            .map(|_| &l[8..])
+    })?;
+    let (authority, path) = match rest.find(['/', '?', '#']) {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let host = authority.to_ascii_lowercase();
+    // A port other than 443 is not the page a visitor lands on by typing the name.
+    let host = match host.rsplit_once(':') {
+        Some((h, "443")) => h.to_string(),
+        Some(_) => return None,
+        None => host,
+    };
+    let parent = |h: &str| h.split_once('.').map(|(_, p)| p.to_string());
+    let same_site = host == from
+        || host.ends_with(&format!(".{from}"))
+        || from.ends_with(&format!(".{host}"))
+        || parent(&host)
+            .zip(parent(from))
+            .is_some_and(|(a, b)| a == b && a.contains('.'));
+    let path = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    };
+    same_site.then_some((host, path))
+}
+
 /// A callback run after each probed host.
 pub type HostCallback = Arc<dyn Fn(&HostFacts) + Send + Sync>;
 
@@ -193,28 +236,60 @@ impl NetProber {
         };
         tls::record(stream.get_ref().1, &verifier, &mut t);
         p.attempted = true;
-        self.page(stream, host, &mut p).await;
+        self.page(stream, host, ip, &mut p).await;
         (t, p)
     }
 
-    async fn page<S>(&self, stream: S, host: &str, p: &mut super::PageFacts)
+    /// `GET /` on the handshaken stream, then same-site redirects (at most
+    /// [`MAX_REDIRECTS`], each a new TLS connection), and the final page scanned.
+    async fn page<S>(&self, stream: S, host: &str, ip: IpAddr, p: &mut super::PageFacts)
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
-        let resp = match timeout(self.timeouts.headers, http::get(stream, host)).await {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => {
+        let mut resp = match self.get(stream, host, "/").await {
+            Ok(r) => r,
+            Err(e) => {
                 p.error = Some(e);
                 return;
             }
-            Err(_) => {
-                p.error = Some(format!(
-                    "no response headers within {} s",
-                    self.timeouts.headers.as_secs()
-                ));
-                return;
-            }
         };
+        let (mut at_host, mut at_ip) = (host.to_string(), ip);
+        for _ in 0..MAX_REDIRECTS {
+            let location = resp
+                .headers()
+                .get(hyper::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let Some((next_host, path)) = resp
+                .status()
+                .is_redirection()
+                .then_some(location)
+                .flatten()
+                .and_then(|l| same_site_https(&at_host, &l))
+            else {
+                break;
+            };
+            let next_ip = if next_host == at_host {
+                at_ip
+            } else {
+                match self.address_of(&next_host).await {
+                    Some(ip) => ip,
+                    None => break,
+                }
+            };
+            let Ok(stream) = self.tls_stream(&next_host, next_ip).await else {
+                break;
+            };
+            p.redirects.push(format!("https://{next_host}{path}"));
+            match self.get(stream, &next_host, &path).await {
+                Ok(r) => resp = r,
+                Err(e) => {
+                    p.error = Some(e);
+                    return;
+                }
+            }
+            (at_host, at_ip) = (next_host, next_ip);
+        }
         p.status = Some(resp.status().as_u16());
         let header = |n: hyper::header::HeaderName| {
             resp.headers()
@@ -224,6 +299,13 @@ impl NetProber {
         };
         p.content_type = header(hyper::header::CONTENT_TYPE);
         p.hsts = header(hyper::header::STRICT_TRANSPORT_SECURITY);
+        let mut signals = super::page::PageSignals::default();
+        for v in resp
+            .headers()
+            .get_all(hyper::header::CONTENT_SECURITY_POLICY)
+        {
+            signals.apply_csp(v.to_str().unwrap_or_default());
+        }
         let is_html = p
             .content_type
             .as_deref()
@@ -265,7 +347,74 @@ impl NetProber {
                 break; // dropping the body closes the connection: the rest is never read
             }
         }
+        let meta = scanner.signals();
         p.insecure = scanner.finish();
+        p.upgrade_insecure_requests =
+            signals.upgrade_insecure_requests || meta.upgrade_insecure_requests;
+        p.block_all_mixed_content = signals.block_all_mixed_content || meta.block_all_mixed_content;
+    }
+
+    /// `GET PATH` within the header timeout.
+    async fn get<S>(
+        &self,
+        stream: S,
+        host: &str,
+        path: &str,
+    ) -> Result<hyper::Response<hyper::body::Incoming>, String>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let accept = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8";
+        match timeout(
+            self.timeouts.headers,
+            http::get_path(stream, host, path, accept),
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(_) => Err(format!(
+                "no response headers within {} s",
+                self.timeouts.headers.as_secs()
+            )),
+        }
+    }
+
+    /// The first address of another same-site host a redirect names.
+    async fn address_of(&self, host: &str) -> Option<IpAddr> {
+        if let Some(ip) = self.overrides.get(host) {
+            return Some(*ip);
+        }
+        timeout(self.timeouts.dns, dns::lookup(&self.resolver, host))
+            .await
+            .ok()?
+            .addresses
+            .first()
+            .copied()
+    }
+
+    /// A TLS connection for a redirect hop (any certificate: the first hop's chain is
+    /// what the checks judge).
+    async fn tls_stream(
+        &self,
+        host: &str,
+        ip: IpAddr,
+    ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, String> {
+        let tcp = self
+            .connect(ip, self.https_port)
+            .await
+            .map_err(|(_, e)| e)?;
+        let name = ServerName::try_from(host.to_string()).map_err(|e| e.to_string())?;
+        let (cfg, _) = tls::client_config(&self.provider);
+        match timeout(
+            self.timeouts.handshake,
+            tokio_rustls::TlsConnector::from(cfg).connect(name, tcp),
+        )
+        .await
+        {
+            Ok(Ok(s)) => Ok(s),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("handshake timed out".into()),
+        }
     }
 
     /// `GET http://HOST/` on port 80, redirects not followed.
@@ -331,5 +480,37 @@ impl Prober for NetProber {
             hosts,
             resource_addresses,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_site_https;
+
+    #[test]
+    fn only_same_site_https_redirects_are_followed() {
+        let to = |f: &str, l: &str| same_site_https(f, l);
+        assert_eq!(
+            to("example.com", "/en/"),
+            Some(("example.com".into(), "/en/".into()))
+        );
+        assert_eq!(
+            to("example.com", "https://www.example.com/home"),
+            Some(("www.example.com".into(), "/home".into()))
+        );
+        assert_eq!(
+            to("www.example.com", "HTTPS://example.com:443"),
+            Some(("example.com".into(), "/".into()))
+        );
+        assert_eq!(
+            to("shop.example.com", "https://blog.example.com/"),
+            Some(("blog.example.com".into(), "/".into()))
+        );
+        // Another site, plain HTTP, another port, protocol-relative: not followed.
+        assert_eq!(to("example.com", "https://example.net/"), None);
+        assert_eq!(to("example.com", "http://example.com/en/"), None);
+        assert_eq!(to("example.com", "https://example.com:8443/"), None);
+        assert_eq!(to("a.com", "https://b.com/"), None);
+        assert_eq!(to("example.com", "//cdn.example.org/x"), None);
     }
 }

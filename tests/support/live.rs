@@ -154,18 +154,43 @@ fn sites() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
         ("loop.acmd.test", "valid", "root WWW/clean;", "loop"),
         ("big.acmd.test", "valid", "root WWW/big;", "redirect"),
         ("alias.acmd.test", "valid", "root WWW/clean;", "redirect"),
+        // A WordPress head (link relations that load nothing); a landing page reached by
+        // a same-site redirect from /; mixed references under a CSP upgrade header.
+        ("wordpress.acmd.test", "valid", "root WWW/wp;", "redirect"),
+        (
+            "landing.acmd.test",
+            "valid",
+            "root WWW/landing; location = / { return 302 /en/; }",
+            "redirect",
+        ),
+        (
+            "upgrade.acmd.test",
+            "valid",
+            "root WWW/mixed; add_header Content-Security-Policy \"upgrade-insecure-requests\";",
+            "redirect",
+        ),
     ]
 }
 
 fn build(dir: &Path) {
     let www = dir.join("www");
-    for d in ["clean", "mixed", "big", "tmp"] {
+    for d in ["clean", "mixed", "big", "tmp", "wp", "landing/en"] {
         std::fs::create_dir_all(www.join(d)).unwrap();
     }
     std::fs::write(www.join("clean/index.html"), "<!doctype html><title>ok</title><script src=\"/app.js\"></script><img src=\"//cdn.acmd.test/x.png\">").unwrap();
     std::fs::write(
         www.join("mixed/index.html"),
         "<!doctype html><title>mixed</title><script src=\"http://cdn.acmd.test/app.js\"></script><link rel=\"stylesheet\" href=\"http://cdn.acmd.test/site.css\"><img src=\"http://cdn.acmd.test/logo.png\"><form action=\"http://mixed.acmd.test/login\" method=\"post\"></form>",
+    )
+    .unwrap();
+    std::fs::write(
+        www.join("wp/index.html"),
+        "<!doctype html><head><link rel=\"profile\" href=\"http://gmpg.org/xfn/11\"><link rel=\"pingback\" href=\"http://wordpress.acmd.test/xmlrpc.php\"><link rel=\"EditURI\" type=\"application/rsd+xml\" href=\"http://wordpress.acmd.test/xmlrpc.php?rsd\"><link rel=\"wlwmanifest\" href=\"http://wordpress.acmd.test/wp-includes/wlwmanifest.xml\"><link rel=\"shortlink\" href=\"http://wordpress.acmd.test/?p=1\"><link rel=\"alternate\" type=\"application/rss+xml\" href=\"http://wordpress.acmd.test/feed/\"><link rel=\"https://api.w.org/\" href=\"http://wordpress.acmd.test/wp-json/\"><link rel=\"stylesheet\" href=\"https://wordpress.acmd.test/style.css\"></head><body>blog</body>",
+    )
+    .unwrap();
+    std::fs::write(
+        www.join("landing/en/index.html"),
+        "<!doctype html><title>en</title><script src=\"http://cdn.acmd.test/app.js\"></script>",
     )
     .unwrap();
     // 50 MiB page: the probe must stop at 2 MiB.
@@ -198,6 +223,9 @@ fn build(dir: &Path) {
                 "loop.acmd.test",
                 "big.acmd.test",
                 "alias.acmd.test",
+                "wordpress.acmd.test",
+                "landing.acmd.test",
+                "upgrade.acmd.test",
             ],
             -10,
             80,

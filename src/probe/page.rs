@@ -116,10 +116,10 @@ fn css_urls(css: &str) -> Vec<(&'static str, String)> {
     while let Some(i) = lower[at..].find("@import") {
         let start = at + i + 7;
         let rest = css[start..].trim_start();
-        if let Some(q) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') {
-            if let Some(end) = rest[1..].find(q) {
-                out.push(("@import", rest[1..1 + end].to_string()));
-            }
+        if let Some(q) = rest.chars().next().filter(|c| *c == '"' || *c == '\'')
+            && let Some(end) = rest[1..].find(q)
+        {
+            out.push(("@import", rest[1..1 + end].to_string()));
         }
         at = start;
     }

@@ -211,7 +211,7 @@ mod tests {
             run_live(
                 &MixedContent,
                 &Inventory::default(),
-                &[h.clone()],
+                std::slice::from_ref(h),
                 &Config::default(),
             )
         };

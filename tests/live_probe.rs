@@ -134,6 +134,29 @@ async fn mixed_content_follows_browsers() {
     assert_eq!(mixed, [Severity::Info]);
 }
 
+/// `Location: https://host:80/` (nginx here, an ALB redirect left at #{port} in real
+/// life) is broken; the twin redirect sites of this estate stay clean.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redirect_to_https_on_port_80_is_caught() {
+    let (h, f) = diagnose("keepport.acmd.test").await;
+    assert_eq!(
+        h.http.location.as_deref(),
+        Some("https://keepport.acmd.test:80/")
+    );
+    let live: Vec<(&str, Severity)> = f
+        .iter()
+        .filter(|f| f.check == "http_not_redirected_live")
+        .map(|f| (f.title.as_str(), f.severity))
+        .collect();
+    assert_eq!(live.len(), 1, "{f:#?}");
+    assert_eq!(live[0].1, Severity::High);
+    let (_, f) = diagnose("valid.acmd.test").await;
+    assert!(
+        f.iter().all(|f| f.check != "http_not_redirected_live"),
+        "{f:#?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn port_80_behaviour() {
     let (_, f) = diagnose("noredirect.acmd.test").await;

@@ -157,6 +157,8 @@ fn sites() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
         // A WordPress head (link relations that load nothing); a landing page reached by
         // a same-site redirect from /; mixed references under a CSP upgrade header.
         ("wordpress.acmd.test", "valid", "root WWW/wp;", "redirect"),
+        // An ALB redirect whose Port was left at #{port}: https on port 80.
+        ("keepport.acmd.test", "valid", "root WWW/clean;", "https80"),
         (
             "landing.acmd.test",
             "valid",
@@ -224,6 +226,7 @@ fn build(dir: &Path) {
                 "big.acmd.test",
                 "alias.acmd.test",
                 "wordpress.acmd.test",
+                "keepport.acmd.test",
                 "landing.acmd.test",
                 "upgrade.acmd.test",
             ],
@@ -291,6 +294,7 @@ fn build(dir: &Path) {
             "serve" => format!("root {w}/clean;"),
             "otherhost" => "return 301 https://www.elsewhere.test/;".to_string(),
             "loop" => "return 302 http://$host/;".to_string(),
+            "https80" => "return 301 https://$host:80/;".to_string(),
             _ => continue,
         };
         conf.push_str(&format!(

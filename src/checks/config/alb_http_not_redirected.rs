@@ -7,8 +7,8 @@ use crate::inventory::Action;
 
 pub const DOC: CheckDoc = CheckDoc {
     detects: label!(
-        "An ALB with an HTTPS listener whose HTTP listener does not redirect to HTTPS in its default action, or has a rule that forwards plain HTTP. A path-scoped redirect rule is not enough, and Protocol=#{protocol} is not a redirect to HTTPS. A Classic Load Balancer's HTTP listener always forwards: it cannot redirect at all.",
-        "HTTPS リスナーを持つ ALB で、HTTP リスナーのデフォルトアクションが HTTPS へのリダイレクトになっていない、または平文の HTTP を転送するルールがある状態。パスを限定したリダイレクトルールだけでは不十分で、Protocol=#{protocol} も HTTPS へのリダイレクトではありません。Classic Load Balancer の HTTP リスナーは常に転送するだけで、リダイレクトできません。",
+        "An ALB with an HTTPS listener whose HTTP listener does not redirect to HTTPS in its default action, or has a rule that forwards plain HTTP. A path-scoped redirect rule is not enough, Protocol=#{protocol} is not a redirect to HTTPS, and Protocol=HTTPS with Port unset or #{port} keeps port 80 (ELB keeps every component not set), where TLS fails. A Classic Load Balancer's HTTP listener always forwards: it cannot redirect at all.",
+        "HTTPS リスナーを持つ ALB で、HTTP リスナーのデフォルトアクションが HTTPS へのリダイレクトになっていない、または平文の HTTP を転送するルールがある状態。パスを限定したリダイレクトルールだけでは不十分で、Protocol=#{protocol} も HTTPS へのリダイレクトではなく、Protocol=HTTPS でも Port が未設定か #{port} ならポート 80 のままで（ELB は設定しなかった要素を元の値のままにします）、TLS が失敗します。Classic Load Balancer の HTTP リスナーは常に転送するだけで、リダイレクトできません。",
     ),
     browser: label!(
         "Visitors who type the name or follow an http:// link stay on plain HTTP: the address bar shows \"Not secure\", and forms and cookies travel unencrypted.",
@@ -81,7 +81,9 @@ fn run(ctx: &Context) -> Vec<Finding> {
             let (arn, port) = (&l.arn, l.port);
             let fix = recipes::redirect_listener(arn, Some(region));
             let default = l.default_actions.last();
-            if !default.is_some_and(Action::redirects_to_https) {
+            if let Some(a) = default.filter(|a| keeps_the_listeners_port(a, l.port)) {
+                out.push(port_kept(lb, l, a, severity));
+            } else if !default.is_some_and(Action::redirects_to_https) {
                 let path_redirects: Vec<&str> = l
                     .rules
                     .iter()
@@ -151,6 +153,44 @@ fn run(ctx: &Context) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// A redirect to HTTPS that keeps the listener's port: `Port` unset or `#{port}` keeps
+/// the original (ELB `RedirectActionConfig`), so a :80 listener sends `https://host:80/`,
+/// where TLS cannot be answered.
+fn keeps_the_listeners_port(a: &Action, listener_port: i32) -> bool {
+    match a {
+        Action::Redirect { port, .. } if a.redirects_to_https() => match port.as_deref() {
+            None | Some("#{port}") => listener_port != 443,
+            Some(p) => p.parse::<i32>().ok() == Some(listener_port) && listener_port != 443,
+        },
+        _ => false,
+    }
+}
+
+/// The finding for a redirect to HTTPS on the HTTP listener's own port.
+fn port_kept(
+    lb: &crate::inventory::LoadBalancer,
+    l: &crate::inventory::Listener,
+    a: &Action,
+    severity: Severity,
+) -> Finding {
+    let (lb_name, port, arn) = (&lb.name, l.port, &l.arn);
+    let action = describe(a);
+    Finding::new(AlbHttpNotRedirected::ID, severity.max(Severity::Medium), &l.arn, &lb.region)
+        .key("port-kept")
+        .title(tr!(
+            "HTTP listener on port {port} of {lb_name} redirects to HTTPS on port {port}, where TLS fails",
+            "{lb_name} のポート {port} の HTTP リスナーが、TLS に応答できないポート {port} の HTTPS にリダイレクトしています"
+        ))
+        .detail(tr!(
+            "Listener {arn} answers with {action}: the redirect's Port is unset or #{{port}}, which keeps {port}, so browsers open TLS to the plain-HTTP listener and fail (ERR_SSL_PROTOCOL_ERROR).",
+            "リスナー {arn} は「{action}」で応答します。リダイレクトの Port が未設定か #{{port}} のため {port} のままになり、ブラウザは平文の HTTP リスナーに TLS で接続して失敗します（ERR_SSL_PROTOCOL_ERROR）。"
+        ))
+        .evidence("load_balancer", &lb.arn)
+        .evidence("default_action", action)
+        .step(tr!("Set the redirect's Port to 443:", "リダイレクトの Port を 443 にします:"))
+        .command(recipes::redirect_listener(arn, Some(&lb.region)))
 }
 
 /// A Classic Load Balancer's HTTP listener beside a TLS one: it can only forward, so the
@@ -283,6 +323,32 @@ mod tests {
             by_port,
             vec![(true, Severity::Medium), (false, Severity::Low)],
             "{f:#?}"
+        );
+    }
+
+    /// Issue 10: Protocol=HTTPS with Port unset or #{port} on :80 keeps port 80, where
+    /// TLS fails. Its twin Port=443 is clean.
+    #[test]
+    fn a_redirect_keeping_port_80_is_broken() {
+        for port in [None, Some("#{port}"), Some("80")] {
+            let action = Action::Redirect {
+                protocol: Some("HTTPS".into()),
+                port: port.map(str::to_string),
+                host: None,
+                path: None,
+                status_code: "HTTP_301".into(),
+            };
+            let f = run_check(&AlbHttpNotRedirected, &alb_with_http(action, vec![]));
+            assert_eq!(f.len(), 1, "{port:?}");
+            assert!(f[0].title.contains("where TLS fails"), "{}", f[0].title);
+            assert!(f[0].remediation.iter().any(|c| c.contains("Port=443")));
+        }
+        assert!(
+            run_check(
+                &AlbHttpNotRedirected,
+                &alb_with_http(redirect("HTTPS"), vec![])
+            )
+            .is_empty()
         );
     }
 

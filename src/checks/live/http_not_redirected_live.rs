@@ -6,8 +6,8 @@ use crate::checks::prelude::*;
 
 pub const DOC: CheckDoc = CheckDoc {
     detects: label!(
-        "http://HOST/ on port 80 answers with something other than a redirect to https:// on the same host: a page over plain HTTP, a redirect to another host, or a redirect that stays on http://. A closed port 80 is reported as information.",
-        "ポート 80 の http://HOST/ が、同じホストの https:// へのリダイレクト以外で応答する状態: 平文の HTTP でのページ配信、別ホストへのリダイレクト、http:// のままのリダイレクト。ポート 80 が閉じている場合は情報として報告します。",
+        "http://HOST/ on port 80 answers with something other than a redirect to https:// on the same host: a page over plain HTTP, a redirect to another host, a redirect that stays on http://, or one to https:// on port 80 (an ALB redirect whose Port was left at #{port}: the TLS handshake then fails). A closed port 80 is reported as information.",
+        "ポート 80 の http://HOST/ が、同じホストの https:// へのリダイレクト以外で応答する状態: 平文の HTTP でのページ配信、別ホストへのリダイレクト、http:// のままのリダイレクト、ポート 80 の https:// へのリダイレクト（ALB のリダイレクトの Port が #{port} のままの場合で、TLS ハンドシェイクが失敗します）。ポート 80 が閉じている場合は情報として報告します。",
     ),
     browser: label!(
         "The address bar shows \"Not secure\"; cookies and form data travel unencrypted. A closed port 80 makes a typed name time out instead of reaching the site.",
@@ -131,19 +131,35 @@ fn run(ctx: &Context) -> Vec<Finding> {
         };
         let location = h.http.location.clone().unwrap_or_default();
         let is_redirect = matches!(status, 301 | 302 | 303 | 307 | 308);
-        let target_host = location
-            .strip_prefix("https://")
-            .or_else(|| location.strip_prefix("HTTPS://"))
-            .map(|rest| {
-                rest.split(['/', '?', '#'])
-                    .next()
-                    .unwrap_or_default()
-                    .split(':')
+        let authority = location
+            .get(..8)
+            .filter(|p| p.eq_ignore_ascii_case("https://"))
+            .map(|_| {
+                location[8..]
+                    .split(['/', '?', '#'])
                     .next()
                     .unwrap_or_default()
                     .to_ascii_lowercase()
             });
-        let f = if !is_redirect {
+        let target_host = authority
+            .as_deref()
+            .map(|a| a.split(':').next().unwrap_or_default().to_string());
+        // `https://host:80/`: an ALB redirect whose Port was left at #{port} sends the
+        // browser to TLS on port 80, where the HTTP listener answers: the handshake fails.
+        let port_80 = authority
+            .as_deref()
+            .is_some_and(|a| a.rsplit_once(':').is_some_and(|(_, p)| p == "80"));
+        let f = if is_redirect && port_80 {
+            base(Severity::High, "https-on-80")
+                .title(tr!(
+                    "http://{host}/ redirects to HTTPS on port 80, which cannot answer TLS",
+                    "http://{host}/ はポート 80 の HTTPS にリダイレクトしていますが、そこでは TLS に応答できません"
+                ))
+                .detail(tr!(
+                    "Port 80 answers {status} → {location}: the browser then opens TLS to port 80, where the plain-HTTP listener answers, and shows ERR_SSL_PROTOCOL_ERROR (Firefox: SSL_ERROR_RX_RECORD_TOO_LONG). On an ALB the redirect's Port was left at #{{port}}; it must be 443.",
+                    "ポート 80 は {status} → {location} を返します。ブラウザはポート 80 に TLS で接続しますが、そこでは平文の HTTP リスナーが応答するため ERR_SSL_PROTOCOL_ERROR（Firefox: SSL_ERROR_RX_RECORD_TOO_LONG）になります。ALB の場合、リダイレクトの Port が #{{port}} のままです。443 にする必要があります。"
+                ))
+        } else if !is_redirect {
             base(Severity::Medium, "served")
                 .title(tr!(
                     "http://{host}/ is served over plain HTTP (status {status})",
@@ -205,6 +221,17 @@ mod tests {
             &[h],
             &Config::default(),
         )
+    }
+
+    /// Issue 10: `Location: https://host:80/` (an ALB redirect left at #{port}) fails
+    /// the handshake; its twin `https://host:443/…`, what ALBs send, stays fine.
+    #[test]
+    fn a_redirect_to_https_on_port_80_is_broken() {
+        let f = http(Some(301), Some("https://a.example.com:80/"), false);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::High);
+        assert!(f[0].title.contains("port 80"));
+        assert!(http(Some(301), Some("https://a.example.com:443/"), false).is_empty());
     }
 
     #[test]

@@ -383,6 +383,24 @@ impl TestCa {
     }
 }
 
+impl TestCa {
+    /// An expired CA certificate issued by the test intermediate: an old cross-sign a
+    /// server still sends beside its chain, on no path a browser needs.
+    pub fn expired_cross_sign(&self) -> Vec<u8> {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name
+            .push(DnType::CommonName, "acm-doctor Old Cross-Sign");
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.not_before = to_offset(now() - Duration::days(3000));
+        p.not_after = to_offset(now() - Duration::days(30));
+        p.signed_by(&KeyPair::generate().unwrap(), &self.inter)
+            .unwrap()
+            .der()
+            .to_vec()
+    }
+}
+
 /// The shared test PKI (made once per test binary).
 pub fn test_ca() -> &'static TestCa {
     static CA: std::sync::OnceLock<TestCa> = std::sync::OnceLock::new();

@@ -192,8 +192,13 @@ impl TrustStore {
             }
             // Dates are judged by the expiry checks; they are not a trust problem here.
             E::CertExpired { .. } | E::CertNotValidYet { .. } => {}
+            // A self-signed certificate made with CA:TRUE (openssl's default for
+            // `req -x509`) is what a browser user reads as an unknown authority.
+            E::CaUsedAsEndEntity if leaf.is_self_issued() => {
+                problems.push(TrustProblem::SelfSigned)
+            }
             other => problems.push(TrustProblem::Other {
-                error: format!("{other:?}"),
+                error: in_words(&other),
             }),
         }
         if problems.is_empty() {
@@ -233,6 +238,41 @@ impl TrustStore {
             aia: current.aia_ca_issuers.clone(),
         }
     }
+}
+
+/// A path-validation error as a browser user reads it (the NET:: code Chrome shows),
+/// never a library error name.
+fn in_words(e: &webpki::Error) -> String {
+    use webpki::Error as E;
+    #[allow(deprecated)]
+    let words = match e {
+        E::CaUsedAsEndEntity => {
+            "a CA certificate is served as the site's certificate (NET::ERR_CERT_INVALID)"
+        }
+        E::EndEntityUsedAsCa => {
+            "a site certificate is used to sign another certificate (NET::ERR_CERT_INVALID)"
+        }
+        E::NameConstraintViolation => {
+            "the certificate's names are outside what its CA may issue (NET::ERR_CERT_INVALID)"
+        }
+        E::PathLenConstraintViolated => {
+            "the chain is longer than its CA allows (NET::ERR_CERT_INVALID)"
+        }
+        E::BadDer | E::BadDerTime | E::TrailingData(_) => {
+            "a certificate in the chain is malformed (NET::ERR_CERT_INVALID)"
+        }
+        E::UnsupportedCriticalExtension => {
+            "a certificate has a critical extension browsers do not accept (NET::ERR_CERT_INVALID)"
+        }
+        E::InvalidCertValidity => {
+            "a certificate's validity dates are invalid (NET::ERR_CERT_INVALID)"
+        }
+        E::MaximumPathBuildCallsExceeded | E::MaximumPathDepthExceeded => {
+            "no path to a trusted root could be built from the served certificates (NET::ERR_CERT_AUTHORITY_INVALID)"
+        }
+        _ => "the browser rejects this chain (NET::ERR_CERT_INVALID)",
+    };
+    words.to_string()
 }
 
 /// A time inside the leaf's validity window closest to `now`, so that verifying at it

@@ -5,8 +5,8 @@ use crate::checks::prelude::*;
 
 pub const DOC: CheckDoc = CheckDoc {
     detects: label!(
-        "The endpoint serves a certificate past its notAfter date (or an intermediate that expired), or one whose notBefore is still in the future.",
-        "エンドポイントが notAfter を過ぎた証明書（または期限切れの中間証明書）、あるいは notBefore がまだ来ていない証明書を返している状態。",
+        "The endpoint serves a certificate past its notAfter date (or an intermediate that expired on the path a browser builds), or one whose notBefore is still in the future. An expired extra certificate sent beside a chain that is valid without it (an old cross-sign) is not reported.",
+        "エンドポイントが notAfter を過ぎた証明書（またはブラウザが組み立てる経路上の期限切れの中間証明書）、あるいは notBefore がまだ来ていない証明書を返している状態。それがなくても有効なチェーンに添えて送られた期限切れの余分な証明書（古いクロス署名）は報告しません。",
     ),
     browser: label!(
         "NET::ERR_CERT_DATE_INVALID (Chrome, Edge) / SEC_ERROR_EXPIRED_CERTIFICATE or SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE (Firefox).",
@@ -35,9 +35,26 @@ fn run(ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     for h in ctx.hosts {
         let chain = h.served_chain_facts();
+        // A browser builds its own path from the served certificates: when one that is
+        // valid now reaches a trusted root, an expired extra certificate sent along (an
+        // old cross-sign) is not on it and changes nothing for visitors.
+        let path_valid_now = || {
+            matches!(
+                ctx.trust.verify(
+                    &h.tls.served_chain,
+                    rustls::pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+                        now.max(0) as u64
+                    ))
+                ),
+                crate::pki::trust::Verdict::Trusted { .. }
+            )
+        };
         for (i, c) in chain.iter().enumerate() {
             // A self-signed root sent along is ignored by browsers; don't judge it.
             if i > 0 && c.is_self_issued() {
+                continue;
+            }
+            if i > 0 && c.not_after < now && path_valid_now() {
                 continue;
             }
             let role = if i == 0 {
@@ -115,6 +132,7 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::inventory::Inventory;
+    use crate::probe::HostFacts;
     use crate::testkit::*;
     use chrono::Duration;
 
@@ -140,6 +158,31 @@ mod tests {
         s.not_before = now() + Duration::days(2);
         s.not_after = now() + Duration::days(90);
         assert_eq!(served(s)[0].severity, Severity::High);
+    }
+
+    /// Issue 10: an expired extra certificate (an old cross-sign) beside a chain that is
+    /// valid without it is not "expired": the browser builds its path around it. Its
+    /// twin: served where the path needs an issuer, the expired certificate is reported.
+    #[test]
+    fn an_expired_cross_sign_off_the_path_is_not_expired() {
+        let ca = test_ca();
+        let mut chain = ca.chain(&LeafSpec::new(&["a.example.com"]));
+        chain.push(ca.expired_cross_sign());
+        let h = host_serving("a.example.com", chain.clone());
+        let run = |h: HostFacts| {
+            run_live(
+                &ServedCertificateExpired,
+                &Inventory::default(),
+                &[h],
+                &Config::default(),
+            )
+        };
+        assert!(run(h).is_empty());
+        // Without the real intermediate no valid path exists: the expired one counts.
+        chain.remove(1);
+        let f = run(host_serving("a.example.com", chain));
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(f[0].title.contains("intermediate"), "{}", f[0].title);
     }
 
     #[test]

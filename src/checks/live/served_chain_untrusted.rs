@@ -131,8 +131,8 @@ fn run(ctx: &Context) -> Vec<Finding> {
                         "公開サイトには、パブリック証明書（Amazon 発行）を使ってください。"
                     ))
                     .step(tr!(
-                        "If only your own managed devices use this name, add the root to EXTRA_TRUSTED_CA_PEM so acm-doctor trusts it as they do.",
-                        "このホスト名を使うのが自社の管理端末だけなら、そのルートを EXTRA_TRUSTED_CA_PEM に追加し、acm-doctor にも端末と同じように信頼させます。"
+                        "If only your own managed devices use this name, add the root to EXTRA_TRUSTED_CA_PEM (or `acm-doctor probe --ca-file ROOT.pem`) so acm-doctor trusts it as they do.",
+                        "このホスト名を使うのが自社の管理端末だけなら、そのルートを EXTRA_TRUSTED_CA_PEM に追加し（または `acm-doctor probe --ca-file ROOT.pem`）、acm-doctor にも端末と同じように信頼させます。"
                     )),
                 TrustProblem::BadSignature => base
                     .key("bad-signature")
@@ -200,6 +200,33 @@ fn run(ctx: &Context) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
+
+    /// Issue 10: a self-signed certificate made with CA:TRUE (openssl `req -x509`'s
+    /// default) was reported as webpki's `CaUsedAsEndEntity`; it is self-signed, in the
+    /// words a browser user reads.
+    #[test]
+    fn a_self_signed_ca_certificate_is_self_signed_in_words() {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+        let mut p = CertificateParams::new(vec!["a.example.com".to_string()]).unwrap();
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let der = p
+            .self_signed(&KeyPair::generate().unwrap())
+            .unwrap()
+            .der()
+            .to_vec();
+        let h = crate::testkit::host_serving("a.example.com", vec![der]);
+        let f = crate::testkit::run_live(
+            &ServedChainUntrusted,
+            &crate::inventory::Inventory::default(),
+            &[h],
+            &crate::config::Config::default(),
+        );
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].evidence["problem"]["problem"], "self-signed");
+        let text = format!("{}{}", f[0].title, f[0].detail);
+        assert!(!text.contains("CaUsedAsEndEntity"), "{text}");
+    }
+
     use super::*;
     use crate::config::Config;
     use crate::inventory::Inventory;

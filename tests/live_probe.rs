@@ -134,6 +134,16 @@ async fn mixed_content_follows_browsers() {
     assert_eq!(mixed, [Severity::Info]);
 }
 
+/// A server that asks for a client certificate is a named fact (nginx here answers the
+/// certificate-less request with 400 after the handshake); the valid site does not ask.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_certificate_request_is_recorded() {
+    let (h, _) = diagnose("mtls.acmd.test").await;
+    assert!(h.tls.client_certificate_requested, "{:?}", h.tls);
+    let (h, _) = diagnose("valid.acmd.test").await;
+    assert!(!h.tls.client_certificate_requested);
+}
+
 /// `Location: https://host:80/` (nginx here, an ALB redirect left at #{port} in real
 /// life) is broken; the twin redirect sites of this estate stay clean.
 #[tokio::test(flavor = "multi_thread")]

@@ -38,6 +38,24 @@ pub fn covered_by<S: AsRef<str>>(names: &[S], host: &str) -> bool {
     names.iter().any(|n| name_covers(n.as_ref(), host))
 }
 
+/// Whether a served leaf (DER) is valid for `host` as the TLS stack judges it:
+/// rustls-webpki's own name verification (SAN `dNSName` with one-label wildcards,
+/// `iPAddress` for an IP literal, never the subject CN), so the probe and a browser's
+/// TLS library never disagree.
+pub fn served_leaf_covers(leaf_der: &[u8], host: &str) -> bool {
+    use rustls::pki_types::{CertificateDer, ServerName};
+    let der = CertificateDer::from(leaf_der);
+    let Ok(cert) = webpki::EndEntityCert::try_from(&der) else {
+        return false;
+    };
+    let host = normalize(host);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match ServerName::try_from(host) {
+        Ok(name) => cert.verify_is_valid_for_subject_name(&name).is_ok(),
+        Err(_) => false,
+    }
+}
+
 /// Whether the names an ALB host-header pattern matches (`*` any characters, `?` one) are
 /// covered by `names`: judged on a representative name, each wildcard character standing
 /// for one letter. `*.example.com` needs `*.example.com`; `api-?.example.com` is covered by
@@ -70,6 +88,31 @@ pub fn is_wildcard(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 10: an IP literal matches only an `iPAddress` SAN; a `dNSName` holding the
+    /// address does not (browsers refuse it). Names match as webpki matches them.
+    #[test]
+    fn served_names_are_judged_by_webpki_including_ip_literals() {
+        use rcgen::{CertificateParams, KeyPair, SanType};
+        let make = |sans: Vec<SanType>| {
+            let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+            p.subject_alt_names = sans;
+            p.self_signed(&KeyPair::generate().unwrap())
+                .unwrap()
+                .der()
+                .to_vec()
+        };
+        let ip = make(vec![SanType::IpAddress("192.0.2.7".parse().unwrap())]);
+        assert!(served_leaf_covers(&ip, "192.0.2.7"));
+        assert!(!served_leaf_covers(&ip, "192.0.2.8"));
+        let dns_ip = make(vec![SanType::DnsName("192.0.2.7".try_into().unwrap())]);
+        assert!(!served_leaf_covers(&dns_ip, "192.0.2.7"));
+        let wild = make(vec![SanType::DnsName("*.example.com".try_into().unwrap())]);
+        assert!(served_leaf_covers(&wild, "a.example.com"));
+        assert!(served_leaf_covers(&wild, "A.Example.com."));
+        assert!(!served_leaf_covers(&wild, "a.b.example.com"));
+        assert!(!served_leaf_covers(&wild, "example.com"));
+    }
 
     #[test]
     fn host_header_patterns_are_covered_as_patterns() {

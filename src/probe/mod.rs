@@ -86,6 +86,9 @@ pub struct TlsFacts {
     pub served_chain: Vec<Vec<u8>>,
     /// Length of the stapled OCSP response, if one was stapled.
     pub ocsp_stapled_bytes: Option<usize>,
+    /// The server asked for a client certificate (mutual TLS): a browser shows a
+    /// certificate picker, and without one `ERR_BAD_SSL_CLIENT_AUTH_CERT`.
+    pub client_certificate_requested: bool,
     pub error: Option<String>,
 }
 

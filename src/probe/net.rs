@@ -161,9 +161,17 @@ impl NetProber {
     }
 
     async fn probe_inner(&self, host: &str, mut facts: HostFacts) -> HostFacts {
+        let literal = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .ok();
         if let Some(ip) = self.overrides.get(host) {
             facts.dns.addresses = vec![*ip];
             facts.dns.overridden = true;
+        } else if let Some(ip) = literal {
+            // An IP literal: nothing to look up (and no SNI: TLS names it by address).
+            facts.dns.addresses = vec![ip];
         } else {
             facts.dns = match timeout(self.timeouts.dns, dns::lookup(&self.resolver, host)).await {
                 Ok(d) => d,
@@ -214,7 +222,8 @@ impl NetProber {
                 return (t, p);
             }
         };
-        let Ok(name) = ServerName::try_from(host.to_string()) else {
+        let sni = host.trim_start_matches('[').trim_end_matches(']');
+        let Ok(name) = ServerName::try_from(sni.to_string()) else {
             t.error = Some(format!("{host:?} is not a valid TLS server name"));
             return (t, p);
         };
@@ -223,7 +232,12 @@ impl NetProber {
         let stream = match timeout(self.timeouts.handshake, connector.connect(name, tcp)).await {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => {
-                t.error = Some(format!("handshake failed: {e}"));
+                t.client_certificate_requested = verifier.client_certificate_requested();
+                t.error = Some(if t.client_certificate_requested {
+                    format!("the server requires a client certificate ({e})")
+                } else {
+                    format!("handshake failed: {e}")
+                });
                 return (t, p);
             }
             Err(_) => {

@@ -14,6 +14,14 @@ use std::sync::{Arc, Mutex};
 pub struct RecordingVerifier {
     provider: Arc<CryptoProvider>,
     pub ocsp: Mutex<Option<usize>>,
+    /// Set when the server asks for a client certificate.
+    pub asked: Arc<AskedForClientCert>,
+}
+
+impl RecordingVerifier {
+    pub fn client_certificate_requested(&self) -> bool {
+        self.asked.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl ServerCertVerifier for RecordingVerifier {
@@ -66,21 +74,41 @@ impl ServerCertVerifier for RecordingVerifier {
     }
 }
 
+/// Sends no client certificate, but remembers that the server asked for one.
+#[derive(Debug, Default)]
+pub struct AskedForClientCert(pub std::sync::atomic::AtomicBool);
+
+impl rustls::client::ResolvesClientCert for AskedForClientCert {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        None
+    }
+    fn has_certs(&self) -> bool {
+        false
+    }
+}
+
 /// A client config for one probe: any chain accepted, no session resumption (so each
-/// probe sees a Certificate message), HTTP/1.1 offered over ALPN.
+/// probe sees a Certificate message), HTTP/1.1 offered over ALPN; a server's request
+/// for a client certificate is recorded in the verifier.
 pub fn client_config(
     provider: &Arc<CryptoProvider>,
 ) -> (Arc<ClientConfig>, Arc<RecordingVerifier>) {
     let verifier = Arc::new(RecordingVerifier {
         provider: provider.clone(),
         ocsp: Mutex::new(None),
+        asked: Arc::new(AskedForClientCert::default()),
     });
     let mut cfg = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .expect("the aws-lc-rs provider supports the default protocol versions")
         .dangerous()
         .with_custom_certificate_verifier(verifier.clone())
-        .with_no_client_auth();
+        .with_client_cert_resolver(verifier.asked.clone());
     cfg.resumption = rustls::client::Resumption::disabled();
     cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
     cfg.enable_sni = true;
@@ -98,4 +126,5 @@ pub fn record(conn: &rustls::ClientConnection, verifier: &RecordingVerifier, fac
         .map(|c| c.iter().map(|d| d.to_vec()).collect())
         .unwrap_or_default();
     facts.ocsp_stapled_bytes = *verifier.ocsp.lock().unwrap_or_else(|p| p.into_inner());
+    facts.client_certificate_requested = verifier.client_certificate_requested();
 }

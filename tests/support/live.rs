@@ -157,6 +157,13 @@ fn sites() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
         // A WordPress head (link relations that load nothing); a landing page reached by
         // a same-site redirect from /; mixed references under a CSP upgrade header.
         ("wordpress.acmd.test", "valid", "root WWW/wp;", "redirect"),
+        // Mutual TLS: a client certificate is required.
+        (
+            "mtls.acmd.test",
+            "valid",
+            "root WWW/clean; ssl_verify_client on; ssl_client_certificate WWW/../root.pem;",
+            "redirect",
+        ),
         // An ALB redirect whose Port was left at #{port}: https on port 80.
         ("keepport.acmd.test", "valid", "root WWW/clean;", "https80"),
         (
@@ -227,6 +234,7 @@ fn build(dir: &Path) {
                 "alias.acmd.test",
                 "wordpress.acmd.test",
                 "keepport.acmd.test",
+                "mtls.acmd.test",
                 "landing.acmd.test",
                 "upgrade.acmd.test",
             ],

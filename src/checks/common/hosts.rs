@@ -49,7 +49,7 @@ pub fn serves_valid_certificate(ctx: &Context, h: &HostFacts) -> bool {
     let now = ctx.now.timestamp();
     leaf.not_before <= now
         && now < leaf.not_after
-        && covered_by(&leaf.dns_names, &h.hostname)
+        && crate::pki::hostname::served_leaf_covers(&h.tls.served_chain[0], &h.hostname)
         && matches!(
             ctx.trust
                 .verify(&h.tls.served_chain, time_within_validity(&leaf, now)),

@@ -40,6 +40,31 @@ fn run(ctx: &Context) -> Vec<Finding> {
         // outside their network: that is not what their visitors get.
         let internal =
             lb.is_some_and(|lb| !lb.is_internet_facing()) || h.dns.addresses.iter().all(is_private);
+        // Mutual TLS: the server wants a client certificate. That is a choice, not an
+        // outage; a browser shows a certificate picker (ERR_BAD_SSL_CLIENT_AUTH_CERT
+        // without one), so say so instead of "cannot be reached".
+        if h.tls.client_certificate_requested {
+            out.push(
+                Finding::new(HttpsUnreachable::ID, Severity::Low, &resource, &region)
+                    .hostname(host)
+                    .key("client-certificate")
+                    .title(tr!(
+                        "https://{host}/ requires a client certificate",
+                        "https://{host}/ はクライアント証明書を要求します"
+                    ))
+                    .detail(tr!(
+                        "The server at {at} asks for a client certificate and ends the handshake without one ({error}). Browsers show a certificate picker, and ERR_BAD_SSL_CLIENT_AUTH_CERT to visitors who have none.",
+                        "{at} のサーバーはクライアント証明書を要求し、証明書がないとハンドシェイクを終了します（{error}）。ブラウザは証明書の選択画面を表示し、証明書を持たない訪問者には ERR_BAD_SSL_CLIENT_AUTH_CERT が表示されます。"
+                    ))
+                    .evidence("tls_error", error)
+                    .evidence("address", at)
+                    .step(tr!(
+                        "If the name is for browsers, turn client-certificate verification off for it (on an ALB: the listener's mutual TLS mode \"off\", or \"passthrough\"); if it is an mTLS API, nothing to do.",
+                        "ブラウザ向けのホスト名なら、クライアント証明書の検証をオフにします（ALB ではリスナーの相互 TLS モードを「オフ」または「パススルー」に）。mTLS の API なら対応は不要です。"
+                    )),
+            );
+            continue;
+        }
         let severity = match (internal, routed) {
             (true, _) => Severity::Info,
             (false, true) => Severity::High,
@@ -114,6 +139,36 @@ fn is_private(ip: &std::net::IpAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 10: a server that requires a client certificate is a named fact, not a
+    /// generic "cannot be reached"; the same error without the request stays the outage.
+    #[test]
+    fn a_required_client_certificate_is_named() {
+        let mut h = crate::testkit::host_serving("api.example.com", vec![]);
+        h.tls.error = Some(
+            "the server requires a client certificate (received fatal alert: CertificateRequired)"
+                .into(),
+        );
+        h.tls.client_certificate_requested = true;
+        let inv = crate::inventory::Inventory::default();
+        let run = |h: &crate::probe::HostFacts| {
+            crate::testkit::run_live(
+                &HttpsUnreachable,
+                &inv,
+                std::slice::from_ref(h),
+                &crate::config::Config::default(),
+            )
+        };
+        let f = run(&h);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Low);
+        assert!(f[0].title.contains("client certificate"));
+        h.tls.client_certificate_requested = false;
+        h.tls.error = Some("handshake failed: received fatal alert: HandshakeFailure".into());
+        let f = run(&h);
+        assert!(!f[0].title.contains("requires a client certificate"));
+        assert!(f[0].severity >= Severity::Medium);
+    }
     use crate::config::Config;
     use crate::testkit::*;
 

@@ -3,7 +3,7 @@
 use crate::checks::common::hosts::resource_for_host;
 use crate::checks::common::recipes;
 use crate::checks::prelude::*;
-use crate::pki::hostname::covered_by;
+use crate::pki::hostname::served_leaf_covers;
 
 pub const DOC: CheckDoc = CheckDoc {
     detects: label!(
@@ -32,7 +32,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
         let Some(Ok(leaf)) = h.served_leaf() else {
             continue;
         };
-        if covered_by(&leaf.dns_names, &h.hostname) {
+        if served_leaf_covers(&h.tls.served_chain[0], &h.hostname) {
             continue;
         }
         let cn_only = leaf.dns_names.is_empty()

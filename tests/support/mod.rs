@@ -28,9 +28,21 @@ impl Moto {
     /// Starts `$MOTO_SERVER` (set by scripts/setup.sh). Fails loudly when missing: these
     /// tests exist to run against the real emulator.
     pub fn start() -> Moto {
+        // Two tests can draw the same free port: the second moto then fails to bind and
+        // exits, and its readiness probe would reach the first test's moto. So a moto
+        // counts as up only while its own process still runs; otherwise take another port.
+        for _ in 0..5 {
+            if let Some(m) = Self::try_start() {
+                return m;
+            }
+        }
+        panic!("moto did not start on any of five ports");
+    }
+
+    fn try_start() -> Option<Moto> {
         let bin = std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
         let port = free_port();
-        let child = Command::new(&bin)
+        let mut child = Command::new(&bin)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_ACM_VALIDATION_WAIT", "0")
             .stdout(Stdio::null())
@@ -44,6 +56,9 @@ impl Moto {
         let endpoint = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
+            if child.try_wait().ok().flatten().is_some() {
+                return None; // exited: the port was taken
+            }
             let ok = Command::new("curl")
                 .args(["-sf", &format!("{endpoint}/moto-api/data.json")])
                 .stdout(Stdio::null())
@@ -51,6 +66,12 @@ impl Moto {
                 .map(|s| s.success())
                 .unwrap_or(false);
             if ok {
+                // A moto that lost the port exits once it tries to bind (after its
+                // imports): still alive a moment later, it is ours.
+                std::thread::sleep(Duration::from_millis(1500));
+                if child.try_wait().ok().flatten().is_some() {
+                    return None;
+                }
                 break;
             }
             assert!(
@@ -59,7 +80,7 @@ impl Moto {
             );
             std::thread::sleep(Duration::from_millis(200));
         }
-        Moto { child, endpoint }
+        Some(Moto { child, endpoint })
     }
 
     /// Environment for AWS clients (the SDK, boto3, the binary) to reach this moto.

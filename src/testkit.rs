@@ -136,6 +136,15 @@ pub fn alias_record(name: &str, target: &str) -> DnsRecord {
     }
 }
 
+/// A Route 53 CNAME record `name` → `target` (in the example.com test zone).
+pub fn cname_record(name: &str, target: &str) -> DnsRecord {
+    DnsRecord {
+        rtype: "CNAME".into(),
+        alias: false,
+        ..alias_record(name, target)
+    }
+}
+
 /// An internet-facing Classic Load Balancer with an HTTPS:443 listener carrying
 /// certificate `cert_id` and, when `http` is set, an HTTP:80 listener.
 pub fn classic_lb(name: &str, cert_id: &str, http: bool) -> LoadBalancer {

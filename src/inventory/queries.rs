@@ -265,13 +265,7 @@ mod tests {
     use super::*;
     use crate::testkit::*;
 
-    fn cname(name: &str, target: &str) -> DnsRecord {
-        DnsRecord {
-            rtype: "CNAME".into(),
-            alias: false,
-            ..alias_record(name, target)
-        }
-    }
+    use crate::testkit::cname_record as cname;
 
     /// Regression (real estates): `www CNAME example.com`, with the apex an alias to the
     /// ALB, was neither probed nor name-checked.

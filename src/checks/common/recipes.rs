@@ -155,12 +155,7 @@ pub fn replacement_steps(f: Finding, c: &Certificate) -> Finding {
             ))
             .command(import_certificate(&c.arn, &c.region, "chain.pem"));
     }
-    let names: Vec<&str> = c
-        .sans
-        .iter()
-        .filter(|s| **s != c.domain_name)
-        .map(String::as_str)
-        .collect();
+    let names = other_names(c);
     f.step(tr!("Request a replacement:", "代わりの証明書をリクエストします:"))
         .command(request_certificate(&c.domain_name, &names, Some(&c.region)))
         .step(tr!(
@@ -173,15 +168,20 @@ pub fn replacement_steps(f: Finding, c: &Certificate) -> Finding {
         ))
 }
 
-/// An IAM server certificate is replaced by an ACM one (which then renews itself), put
-/// on the listeners that carry it.
-fn iam_replacement_steps(f: Finding, c: &Certificate) -> Finding {
-    let names: Vec<&str> = c
-        .sans
+/// A certificate's names other than its domain name (the `--subject-alternative-names`
+/// of a replacement).
+fn other_names(c: &Certificate) -> Vec<&str> {
+    c.sans
         .iter()
         .filter(|s| **s != c.domain_name)
         .map(String::as_str)
-        .collect();
+        .collect()
+}
+
+/// An IAM server certificate is replaced by an ACM one (which then renews itself), put
+/// on the listeners that carry it.
+fn iam_replacement_steps(f: Finding, c: &Certificate) -> Finding {
+    let names = other_names(c);
     f.step(tr!(
         "IAM server certificates never renew. Request an ACM certificate for the same names (it renews itself while in use):",
         "IAM サーバー証明書が更新されることはありません。同じ名前の ACM 証明書をリクエストします（使用中は自動で更新されます）:"

@@ -87,13 +87,7 @@ mod tests {
     use crate::inventory::Inventory;
     use crate::testkit::*;
 
-    fn cname(name: &str, target: &str) -> DnsRecord {
-        DnsRecord {
-            rtype: "CNAME".into(),
-            alias: false,
-            ..alias_record(name, target)
-        }
-    }
+    use crate::testkit::cname_record as cname;
 
     #[test]
     fn a_loop_is_reported_once_with_its_names() {

@@ -93,7 +93,7 @@ fn list(value: &str) -> Vec<String> {
 /// A whole number in `range`, or `reason`.
 fn number<T: std::str::FromStr + PartialOrd>(
     v: &str,
-    range: std::ops::RangeFrom<T>,
+    range: impl std::ops::RangeBounds<T>,
     reason: &str,
 ) -> Result<T, String> {
     v.trim()
@@ -101,6 +101,22 @@ fn number<T: std::str::FromStr + PartialOrd>(
         .ok()
         .filter(|n| range.contains(n))
         .ok_or_else(|| reason.to_string())
+}
+
+/// An AWS region name: lower-case letters and digits in dash-separated parts, ending in
+/// a number (`us-east-1`, `ap-southeast-5`, `us-gov-west-1`, `cn-north-1`).
+fn is_region_name(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    r.len() <= 32
+        && parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn switch(v: &str) -> Option<bool> {
@@ -118,7 +134,16 @@ pub const SETTINGS: &[Setting] = &[
         default: "the function's region",
         doc: "comma list of regions to scan",
         apply: |c, v| {
-            c.scan_regions = list(v);
+            let regions = list(v);
+            if regions.is_empty() {
+                return Err("names no region (expected e.g. us-east-1,eu-west-1)".into());
+            }
+            if let Some(bad) = regions.iter().find(|r| !is_region_name(r)) {
+                return Err(format!(
+                    "{bad:?} is not a region name (expected e.g. us-east-1)"
+                ));
+            }
+            c.scan_regions = regions;
             Ok(())
         },
     },
@@ -127,7 +152,12 @@ pub const SETTINGS: &[Setting] = &[
         default: "`30`",
         doc: "report certificates expiring within this many days (critical at ≤ 7)",
         apply: |c, v| {
-            c.expiry_warning_days = number(v, 0.., "expected a whole number of days ≥ 0")?;
+            // Bounded: a date arithmetic on a larger value would overflow.
+            c.expiry_warning_days = number(
+                v,
+                0..=3650,
+                "expected a whole number of days from 0 to 3650",
+            )?;
             Ok(())
         },
     },
@@ -243,7 +273,11 @@ pub const SETTINGS: &[Setting] = &[
         default: "`24`",
         doc: "hours before a finding still present is sent again",
         apply: |c, v| {
-            c.renotify_hours = number(v, 0.., "expected a whole number of hours ≥ 0")?;
+            c.renotify_hours = number(
+                v,
+                0..=87_600,
+                "expected a whole number of hours from 0 to 87600",
+            )?;
             Ok(())
         },
     },
@@ -374,6 +408,30 @@ mod tests {
             readme.contains(&table),
             "README.md's configuration table is stale; replace it with:\n{table}"
         );
+    }
+
+    /// Regression (issue 11): out-of-range numbers panicked in date arithmetic, and
+    /// `SCAN_REGIONS=",,,"` silently scanned nothing. Each is an error naming the variable.
+    #[test]
+    fn out_of_range_numbers_and_empty_or_bad_regions_are_errors() {
+        for (name, value) in [
+            ("EXPIRY_WARNING_DAYS", "9223372036854775807"),
+            ("EXPIRY_WARNING_DAYS", "-1"),
+            ("RENOTIFY_HOURS", "9223372036854775807"),
+            ("SCAN_REGIONS", ",,,"),
+            ("SCAN_REGIONS", "us-east-1,../etc"),
+            ("SCAN_REGIONS", "US-EAST-1"),
+        ] {
+            let e = cfg(&[(name, value)]).expect_err(value);
+            assert_eq!(e.name, name);
+        }
+        let ok = cfg(&[
+            ("SCAN_REGIONS", "us-east-1, us-gov-west-1,ap-southeast-5"),
+            ("EXPIRY_WARNING_DAYS", "3650"),
+            ("RENOTIFY_HOURS", "0"),
+        ])
+        .unwrap();
+        assert_eq!(ok.scan_regions.len(), 3);
     }
 
     #[test]

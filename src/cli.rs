@@ -112,17 +112,24 @@ pub enum Command {
 /// `main`'s `Result`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    /// 0: done, nothing at `--fail-on`.
+    /// 0: done, nothing at `--fail-on`, everything seen.
     Ok,
     /// 2: a finding at or above `--fail-on`.
     Findings,
+    /// 3: nothing at `--fail-on`, but part of the estate could not be read.
+    Incomplete,
 }
 
 impl Exit {
-    /// [`Exit::Findings`] when any finding reaches `min`.
+    /// [`Exit::Findings`] when any finding about the estate reaches `min`, else
+    /// [`Exit::Incomplete`] when the scan could not see everything.
     fn judge(findings: &[Finding], min: Option<Severity>) -> Exit {
+        let (gaps, found): (Vec<&Finding>, Vec<&Finding>) = findings
+            .iter()
+            .partition(|f| f.cause == acm_doctor::finding::Cause::ScanIncomplete);
         match min {
-            Some(min) if findings.iter().any(|f| f.severity >= min) => Exit::Findings,
+            Some(min) if found.iter().any(|f| f.severity >= min) => Exit::Findings,
+            _ if !gaps.is_empty() => Exit::Incomplete,
             _ => Exit::Ok,
         }
     }
@@ -131,6 +138,7 @@ impl Exit {
         match self {
             Exit::Ok => 0,
             Exit::Findings => 2,
+            Exit::Incomplete => 3,
         }
     }
 }
@@ -320,4 +328,56 @@ async fn probe(
         );
     }
     Ok(Exit::judge(&findings, Some(fail_on)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use acm_doctor::finding::Cause;
+
+    fn finding(check: &str, sev: Severity, cause: Cause, resource: &str) -> Finding {
+        let mut f = Finding::new(check, sev, resource, "us-east-1");
+        f.cause = cause;
+        f
+    }
+
+    /// Issue 11: exit statuses a CI job can rely on — 2 for a finding at --fail-on, 3
+    /// for an incomplete scan with nothing at --fail-on, 0 only for a complete clean one.
+    #[test]
+    fn exit_codes_tell_findings_incomplete_and_clean_apart() {
+        let gap = finding(
+            "scan_incomplete",
+            Severity::High,
+            Cause::ScanIncomplete,
+            "acm-doctor",
+        );
+        let low = finding(
+            "legacy_tls_policy",
+            Severity::Low,
+            Cause::TlsConfiguration,
+            "arn:1",
+        );
+        let high = finding(
+            "alb_host_not_covered",
+            Severity::High,
+            Cause::NameMismatch,
+            "arn:2",
+        );
+        let at = Some(Severity::Medium);
+        assert_eq!(Exit::judge(&[], at), Exit::Ok);
+        assert_eq!(Exit::judge(std::slice::from_ref(&low), at), Exit::Ok);
+        assert_eq!(
+            Exit::judge(&[low.clone(), gap.clone()], at),
+            Exit::Incomplete
+        );
+        assert_eq!(
+            Exit::judge(&[gap.clone(), high.clone()], at),
+            Exit::Findings
+        );
+        assert_eq!(
+            Exit::judge(std::slice::from_ref(&gap), None),
+            Exit::Incomplete
+        );
+        assert_eq!(Exit::Incomplete.code(), 3);
+    }
 }

@@ -291,7 +291,8 @@ impl std::str::FromStr for Severity {
     }
 }
 
-/// Why a browser would complain: the eight causes, plus extra TLS hygiene.
+/// Why a browser would complain: the eight causes, plus extra TLS hygiene, and a scan
+/// that could not see everything (never a clean verdict for what was not seen).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Cause {
@@ -304,6 +305,7 @@ pub enum Cause {
     Pinning,
     CertificateTransparency,
     TlsConfiguration,
+    ScanIncomplete,
 }
 
 impl Cause {
@@ -318,6 +320,7 @@ impl Cause {
             Cause::Pinning => "pinning",
             Cause::CertificateTransparency => "certificate-transparency",
             Cause::TlsConfiguration => "tls-configuration",
+            Cause::ScanIncomplete => "scan-incomplete",
         }
     }
 
@@ -351,6 +354,9 @@ impl Cause {
                 "証明書の透明性（Certificate Transparency）"
             ),
             Cause::TlsConfiguration => label!("TLS configuration", "TLS の設定"),
+            Cause::ScanIncomplete => {
+                label!("Not everything could be checked", "確認できなかったもの")
+            }
         }
     }
 }

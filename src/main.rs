@@ -71,7 +71,19 @@ fn print_metrics(metrics: &[serde_json::Value]) {
 async fn main() -> Result<std::process::ExitCode> {
     // One crypto provider for the whole binary: the SDK already uses aws-lc-rs.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let args = cli::Cli::parse();
+    // A usage error exits 1 (2 means "findings at --fail-on", 3 "incomplete scan"); help
+    // and version are not errors.
+    let args = match cli::Cli::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return Ok(std::process::ExitCode::from(if e.use_stderr() {
+                1
+            } else {
+                0
+            }));
+        }
+    };
     let Some(command) = args.command else {
         if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
             lambda().await?;

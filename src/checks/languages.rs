@@ -206,8 +206,14 @@ fn estate() -> (Inventory, Config) {
         ..alias_record("_0a1b2c.caa.example.com", "")
     });
 
+    let skipped = vec![Skipped {
+        what: "cloudfront:ListDistributions".into(),
+        region: None,
+        reason: "AccessDenied: not authorized".into(),
+    }];
     let inv = Inventory {
         regions: vec!["us-east-1".into()],
+        skipped,
         certificates: certs,
         load_balancers: vec![shop, intranet, plain, legacy],
         distributions: vec![cdn, eu, def],

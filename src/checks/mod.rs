@@ -122,6 +122,7 @@ pub const CHECKS: &[&dyn Check] = &[
     &config::pinned_rotating_key::PinnedRotatingKey,
     &config::cloudfront_certificate_region::CloudfrontCertificateRegion,
     &config::dns_record_loop::DnsRecordLoop,
+    &config::scan_incomplete::ScanIncomplete,
     &config::legacy_tls_policy::LegacyTlsPolicy,
     &live::served_name_mismatch::ServedNameMismatch,
     &live::served_certificate_expired::ServedCertificateExpired,
@@ -151,7 +152,11 @@ pub fn run_all(ctx: &Context) -> Vec<Finding> {
             f.check = check.id().to_string();
             f.cause = check.cause();
             f.assign_id();
-            if ctx.full_scan || concerns_the_scoped_certificates(ctx.inventory, &f, live) {
+            // What could not be seen is news in any run, scoped or not.
+            if ctx.full_scan
+                || f.cause == Cause::ScanIncomplete
+                || concerns_the_scoped_certificates(ctx.inventory, &f, live)
+            {
                 out.push(f);
             }
         }

@@ -440,3 +440,35 @@ async fn an_unusable_ct_log_list_falls_back_to_the_bundled_one_and_says_so() {
     let report = on_schedule(&e).await.unwrap().report.unwrap();
     assert!(report.skipped.iter().all(|s| s.what != "CT_LOG_LIST"));
 }
+
+/// Issue 11: with nothing readable (no credentials, denied, endpoint down) the run is
+/// not a clean estate: a high `scan_incomplete` finding is published. Its twin: the
+/// healthy run has no such finding.
+#[tokio::test]
+async fn a_run_that_could_read_nothing_is_published_as_incomplete() {
+    let aws = FakeAws {
+        fail: vec![
+            "ListCertificates",
+            "DescribeLoadBalancers",
+            "elb:DescribeLoadBalancers",
+            "GetDomainNames",
+            "ListDistributions",
+        ],
+        ..Default::default()
+    };
+    let e = engine(aws, Recorder::default(), Severity::Low);
+    let out = on_schedule(&e).await.unwrap();
+    assert_eq!(out.summary.status, "published");
+    let report = out.report.unwrap();
+    let gaps: Vec<&crate::finding::Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == "scan_incomplete")
+        .collect();
+    assert_eq!(gaps.len(), 1, "{:#?}", report.findings);
+    assert_eq!(gaps[0].severity, Severity::High);
+    assert_eq!(e.publisher.sent.lock().unwrap().len(), 1);
+    let e = engine(estate(), Recorder::default(), Severity::Low);
+    let report = on_schedule(&e).await.unwrap().report.unwrap();
+    assert!(report.findings.iter().all(|f| f.check != "scan_incomplete"));
+}

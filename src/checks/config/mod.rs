@@ -18,4 +18,5 @@ pub mod pinned_rotating_key;
 pub mod private_certificate_public_endpoint;
 pub mod renewal_failed;
 pub mod renewal_ineligible;
+pub mod scan_incomplete;
 pub mod validation_record_missing;

@@ -1,0 +1,135 @@
+//! `scan_incomplete` — AWS reads that failed, so part of the estate was not checked.
+
+use crate::checks::prelude::*;
+use crate::inventory::Skipped;
+
+pub const DOC: CheckDoc = CheckDoc {
+    detects: label!(
+        "A run in which AWS reads failed after the SDK's retries (AccessDenied, throttling, an endpoint that is down or unreachable): the certificates, load balancers, distributions or records behind them were not checked, so no finding about them means nothing. Medium; high when nothing at all could be read. Names deliberately not probed (private hosted zones) do not count.",
+        "SDK の再試行後も AWS の読み取りに失敗した実行（AccessDenied、スロットリング、エンドポイントの停止や到達不能）。その先の証明書、ロードバランサー、ディストリビューション、レコードは確認されていないため、それらに指摘がないことは何も意味しません。中程度で、何も読み取れなかった場合は高です。意図的に調べない名前（プライベートホストゾーン）は数えません。",
+    ),
+    browser: label!(
+        "Unknown: what was not read may well show \"Your connection is not private\" to visitors.",
+        "不明です。読み取れなかった部分では、訪問者に「この接続ではプライバシーが保護されません」が表示されている可能性があります。",
+    ),
+    fix: label!(
+        "Give the function's role the read-only permissions the template grants (AccessDenied), or let it reach the AWS endpoints (VPC endpoints or a NAT gateway for a function in a VPC); a throttled run succeeds on the next schedule.",
+        "関数のロールにテンプレートが付与する読み取り専用の権限を与える（AccessDenied の場合）か、AWS のエンドポイントに到達できるようにします（VPC 内の関数なら VPC エンドポイントか NAT ゲートウェイ）。スロットリングなら次回のスケジュール実行で成功します。",
+    ),
+};
+
+declare_check!(ScanIncomplete, "scan_incomplete", Cause::ScanIncomplete);
+
+/// Skip entries that are gaps in what was seen (not deliberate choices).
+fn is_gap(s: &Skipped) -> bool {
+    !s.what.starts_with("probe ")
+}
+
+fn run(ctx: &Context) -> Vec<Finding> {
+    let inv = ctx.inventory;
+    let gaps: Vec<&Skipped> = inv.skipped.iter().filter(|s| is_gap(s)).collect();
+    if gaps.is_empty() {
+        return Vec::new();
+    }
+    let nothing_read = inv.certificates.is_empty()
+        && inv.load_balancers.is_empty()
+        && inv.distributions.is_empty()
+        && inv.api_domains.is_empty()
+        && inv.dns_records.is_empty();
+    let denied = gaps.iter().any(|s| {
+        let r = s.reason.to_ascii_lowercase();
+        r.contains("accessdenied") || r.contains("not authorized") || r.contains("unauthorized")
+    });
+    let n = gaps.len();
+    let list: Vec<String> = gaps
+        .iter()
+        .map(|s| match &s.region {
+            Some(r) => format!("{} ({r}): {}", s.what, s.reason),
+            None => format!("{}: {}", s.what, s.reason),
+        })
+        .collect();
+    let shown = list.iter().take(5).cloned().collect::<Vec<_>>().join("; ");
+    let mut f = Finding::new(
+        ScanIncomplete::ID,
+        if nothing_read {
+            Severity::High
+        } else {
+            Severity::Medium
+        },
+        "acm-doctor",
+        "-",
+    )
+    .title(if nothing_read {
+        tr!(
+            "Nothing could be read from AWS: {n} read(s) failed, so nothing was checked",
+            "AWS から何も読み取れませんでした（{n} 件の読み取りに失敗）。何も確認されていません"
+        )
+    } else {
+        tr!(
+            "The scan is incomplete: {n} AWS read(s) failed, and what they cover was not checked",
+            "スキャンは不完全です: {n} 件の AWS の読み取りに失敗し、その範囲は確認されていません"
+        )
+    })
+    .detail(tr!("Not seen: {shown}.", "確認できなかったもの: {shown}。"))
+    .evidence("not_read", &list)
+    .evidence("nothing_read", nothing_read);
+    f = if denied {
+        f.step(tr!(
+            "AccessDenied: give the function's role (or your CLI credentials) the read-only actions listed in template.yaml (acm:List/Describe/GetCertificate, elasticloadbalancing:Describe*, apigateway:GET on /domainnames, iam:GetServerCertificate, cloudfront:ListDistributions, route53:List*).",
+            "AccessDenied の場合: 関数のロール（または CLI の認証情報）に、template.yaml に列挙した読み取り専用のアクション（acm:List/Describe/GetCertificate、elasticloadbalancing:Describe*、/domainnames への apigateway:GET、iam:GetServerCertificate、cloudfront:ListDistributions、route53:List*）を許可します。"
+        ))
+    } else {
+        f.step(tr!(
+            "Check that credentials are configured (aws sts get-caller-identity) and that the AWS endpoints are reachable from where acm-doctor runs; throttled reads succeed on a later run.",
+            "認証情報が設定されていること（aws sts get-caller-identity）と、acm-doctor の実行場所から AWS のエンドポイントに到達できることを確認します。スロットリングによる失敗は後の実行で成功します。"
+        ))
+        .command("aws sts get-caller-identity".to_string())
+    };
+    vec![f]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::*;
+
+    fn skipped(what: &str, reason: &str) -> Skipped {
+        Skipped {
+            what: what.into(),
+            region: Some("us-east-1".into()),
+            reason: reason.into(),
+        }
+    }
+
+    /// Issue 11: a run that could not read is never a clean estate. Nothing read at
+    /// all (no credentials, denied) is high with the IAM fix; a partial gap is medium.
+    #[test]
+    fn failed_reads_are_a_finding_never_a_clean_verdict() {
+        let mut inv = Inventory::default();
+        inv.skipped.push(skipped(
+            "acm:ListCertificates",
+            "AccessDeniedException: not authorized",
+        ));
+        let f = run_check(&ScanIncomplete, &inv);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::High);
+        assert!(f[0].remediation.iter().any(|s| s.contains("template.yaml")));
+        inv.certificates.push(cert("c", &["a.example.com"], 90));
+        let f = run_check(&ScanIncomplete, &inv);
+        assert_eq!(f[0].severity, Severity::Medium);
+    }
+
+    /// Its twin: a complete run, or one whose only skips are names deliberately not
+    /// probed (private hosted zones), is not incomplete.
+    #[test]
+    fn a_complete_run_or_a_deliberate_skip_is_clean() {
+        let mut inv = Inventory::default();
+        inv.certificates.push(cert("c", &["a.example.com"], 90));
+        assert!(run_check(&ScanIncomplete, &inv).is_empty());
+        inv.skipped.push(skipped(
+            "probe wiki.corp.example.com",
+            "only in the private hosted zone corp.example.com",
+        ));
+        assert!(run_check(&ScanIncomplete, &inv).is_empty());
+    }
+}

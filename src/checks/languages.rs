@@ -219,7 +219,6 @@ fn estate() -> (Inventory, Config) {
         distributions: vec![cdn, eu, def],
         api_domains: vec![api],
         dns_records,
-        ..Default::default()
     };
 
     // Pins: the empty-input pin, one that matches nothing, and the imported leaf's key.

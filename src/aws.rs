@@ -39,7 +39,8 @@ pub fn arn_region(arn: &str) -> Option<&str> {
 /// failing it.
 pub async fn load_sdk_config(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::adaptive().with_max_attempts(6));
+        .retry_config(RetryConfig::adaptive().with_max_attempts(6))
+        .timeout_config(timeouts());
     if let Some(p) = profile {
         loader = loader.profile_name(p);
     }
@@ -47,6 +48,18 @@ pub async fn load_sdk_config(profile: Option<&str>, region: Option<&str>) -> Sdk
         loader = loader.region(Region::new(r.to_string()));
     }
     loader.load().await
+}
+
+/// Every AWS call ends: an endpoint that accepts and never answers (or drips) costs one
+/// attempt timeout per try and at most the operation timeout in all, then becomes a
+/// named skip — never the function's own timeout.
+pub fn timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(3))
+        .read_timeout(std::time::Duration::from_secs(8))
+        .operation_attempt_timeout(std::time::Duration::from_secs(8))
+        .operation_timeout(std::time::Duration::from_secs(20))
+        .build()
 }
 
 /// Maps an SDK error to an [`ApiError`] that names the call: the service's error code and

@@ -62,6 +62,11 @@ impl Report {
     /// The plain-text email a person reads: grouped by cause, most severe first, each
     /// finding with where, why and the fix; a footer with what was scanned and skipped.
     pub fn email_digest(&self) -> String {
+        self.escaped().digest_text()
+    }
+
+    /// [`Report::email_digest`] of an already escaped report.
+    fn digest_text(&self) -> String {
         let l = self.lang;
         let mut out = String::new();
         let _ = writeln!(out, "{}", self.subject());

@@ -7,6 +7,11 @@ use std::fmt::Write as _;
 impl Report {
     /// A Markdown table of the findings (for tickets and pull requests).
     pub fn markdown(&self) -> String {
+        self.escaped().markdown_text()
+    }
+
+    /// [`Report::markdown`] of an already escaped report.
+    fn markdown_text(&self) -> String {
         let header = label!(
             "| severity | cause | hostname | title | fix |",
             "| 重要度 | 原因 | ホスト名 | 内容 | 対処 |",

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 pub mod asff;
 pub mod catalog;
 pub mod digest;
+pub mod escape;
 pub mod markdown;
 pub mod metrics;
 pub mod probe_text;

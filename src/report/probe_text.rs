@@ -14,6 +14,13 @@ fn date(ts: i64) -> String {
 }
 
 pub fn probe_text(hosts: &[HostFacts], findings: &[Finding], lang: Lang) -> String {
+    let findings: Vec<Finding> = findings.iter().map(super::escape::finding).collect();
+    // Host facts (SANs, subjects, headers) come from the server: the layout's own line
+    // breaks are kept, every other control character is shown escaped.
+    super::escape::lines(&probe_text_raw(hosts, &findings, lang))
+}
+
+fn probe_text_raw(hosts: &[HostFacts], findings: &[Finding], lang: Lang) -> String {
     let mut o = String::new();
     for h in hosts {
         let _ = writeln!(o, "{}", h.hostname);

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 /// The findings as a table for a terminal (`scan` on a TTY); colored by severity when
 /// `color` is set.
 pub fn findings_table(report: &Report, color: bool) -> String {
+    let report = &report.escaped();
     use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED)

@@ -197,19 +197,17 @@ pub async fn collect<R: AwsReader>(
         Err(e) => inv.skipped.push(e.skipped()),
     }
 
-    // Which certificates need DescribeCertificate: the scoped ones, those in use (by
-    // ACM's flag or the inventory's), those not ISSUED, and those near expiry. Unused
-    // healthy ones are judged from the summary alone, to stay within ACM's quotas.
+    // IAM server certificates on listeners: judged from IAM, never sent to ACM (and not
+    // read in an event run, which is about one ACM certificate).
     let on_listeners: BTreeSet<String> = inv
         .load_balancers
         .iter()
         .flat_map(|lb| lb.listeners.iter())
         .flat_map(|l| l.certificates.iter().map(|c| c.arn.clone()))
         .collect();
-    // IAM server certificates on listeners: judged from IAM, never sent to ACM.
     let iam: Vec<String> = on_listeners
         .iter()
-        .filter(|a| is_iam_server_certificate(a))
+        .filter(|a| scoped.is_none() && is_iam_server_certificate(a))
         .cloned()
         .collect();
     for (arn, res) in per_certificate(
@@ -223,6 +221,9 @@ pub async fn collect<R: AwsReader>(
             Err(e) => inv.skipped.push(e.skipped_for(&arn)),
         }
     }
+    // Which certificates need DescribeCertificate: the scoped ones, those in use (by
+    // ACM's flag or the inventory's), those not ISSUED, and those near expiry. Unused
+    // healthy ones are judged from the summary alone, to stay within ACM's quotas.
     let referenced: BTreeSet<String> = inv
         .load_balancers
         .iter()

@@ -29,13 +29,15 @@ for _ in $(seq 1 120); do
 done
 bad=$(invoke events/malformed.json || true)
 echo "malformed event -> $bad"
-echo "$bad" | grep -q "NonRetryable.MalformedEvent" || { echo "FAIL: malformed event did not give a non-retryable error"; exit 1; }
+# Here-strings, not `echo | grep -q`: under pipefail grep's early exit can SIGPIPE echo
+# and fail a check that matched.
+grep -q "NonRetryable.MalformedEvent" <<<"$bad" || { echo "FAIL: malformed event did not give a non-retryable error"; exit 1; }
 good=$(invoke events/scheduled.json)
 echo "scheduled event -> $good"
-echo "$good" | grep -q '"status":"published"' || echo "$good" | grep -q '"status": "published"' || { echo "FAIL: scheduled event after a malformed one was not served"; exit 1; }
+grep -q '"status":"published"' <<<"$good" || grep -q '"status": "published"' <<<"$good" || { echo "FAIL: scheduled event after a malformed one was not served"; exit 1; }
 # The run's CloudWatch metrics (embedded metric format) are on the function's stdout.
 grep -q '"CloudWatchMetrics"' "$ACM_DOCTOR_CACHE/e2e-watch.log" && grep -q '"DaysToExpiry"' "$ACM_DOCTOR_CACHE/e2e-watch.log" \
   || { echo "FAIL: the scheduled run printed no EMF metrics"; tail -20 "$ACM_DOCTOR_CACHE/e2e-watch.log"; exit 1; }
 ignored=$(invoke events/unknown-detail-type.json)
-echo "$ignored" | grep -q 'ignored' || { echo "FAIL: unknown detail-type was not ignored"; exit 1; }
+grep -q 'ignored' <<<"$ignored" || { echo "FAIL: unknown detail-type was not ignored"; exit 1; }
 echo "lambda e2e: 4 passed, 0 failed"

@@ -57,79 +57,103 @@ pub fn serves_valid_certificate(ctx: &Context, h: &HostFacts) -> bool {
         )
 }
 
-/// The resource a finding about `host` is filed under: the load balancer or
-/// distribution the inventory routes it to, else `host:NAME`.
-pub fn resource_for_host(inv: &Inventory, host: &str) -> (String, String) {
-    for lb in &inv.load_balancers {
-        if inv.load_balancer_hostnames(lb).contains_key(host) {
-            return (lb.arn.clone(), lb.region.clone());
-        }
-    }
-    for d in &inv.distributions {
-        if inv.distribution_hostnames(d).contains_key(host) {
-            return (d.arn.clone(), "global".into());
-        }
-    }
-    for d in &inv.api_domains {
-        if inv.api_domain_hostnames(d).contains_key(host) {
-            return (d.arn.clone(), d.region.clone());
-        }
-    }
-    (format!("host:{host}"), "global".into())
+/// A resource visitors reach by hostname: a load balancer, a CloudFront distribution or
+/// an API Gateway custom domain. The questions every check asks of one (which names
+/// reach it, which DNS name they must lead to, does it carry a certificate for a name)
+/// are answered here once.
+#[derive(Clone, Copy)]
+pub enum Destination<'a> {
+    LoadBalancer(&'a LoadBalancer),
+    Distribution(&'a Distribution),
+    ApiDomain(&'a ApiDomain),
 }
 
-/// Whether the API Gateway domain's certificate (held by the inventory) covers `host`.
-pub fn api_domain_carries(inv: &Inventory, d: &ApiDomain, host: &str) -> bool {
-    d.certificate_arn
-        .as_deref()
-        .and_then(|a| inv.certificate(a))
-        .is_some_and(|c| covered_by(&c.sans, host))
-}
+impl<'a> Destination<'a> {
+    pub fn arn(&self) -> &'a str {
+        match self {
+            Destination::LoadBalancer(lb) => &lb.arn,
+            Destination::Distribution(d) => &d.arn,
+            Destination::ApiDomain(d) => &d.arn,
+        }
+    }
 
-/// Whether one of the load balancer's TLS listener certificates (that the inventory
-/// holds) covers `host`.
-pub fn load_balancer_carries(inv: &Inventory, lb: &LoadBalancer, host: &str) -> bool {
-    lb.https_listeners().any(|l| {
-        l.certificates.iter().any(|c| {
-            inv.certificate(&c.arn)
+    /// Where a finding about it is filed (CloudFront is global).
+    pub fn region(&self) -> &'a str {
+        match self {
+            Destination::LoadBalancer(lb) => &lb.region,
+            Destination::Distribution(_) => "global",
+            Destination::ApiDomain(d) => &d.region,
+        }
+    }
+
+    /// The DNS name its visitors' records must lead to (none for an API Gateway domain
+    /// whose target AWS did not give).
+    pub fn dns_name(&self) -> Option<String> {
+        match self {
+            Destination::LoadBalancer(lb) => Some(normalize(&lb.dns_name)),
+            Destination::Distribution(d) => Some(normalize(&d.domain_name)),
+            Destination::ApiDomain(d) => Some(d.target.clone()).filter(|t| !t.is_empty()),
+        }
+    }
+
+    /// The hostnames that reach it, with where each is from.
+    pub fn hostnames(&self, inv: &Inventory) -> std::collections::BTreeMap<String, String> {
+        match self {
+            Destination::LoadBalancer(lb) => inv.load_balancer_hostnames(lb),
+            Destination::Distribution(d) => inv.distribution_hostnames(d),
+            Destination::ApiDomain(d) => inv.api_domain_hostnames(d),
+        }
+    }
+
+    /// Whether a certificate it serves (and the inventory holds) covers `host`: one of a
+    /// load balancer's TLS listener certificates, a distribution's viewer certificate, an
+    /// API Gateway domain's certificate.
+    pub fn carries(&self, inv: &Inventory, host: &str) -> bool {
+        let covers = |arn: &str| {
+            inv.certificate(arn)
                 .is_some_and(|c| covered_by(&c.sans, host))
-        })
-    })
+        };
+        match self {
+            Destination::LoadBalancer(lb) => lb
+                .https_listeners()
+                .any(|l| l.certificates.iter().any(|c| covers(&c.arn))),
+            Destination::Distribution(d) => d
+                .viewer_certificate
+                .acm_certificate_arn
+                .as_deref()
+                .is_some_and(covers),
+            Destination::ApiDomain(d) => d.certificate_arn.as_deref().is_some_and(covers),
+        }
+    }
 }
 
-/// Whether the distribution's viewer certificate (held by the inventory) covers `host`.
-pub fn distribution_carries(inv: &Inventory, d: &Distribution, host: &str) -> bool {
-    d.viewer_certificate
-        .acm_certificate_arn
-        .as_deref()
-        .and_then(|a| inv.certificate(a))
-        .is_some_and(|c| covered_by(&c.sans, host))
+/// Every destination of the inventory: load balancers, then distributions, then API
+/// Gateway domains (the order findings are attributed in).
+pub fn destinations(inv: &Inventory) -> impl Iterator<Item = Destination<'_>> {
+    inv.load_balancers
+        .iter()
+        .map(Destination::LoadBalancer)
+        .chain(inv.distributions.iter().map(Destination::Distribution))
+        .chain(inv.api_domains.iter().map(Destination::ApiDomain))
 }
 
-/// DNS names of the resources the inventory routes `host` to (load balancers by Route
-/// 53 record or host-header rule, distributions by alias or record, API Gateway domains
-/// by their name or record, and any resource
-/// carrying an in-use certificate that covers the host).
+/// The resource a finding about `host` is filed under: the destination the inventory
+/// routes it to, else `host:NAME`.
+pub fn resource_for_host(inv: &Inventory, host: &str) -> (String, String) {
+    destinations(inv)
+        .find(|d| d.hostnames(inv).contains_key(host))
+        .map(|d| (d.arn().to_string(), d.region().to_string()))
+        .unwrap_or_else(|| (format!("host:{host}"), "global".into()))
+}
+
+/// DNS names of the destinations the inventory routes `host` to (load balancers by
+/// Route 53 record or host-header rule, distributions by alias or record, API Gateway
+/// domains by their name or record), and of any carrying a certificate that covers it.
 pub fn expected_targets(inv: &Inventory, host: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for lb in &inv.load_balancers {
-        let routed = inv.load_balancer_hostnames(lb).contains_key(host);
-        if routed || load_balancer_carries(inv, lb, host) {
-            out.push(normalize(&lb.dns_name));
-        }
-    }
-    for d in &inv.distributions {
-        let routed = inv.distribution_hostnames(d).contains_key(host);
-        if routed || distribution_carries(inv, d, host) {
-            out.push(normalize(&d.domain_name));
-        }
-    }
-    for d in &inv.api_domains {
-        let routed = inv.api_domain_hostnames(d).contains_key(host);
-        if !d.target.is_empty() && (routed || api_domain_carries(inv, d, host)) {
-            out.push(d.target.clone());
-        }
-    }
+    let mut out: Vec<String> = destinations(inv)
+        .filter(|d| d.hostnames(inv).contains_key(host) || d.carries(inv, host))
+        .filter_map(|d| d.dns_name())
+        .collect();
     out.sort();
     out.dedup();
     out

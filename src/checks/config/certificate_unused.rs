@@ -1,8 +1,6 @@
 //! `certificate_unused` — an issued certificate attached to nothing.
 
-use crate::checks::common::hosts::{
-    api_domain_carries, distribution_carries, load_balancer_carries,
-};
+use crate::checks::common::hosts::destinations;
 use crate::checks::common::recipes;
 use crate::checks::prelude::*;
 use crate::pki::hostname::covered_by;
@@ -38,41 +36,17 @@ fn run(ctx: &Context) -> Vec<Finding> {
         {
             continue;
         }
-        // Route 53 names this certificate covers that lead to a load balancer or
-        // distribution no certificate of which covers them: it was probably meant for
+        // Route 53 names this certificate covers that lead to a destination (load balancer,
+        // distribution, API Gateway domain) no certificate of which covers them: it was probably meant for
         // those. Names the resource already serves with another covering certificate
         // mean this one was rotated away.
         let mut meant_for = Vec::new();
         let mut rotated_away = Vec::new();
-        for lb in &inv.load_balancers {
-            for (host, _) in inv.load_balancer_hostnames(lb) {
+        for d in destinations(inv) {
+            for (host, _) in d.hostnames(inv) {
                 if covered_by(&c.sans, &host) {
-                    let entry = serde_json::json!({"hostname": host, "resource": lb.arn});
-                    if load_balancer_carries(inv, lb, &host) {
-                        rotated_away.push(entry);
-                    } else {
-                        meant_for.push(entry);
-                    }
-                }
-            }
-        }
-        for d in &inv.distributions {
-            for (host, _) in inv.distribution_hostnames(d) {
-                if covered_by(&c.sans, &host) {
-                    let entry = serde_json::json!({"hostname": host, "resource": d.arn});
-                    if distribution_carries(inv, d, &host) {
-                        rotated_away.push(entry);
-                    } else {
-                        meant_for.push(entry);
-                    }
-                }
-            }
-        }
-        for d in &inv.api_domains {
-            for (host, _) in inv.api_domain_hostnames(d) {
-                if covered_by(&c.sans, &host) {
-                    let entry = serde_json::json!({"hostname": host, "resource": d.arn});
-                    if api_domain_carries(inv, d, &host) {
+                    let entry = serde_json::json!({"hostname": host, "resource": d.arn()});
+                    if d.carries(inv, &host) {
                         rotated_away.push(entry);
                     } else {
                         meant_for.push(entry);

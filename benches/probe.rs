@@ -66,9 +66,9 @@ fn main() {
         })
         .collect();
     // Warm-up (DNS cache, nginx workers).
-    rt.block_on(prober.probe(targets[..10.min(n)].to_vec(), vec![]));
+    rt.block_on(prober.probe(targets[..10.min(n)].to_vec(), vec![], None));
     let started = Instant::now();
-    let results = rt.block_on(prober.probe(targets, vec![]));
+    let results = rt.block_on(prober.probe(targets, vec![], None));
     let elapsed = started.elapsed();
     let ok = results
         .hosts

@@ -140,3 +140,19 @@ impl ApiError {
         }
     }
 }
+
+/// An AWS region name: lower-case letters and digits in dash-separated parts, ending in
+/// a number (`us-east-1`, `ap-southeast-5`, `us-gov-west-1`, `cn-north-1`).
+pub fn is_region_name(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    r.len() <= 32
+        && parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+}

@@ -175,12 +175,14 @@ pub async fn run(command: Command) -> Result<Exit> {
     }
 }
 
+/// Lambda's payload limit for a synchronous invocation.
+const MAX_EVENT_BYTES: usize = 6 * 1024 * 1024;
+
 async fn invoke(event: PathBuf, summary: bool, digest: bool, emf: bool) -> Result<Exit> {
-    let text = if event.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin())?
-    } else {
-        std::fs::read_to_string(&event).with_context(|| format!("reading {}", event.display()))?
-    };
+    // Lambda accepts at most 6 MB for a synchronous invocation; an event file is held
+    // to the same.
+    let text = acm_doctor::config::read_capped(&event.to_string_lossy(), MAX_EVENT_BYTES)
+        .map_err(anyhow::Error::msg)?;
     let value: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("{} is not JSON", event.display()))?;
     let config = Config::from_env()?;
@@ -293,8 +295,13 @@ async fn probe(
         config.report_language = lang;
     }
     if let Some(f) = ca_file {
-        config.extra_trusted_ca_pem =
-            Some(std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?);
+        config.extra_trusted_ca_pem = Some(
+            acm_doctor::config::read_capped(
+                &f.to_string_lossy(),
+                acm_doctor::config::MAX_CA_BUNDLE,
+            )
+            .map_err(anyhow::Error::msg)?,
+        );
     }
     let host = acm_doctor::pki::hostname::to_ascii(&host)
         .with_context(|| format!("{host:?} is not a hostname"))?;
@@ -326,6 +333,10 @@ async fn probe(
             "{}",
             acm_doctor::report::probe_text::probe_text(&hosts, &findings, config.report_language)
         );
+    }
+    // A host that was not probed is not a clean host.
+    if hosts.is_empty() {
+        return Ok(Exit::Incomplete);
     }
     Ok(Exit::judge(&findings, Some(fail_on)))
 }

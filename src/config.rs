@@ -103,20 +103,25 @@ fn number<T: std::str::FromStr + PartialOrd>(
         .ok_or_else(|| reason.to_string())
 }
 
-/// An AWS region name: lower-case letters and digits in dash-separated parts, ending in
-/// a number (`us-east-1`, `ap-southeast-5`, `us-gov-west-1`, `cn-north-1`).
-fn is_region_name(r: &str) -> bool {
-    let parts: Vec<&str> = r.split('-').collect();
-    r.len() <= 32
-        && parts.len() >= 3
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
-        && parts
-            .last()
-            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+/// The largest `EXTRA_TRUSTED_CA_PEM` bundle: hundreds of roots fit in far less.
+pub const MAX_CA_BUNDLE: usize = 1024 * 1024;
+
+/// Reads a UTF-8 text file (`-` is standard input) of at most `max` bytes: a path that
+/// points at something huge (or `/dev/zero`) is an error, not an unbounded read.
+pub fn read_capped(path: &str, max: usize) -> Result<String, String> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    let read = if path == "-" {
+        std::io::stdin().take(max as u64 + 1).read_to_end(&mut buf)
+    } else {
+        let f = std::fs::File::open(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        f.take(max as u64 + 1).read_to_end(&mut buf)
+    };
+    read.map_err(|e| format!("cannot read {path}: {e}"))?;
+    if buf.len() > max {
+        return Err(format!("{path} is larger than {max} bytes"));
+    }
+    String::from_utf8(buf).map_err(|_| format!("{path} is not UTF-8 text"))
 }
 
 fn switch(v: &str) -> Option<bool> {
@@ -138,7 +143,7 @@ pub const SETTINGS: &[Setting] = &[
             if regions.is_empty() {
                 return Err("names no region (expected e.g. us-east-1,eu-west-1)".into());
             }
-            if let Some(bad) = regions.iter().find(|r| !is_region_name(r)) {
+            if let Some(bad) = regions.iter().find(|r| !crate::aws::is_region_name(r)) {
                 return Err(format!(
                     "{bad:?} is not a region name (expected e.g. us-east-1)"
                 ));
@@ -230,14 +235,17 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         name: "EXTRA_TRUSTED_CA_PEM",
         default: "—",
-        doc: "PEM bundle (or a path to one) of private roots your clients trust",
+        doc: "PEM bundle (or a path to one, at most 1 MiB) of private roots your clients trust",
         // The PEM bundle itself, or (for env files that cannot hold several lines) a
         // path to it.
         apply: |c, v| {
             c.extra_trusted_ca_pem = Some(if v.contains("-----BEGIN") {
+                if v.len() > MAX_CA_BUNDLE {
+                    return Err(format!("larger than {MAX_CA_BUNDLE} bytes"));
+                }
                 v.to_string()
             } else {
-                std::fs::read_to_string(v.trim())
+                read_capped(v.trim(), MAX_CA_BUNDLE)
                     .map_err(|e| format!("neither PEM nor a readable file: {e}"))?
             });
             Ok(())

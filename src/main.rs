@@ -109,8 +109,9 @@ async fn lambda() -> Result<()> {
             let engine = engine.clone();
             async move {
                 let run_id = event.context.request_id.clone();
+                let deadline = invocation_deadline(event.context.deadline);
                 match engine
-                    .handle_event(&event.payload, chrono::Utc::now(), run_id)
+                    .handle_event_until(&event.payload, chrono::Utc::now(), run_id, Some(deadline))
                     .await
                 {
                     Ok(outcome) => {
@@ -124,6 +125,16 @@ async fn lambda() -> Result<()> {
     ))
     .await
     .map_err(|e| anyhow::anyhow!("lambda runtime stopped: {e}"))
+}
+
+/// The invocation's deadline (milliseconds since the epoch, from the runtime API's
+/// `Lambda-Runtime-Deadline-Ms`) as an `Instant`; a deadline already past is now.
+fn invocation_deadline(deadline_ms: u64) -> std::time::Instant {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    std::time::Instant::now() + std::time::Duration::from_millis(deadline_ms.saturating_sub(now_ms))
 }
 
 fn diagnostic(e: &HandlerError) -> lambda_runtime::Diagnostic {

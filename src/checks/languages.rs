@@ -207,6 +207,7 @@ fn estate() -> (Inventory, Config) {
     });
 
     let skipped = vec![Skipped {
+        kind: Default::default(),
         what: "cloudfront:ListDistributions".into(),
         region: None,
         reason: "AccessDenied: not authorized".into(),

@@ -18,6 +18,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Time kept after probing for the checks, the CT log list and publishing (SNS, the
+/// state table, Security Hub, each bounded by the SDK's 20 s operation timeout).
+pub const PUBLISH_RESERVE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Why a run failed as a whole. Everything else becomes a finding or a skip.
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
@@ -88,24 +92,49 @@ pub struct Engine<R, P, Q, S = NoState, H = NoHub> {
 }
 
 impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engine<R, P, Q, S, H> {
-    /// Handles one EventBridge event.
+    /// Handles one EventBridge event, with no deadline (the CLI).
     pub async fn handle_event(
         &self,
         event: &serde_json::Value,
         now: DateTime<Utc>,
         run_id: String,
     ) -> Result<RunOutcome, HandlerError> {
-        let trigger =
-            trigger::parse(event).inspect_err(|e| tracing::error!(error = %e, "rejected event"))?;
-        self.run(trigger, now, run_id).await
+        self.handle_event_until(event, now, run_id, None).await
     }
 
-    /// Runs the pipeline for a parsed trigger.
+    /// Handles one EventBridge event that must be answered by `deadline` (the Lambda
+    /// invocation's): probing stops [`PUBLISH_RESERVE`] before it.
+    pub async fn handle_event_until(
+        &self,
+        event: &serde_json::Value,
+        now: DateTime<Utc>,
+        run_id: String,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<RunOutcome, HandlerError> {
+        let trigger =
+            trigger::parse(event).inspect_err(|e| tracing::error!(error = %e, "rejected event"))?;
+        self.run_until(trigger, now, run_id, deadline).await
+    }
+
+    /// Runs the pipeline for a parsed trigger, with no deadline.
     pub async fn run(
         &self,
         trigger: Trigger,
         now: DateTime<Utc>,
         run_id: String,
+    ) -> Result<RunOutcome, HandlerError> {
+        self.run_until(trigger, now, run_id, None).await
+    }
+
+    /// Runs the pipeline for a parsed trigger; hosts that cannot be probed before
+    /// `deadline` less [`PUBLISH_RESERVE`] are named as not probed, so what was seen is
+    /// still published.
+    pub async fn run_until(
+        &self,
+        trigger: Trigger,
+        now: DateTime<Utc>,
+        run_id: String,
+        deadline: Option<std::time::Instant>,
     ) -> Result<RunOutcome, HandlerError> {
         let started = std::time::Instant::now();
         tracing::info!(run_id = %run_id, kind = trigger.kind, detail_type = %trigger.detail_type, "run started");
@@ -134,6 +163,17 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
         }
         let config = &self.config;
         let mut inv = inventory::collect(&self.reader, config, &trigger.scope, now).await;
+        if let Some(first) = trigger.left_out.first() {
+            inv.skipped.push(crate::inventory::Skipped {
+                kind: Default::default(),
+                what: format!("{} more certificates the event named", trigger.left_out.len()),
+                region: None,
+                reason: format!(
+                    "one event scopes a run to at most {} certificates (the next scheduled run covers the rest); first left out: {first}",
+                    crate::trigger::MAX_EVENT_CERTIFICATES
+                ),
+            });
+        }
         if config.probe_enabled {
             inv.skipped.extend(crate::probe::private_only_skipped(&inv));
         }
@@ -149,7 +189,18 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
             (Vec::new(), Vec::new())
         };
         let probed = targets.len();
-        let probe = self.prober.probe(targets, names).await;
+        let probe_deadline = deadline.map(|d| {
+            d.checked_sub(PUBLISH_RESERVE)
+                .unwrap_or_else(std::time::Instant::now)
+        });
+        let probe = self.prober.probe(targets, names, probe_deadline).await;
+        inv.skipped
+            .extend(probe.unprobed.iter().map(|u| crate::inventory::Skipped {
+                what: format!("probe {}", u.hostname),
+                region: None,
+                reason: u.reason.clone(),
+                kind: crate::inventory::SkipKind::Gap,
+            }));
         // SCTs are judged only on what the probe saw: load a newer list only then.
         let (ct_logs, ct_error) = if probed > 0 {
             ct_log_list(config).await
@@ -158,6 +209,7 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
         };
         inv.skipped
             .extend(ct_error.map(|reason| crate::inventory::Skipped {
+                kind: Default::default(),
                 what: "CT_LOG_LIST".into(),
                 region: None,
                 reason,
@@ -174,6 +226,7 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
             trust_errors
                 .into_iter()
                 .map(|reason| crate::inventory::Skipped {
+                    kind: Default::default(),
                     what: "EXTRA_TRUSTED_CA_PEM".into(),
                     region: None,
                     reason,
@@ -302,7 +355,7 @@ pub async fn diagnose_hosts<Q: Prober>(
             sources: vec!["command line".into()],
         })
         .collect();
-    let probe = prober.probe(targets, Vec::new()).await;
+    let probe = prober.probe(targets, Vec::new(), None).await;
     let (ct_logs, ct_error) = ct_log_list(config).await;
     let (findings, mut trust_errors) = judge(
         &inventory::Inventory::default(),
@@ -313,6 +366,12 @@ pub async fn diagnose_hosts<Q: Prober>(
         ct_logs.as_ref().unwrap_or(CtLogs::bundled()),
     );
     trust_errors.extend(ct_error);
+    trust_errors.extend(
+        probe
+            .unprobed
+            .iter()
+            .map(|u| format!("{} was not probed: {}", u.hostname, u.reason)),
+    );
     let mut findings = crate::report::dedupe_and_order(findings);
     crate::report::localize(&mut findings, config.report_language);
     (probe.hosts, findings, trust_errors)

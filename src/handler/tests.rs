@@ -472,3 +472,114 @@ async fn a_run_that_could_read_nothing_is_published_as_incomplete() {
     let report = on_schedule(&e).await.unwrap().report.unwrap();
     assert!(report.findings.iter().all(|f| f.check != "scan_incomplete"));
 }
+
+/// A prober that sees the deadline it is given and, like the network prober with too
+/// little time left, starts nothing.
+#[derive(Default)]
+struct OutOfTime {
+    got: Mutex<Option<Option<std::time::Instant>>>,
+}
+
+impl Prober for OutOfTime {
+    async fn probe(
+        &self,
+        targets: Vec<ProbeTarget>,
+        _names: Vec<String>,
+        deadline: Option<std::time::Instant>,
+    ) -> crate::probe::ProbeResults {
+        *self.got.lock().unwrap() = Some(deadline);
+        crate::probe::ProbeResults {
+            unprobed: targets
+                .into_iter()
+                .map(|t| crate::probe::Unprobed {
+                    hostname: t.hostname,
+                    reason: "not probed: the invocation's deadline was too near to start it".into(),
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Issue 11: an invocation a second from its deadline still publishes what it read,
+/// naming every host it did not probe; the prober is told to stop PUBLISH_RESERVE
+/// before the deadline. The twin: without a deadline nothing is said about time.
+#[tokio::test]
+async fn a_deadline_too_near_to_probe_publishes_the_inventory_and_names_the_hosts() {
+    let config = Config {
+        findings_topic_arn: Some(TOPIC.into()),
+        probe_enabled: true,
+        ..Default::default()
+    };
+    let e = Engine {
+        reader: estate(),
+        publisher: Recorder::default(),
+        prober: OutOfTime::default(),
+        state: NoState,
+        hub: NoHub,
+        config,
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    let schedule = event("aws.events", "Scheduled Event", json!([]));
+    let out = e
+        .handle_event_until(&schedule, now(), "late".into(), Some(deadline))
+        .await
+        .unwrap();
+    let told = e.prober.got.lock().unwrap().unwrap().unwrap();
+    assert!(told <= deadline - PUBLISH_RESERVE + std::time::Duration::from_millis(5));
+    assert_eq!(out.summary.status, "published");
+    let report = out.report.unwrap();
+    let gap = report
+        .findings
+        .iter()
+        .find(|f| f.check == "scan_incomplete")
+        .expect("the run is incomplete");
+    assert_eq!(gap.severity, Severity::Medium);
+    assert!(
+        gap.detail.contains("probe shop.example.com"),
+        "{}",
+        gap.detail
+    );
+    assert!(gap.remediation.iter().any(|s| s.contains("Timeout")));
+    // What the inventory shows is still reported.
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.check == "certificate_expiring")
+    );
+    // Twin: no deadline, nothing unprobed, no gap.
+    let e = Engine {
+        prober: NoProbe,
+        ..engine(estate(), Recorder::default(), Severity::Low)
+    };
+    let out = e.handle_event(&schedule, now(), "t".into()).await.unwrap();
+    let report = out.report.unwrap();
+    assert!(report.findings.iter().all(|f| f.check != "scan_incomplete"));
+}
+
+/// Issue 11: an event naming more certificates than one run takes scans the first
+/// MAX_EVENT_CERTIFICATES and names the rest, so the run says it is incomplete.
+#[tokio::test]
+async fn an_event_over_the_certificate_cap_names_what_it_left_out() {
+    let e = engine(estate(), Recorder::default(), Severity::Low);
+    let arns: Vec<String> = (0..crate::trigger::MAX_EVENT_CERTIFICATES + 50)
+        .map(|i| format!("arn:aws:acm:us-east-1:123456789012:certificate/c{i:04}"))
+        .collect();
+    let out = e
+        .handle_event(
+            &event("aws.acm", "ACM Certificate Expired", json!(arns)),
+            now(),
+            "many".into(),
+        )
+        .await
+        .unwrap();
+    let report = out.report.unwrap();
+    let s = report
+        .skipped
+        .iter()
+        .find(|s| s.what == "50 more certificates the event named")
+        .expect("named");
+    assert!(s.reason.contains("c0100"), "{}", s.reason);
+    assert!(report.findings.iter().any(|f| f.check == "scan_incomplete"));
+}

@@ -394,4 +394,18 @@ pub struct Skipped {
     pub what: String,
     pub region: Option<String>,
     pub reason: String,
+    /// A gap in what was seen (makes the run incomplete), or a choice.
+    #[serde(default)]
+    pub kind: SkipKind,
+}
+
+/// Whether a skip is a failure to see or a deliberate choice.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipKind {
+    /// A read that failed, a host not probed in time: the run is incomplete.
+    #[default]
+    Gap,
+    /// Not looked at on purpose (a name only a private hosted zone answers).
+    Deliberate,
 }

@@ -42,16 +42,7 @@ pub async fn load(
 }
 
 fn read_file(path: &str) -> Result<String, String> {
-    use std::io::Read;
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let mut buf = String::new();
-    f.take(MAX_LOG_LIST as u64 + 1)
-        .read_to_string(&mut buf)
-        .map_err(|e| format!("cannot read {path}: {e}"))?;
-    if buf.len() > MAX_LOG_LIST {
-        return Err(format!("{path} is larger than {MAX_LOG_LIST} bytes"));
-    }
-    Ok(buf)
+    crate::config::read_capped(path, MAX_LOG_LIST)
 }
 
 /// `GET https://HOST[:PORT]/PATH`, the certificate verified against `roots`.

@@ -139,10 +139,21 @@ pub struct ProbeTarget {
     pub sources: Vec<String>,
 }
 
+/// A hostname the probe did not finish, and why (the run's deadline came first, or the
+/// probe of that host failed internally). Its facts are left out rather than judged: a
+/// half-probed host would look unreachable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unprobed {
+    pub hostname: String,
+    pub reason: String,
+}
+
 /// What the probe stage hands to the checks.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ProbeResults {
     pub hosts: Vec<HostFacts>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unprobed: Vec<Unprobed>,
     /// Addresses of the inventory's own DNS names (load balancers, distributions), so
     /// checks can tell whether a hostname leads to them even through alias records.
     pub resource_addresses: BTreeMap<String, Vec<IpAddr>>,
@@ -150,10 +161,13 @@ pub struct ProbeResults {
 
 /// Probes hostnames. The network prober in production; fakes in handler tests.
 pub trait Prober: Send + Sync {
+    /// Probes `targets`; a host that cannot be finished by `deadline` is not started
+    /// (or is given up) and listed in [`ProbeResults::unprobed`].
     fn probe(
         &self,
         targets: Vec<ProbeTarget>,
         resource_names: Vec<String>,
+        deadline: Option<std::time::Instant>,
     ) -> impl std::future::Future<Output = ProbeResults> + Send;
 }
 
@@ -161,7 +175,12 @@ pub trait Prober: Send + Sync {
 pub struct NoProbe;
 
 impl Prober for NoProbe {
-    async fn probe(&self, _targets: Vec<ProbeTarget>, _names: Vec<String>) -> ProbeResults {
+    async fn probe(
+        &self,
+        _targets: Vec<ProbeTarget>,
+        _names: Vec<String>,
+        _deadline: Option<std::time::Instant>,
+    ) -> ProbeResults {
         ProbeResults::default()
     }
 }

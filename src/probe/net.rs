@@ -481,17 +481,92 @@ impl NetProber {
     }
 }
 
+/// Hosts are not started with less than this left before the deadline: a probe cut
+/// short would be judged on half its facts.
+pub const MIN_HOST_TIME: Duration = Duration::from_secs(2);
+
+impl NetProber {
+    /// One host, within the run's deadline: not started when too little time is left,
+    /// given up (not judged) when the deadline comes first, and a panic inside it is
+    /// that host's failure, not the run's.
+    async fn probe_within(
+        &self,
+        target: ProbeTarget,
+        deadline: Option<Instant>,
+    ) -> Result<HostFacts, super::Unprobed> {
+        use futures::FutureExt;
+        let unprobed = |reason: String| super::Unprobed {
+            hostname: target.hostname.clone(),
+            reason,
+        };
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if left.is_some_and(|l| l < MIN_HOST_TIME) {
+            return Err(unprobed(
+                "not probed: the invocation's deadline was too near to start it".into(),
+            ));
+        }
+        let run = std::panic::AssertUnwindSafe(self.probe_host(target.clone())).catch_unwind();
+        let outcome = match left {
+            Some(l) => match timeout(l, run).await {
+                Ok(r) => r,
+                Err(_) => {
+                    return Err(unprobed(
+                        "not finished: the invocation's deadline came first".into(),
+                    ));
+                }
+            },
+            None => run.await,
+        };
+        outcome.map_err(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            tracing::error!(host = %target.hostname, panic = %what, "probe panicked");
+            unprobed(format!("the probe of this host failed internally: {what}"))
+        })
+    }
+}
+
 impl Prober for NetProber {
-    async fn probe(&self, targets: Vec<ProbeTarget>, resource_names: Vec<String>) -> ProbeResults {
+    async fn probe(
+        &self,
+        targets: Vec<ProbeTarget>,
+        resource_names: Vec<String>,
+        deadline: Option<Instant>,
+    ) -> ProbeResults {
         let hosts_f = stream::iter(targets)
-            .map(|t| self.probe_host(t))
+            .map(|t| self.probe_within(t, deadline))
             .buffer_unordered(self.concurrency)
             .collect::<Vec<_>>();
-        let (mut hosts, resource_addresses) =
-            tokio::join!(hosts_f, self.resolve_names(resource_names));
+        let names_f = self.resolve_names(resource_names);
+        let names_f = async {
+            match deadline {
+                Some(d) => tokio::time::timeout_at(d.into(), names_f).await.ok(),
+                None => Some(names_f.await),
+            }
+        };
+        let (outcomes, names) = tokio::join!(hosts_f, names_f);
+        let (mut hosts, mut unprobed) = (Vec::new(), Vec::new());
+        for o in outcomes {
+            match o {
+                // Without the resources' addresses a host cannot be told to lead to
+                // them: judging it would claim "not associated" for healthy names.
+                Ok(h) if names.is_none() => unprobed.push(super::Unprobed {
+                    hostname: h.hostname,
+                    reason: "not judged: the load balancers' and distributions' own DNS names were not resolved before the invocation's deadline".into(),
+                }),
+                Ok(h) => hosts.push(h),
+                Err(u) => unprobed.push(u),
+            }
+        }
+        let resource_addresses = names.unwrap_or_default();
         hosts.sort_by(|a, b| a.hostname.cmp(&b.hostname));
+        unprobed.sort_by(|a, b| a.hostname.cmp(&b.hostname));
         ProbeResults {
             hosts,
+            unprobed,
             resource_addresses,
         }
     }

@@ -316,6 +316,7 @@ mod tests {
             ),
         ]);
         r.skipped.push(Skipped {
+            kind: Default::default(),
             what: "elbv2:DescribeLoadBalancers".into(),
             region: Some("eu-west-1".into()),
             reason: "AccessDenied".into(),
@@ -355,6 +356,7 @@ mod tests {
         inv.load_balancers.push(lb);
         inv.regions = vec!["us-east-1".into()];
         inv.skipped.push(Skipped {
+            kind: Default::default(),
             what: "cloudfront:ListDistributions".into(),
             region: None,
             reason: "AccessDenied: not authorized".into(),

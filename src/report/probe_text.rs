@@ -111,7 +111,17 @@ fn probe_text_raw(hosts: &[HostFacts], findings: &[Finding], lang: Lang) -> Stri
             let _ = writeln!(o, "  Page      {line}");
         }
     }
-    if findings.is_empty() {
+    if hosts.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n{}",
+            label!(
+                "Not probed: no verdict (see the warning above).",
+                "調査できませんでした。判定はありません（上の警告を参照）。"
+            )
+            .get(lang)
+        );
+    } else if findings.is_empty() {
         let _ = writeln!(
             o,
             "\n{}",

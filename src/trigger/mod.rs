@@ -32,7 +32,17 @@ pub struct Trigger {
     /// What the event itself says, e.g. `DaysToExpiry=12` or a renewal reason.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Certificates the event named beyond [`MAX_EVENT_CERTIFICATES`], not scanned by
+    /// this run (the handler names them as skipped, so the run is incomplete).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<String>,
 }
+
+/// The most certificates one event scopes a run to. ACM events name one; an AWS Health
+/// event may name a few dozen. A hostile event with thousands would otherwise cost a
+/// describe and a region's worth of reads each; the rest are left to the next scheduled
+/// run and named.
+pub const MAX_EVENT_CERTIFICATES: usize = 100;
 
 impl Trigger {
     /// A run started by hand (the CLI's `scan`).
@@ -44,6 +54,7 @@ impl Trigger {
             event_id: None,
             scope: Scope::Full,
             note: None,
+            left_out: Vec::new(),
         }
     }
 }
@@ -73,16 +84,33 @@ const ACM_DETAIL_TYPES: &[&str] = &[
     "ACM Certificate Rotated",
 ];
 
-/// Whether `arn` looks like `arn:PARTITION:acm:REGION:ACCOUNT:certificate/ID`.
+/// Whether `arn` looks like `arn:PARTITION:acm:REGION:ACCOUNT:certificate/ID`, with a
+/// region name and a 12-digit account (so an event cannot send the run to made-up
+/// regions), and no longer than any real ARN.
 pub fn is_certificate_arn(arn: &str) -> bool {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    parts.len() == 6
+    arn.len() <= 256
+        && parts.len() == 6
         && parts[0] == "arn"
         && !parts[1].is_empty()
         && parts[2] == "acm"
-        && !parts[3].is_empty()
+        && crate::aws::is_region_name(parts[3])
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
         && parts[5].starts_with("certificate/")
         && parts[5].len() > "certificate/".len()
+        && parts[5].bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Scopes a run to `arns` (sorted, without duplicates), keeping the first
+/// [`MAX_EVENT_CERTIFICATES`] and the rest as `left_out`.
+fn scope_to(trigger: &mut Trigger, mut arns: Vec<String>) {
+    arns.sort();
+    arns.dedup();
+    if arns.len() > MAX_EVENT_CERTIFICATES {
+        trigger.left_out = arns.split_off(MAX_EVENT_CERTIFICATES);
+    }
+    trigger.scope = Scope::Certificates(arns);
 }
 
 fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -109,6 +137,7 @@ pub fn parse(event: &Value) -> Result<Trigger, TriggerError> {
         event_id: envelope.id.clone(),
         scope: Scope::Nothing,
         note: None,
+        left_out: Vec::new(),
     };
     let detail = &envelope.detail;
     let resources = envelope.resources.clone().unwrap_or_default();
@@ -126,7 +155,7 @@ pub fn parse(event: &Value) -> Result<Trigger, TriggerError> {
                 });
             }
             trigger.kind = "acm-event";
-            trigger.scope = Scope::Certificates(arns);
+            scope_to(&mut trigger, arns);
             trigger.note = acm_note(detail);
         }
         ("aws.health", "AWS Health Event") => {
@@ -149,17 +178,15 @@ pub fn parse(event: &Value) -> Result<Trigger, TriggerError> {
                         .map(str::to_string),
                 );
             }
-            arns.sort();
-            arns.dedup();
             trigger.kind = "health-event";
             trigger.note = str_field(detail, "eventTypeCode").map(str::to_string);
             // An ACM health event that names no certificate still says ACM is in
             // trouble somewhere: look at everything rather than nothing.
-            trigger.scope = if arns.is_empty() {
-                Scope::Full
+            if arns.is_empty() {
+                trigger.scope = Scope::Full;
             } else {
-                Scope::Certificates(arns)
-            };
+                scope_to(&mut trigger, arns);
+            }
         }
         _ => {}
     }
@@ -180,8 +207,6 @@ fn certificate_arns(
         }
         out.push(r.clone());
     }
-    out.sort();
-    out.dedup();
     Ok(out)
 }
 
@@ -383,5 +408,70 @@ mod tests {
             Scope::Nothing
         );
         assert!(parse(&read("malformed.json")).is_err());
+    }
+
+    #[test]
+    fn a_huge_event_scopes_to_the_first_certificates_and_names_the_rest() {
+        let arn = |i: usize| format!("arn:aws:acm:us-east-1:123456789012:certificate/c-{i:05}");
+        // 10,000 distinct ARNs, each twice.
+        let resources: Vec<String> = (0..20_000).map(|i| arn(i % 10_000)).collect();
+        let t = parse(&envelope(
+            "aws.acm",
+            "ACM Certificate Expired",
+            json!(resources),
+            json!({}),
+        ))
+        .unwrap();
+        let Scope::Certificates(arns) = &t.scope else {
+            panic!("{:?}", t.scope)
+        };
+        assert_eq!(arns.len(), MAX_EVENT_CERTIFICATES);
+        assert_eq!(arns[0], arn(0));
+        assert_eq!(t.left_out.len(), 10_000 - MAX_EVENT_CERTIFICATES);
+        assert_eq!(t.left_out[0], arn(MAX_EVENT_CERTIFICATES));
+        // Twin: one certificate leaves nothing out.
+        let t = parse(&envelope(
+            "aws.acm",
+            "ACM Certificate Expired",
+            json!([ARN, ARN]),
+            json!({}),
+        ))
+        .unwrap();
+        assert_eq!(t.scope, Scope::Certificates(vec![ARN.to_string()]));
+        assert!(t.left_out.is_empty());
+    }
+
+    #[test]
+    fn certificate_arns_must_name_a_real_region_and_account() {
+        for bad in [
+            "arn:aws:acm:not_a_region:123456789012:certificate/x",
+            "arn:aws:acm:zz-fake-region-extra-long-name-to-no-1:123456789012:certificate/x",
+            "arn:aws:acm:us-east-1:12345:certificate/x",
+            "arn:aws:acm:us-east-1:123456789012:certificate/x\u{1b}[2J",
+        ] {
+            let e = parse(&envelope(
+                "aws.acm",
+                "ACM Certificate Expired",
+                json!([bad]),
+                json!({}),
+            ))
+            .unwrap_err();
+            assert!(
+                matches!(e, TriggerError::NotACertificateArn { .. }),
+                "{bad}"
+            );
+        }
+        // A Health event's entities that are not certificate ARNs are left out.
+        let t = parse(&envelope(
+            "aws.health",
+            "AWS Health Event",
+            json!([]),
+            json!({"service": "ACM", "affectedEntities": [
+                {"entityValue": "arn:aws:acm:mars-north-1x:123456789012:certificate/x"},
+                {"entityValue": ARN}
+            ]}),
+        ))
+        .unwrap();
+        assert_eq!(t.scope, Scope::Certificates(vec![ARN.to_string()]));
     }
 }

@@ -1,12 +1,13 @@
-//! `scan_incomplete` — AWS reads that failed, so part of the estate was not checked.
+//! `scan_incomplete` — AWS reads that failed, or hosts the probe did not get to, so part
+//! of the estate was not checked.
 
 use crate::checks::prelude::*;
-use crate::inventory::Skipped;
+use crate::inventory::{SkipKind, Skipped};
 
 pub const DOC: CheckDoc = CheckDoc {
     detects: label!(
-        "A run in which AWS reads failed after the SDK's retries (AccessDenied, throttling, an endpoint that is down or unreachable): the certificates, load balancers, distributions or records behind them were not checked, so no finding about them means nothing. Medium; high when nothing at all could be read. Names deliberately not probed (private hosted zones) do not count.",
-        "SDK の再試行後も AWS の読み取りに失敗した実行（AccessDenied、スロットリング、エンドポイントの停止や到達不能）。その先の証明書、ロードバランサー、ディストリビューション、レコードは確認されていないため、それらに指摘がないことは何も意味しません。中程度で、何も読み取れなかった場合は高です。意図的に調べない名前（プライベートホストゾーン）は数えません。",
+        "A run in which AWS reads failed after the SDK's retries (AccessDenied, throttling, an endpoint that is down or unreachable), or hosts were not probed (the invocation's deadline came first, the probe of a host failed internally): what they cover was not checked, so no finding about it means nothing. Medium; high when nothing at all could be read. Names deliberately not probed (private hosted zones) do not count.",
+        "SDK の再試行後も AWS の読み取りに失敗した（AccessDenied、スロットリング、エンドポイントの停止や到達不能）、またはホストを調べられなかった（呼び出しの期限が先に来た、ホストの調査が内部で失敗した）実行。その範囲は確認されていないため、指摘がないことは何も意味しません。中程度で、何も読み取れなかった場合は高です。意図的に調べない名前（プライベートホストゾーン）は数えません。",
     ),
     browser: label!(
         "Unknown: what was not read may well show \"Your connection is not private\" to visitors.",
@@ -22,7 +23,7 @@ declare_check!(ScanIncomplete, "scan_incomplete", Cause::ScanIncomplete);
 
 /// Skip entries that are gaps in what was seen (not deliberate choices).
 fn is_gap(s: &Skipped) -> bool {
-    !s.what.starts_with("probe ")
+    s.kind == SkipKind::Gap
 }
 
 fn run(ctx: &Context) -> Vec<Finding> {
@@ -65,10 +66,21 @@ fn run(ctx: &Context) -> Vec<Finding> {
             "AWS から何も読み取れませんでした（{n} 件の読み取りに失敗）。何も確認されていません"
         )
     } else {
-        tr!(
-            "The scan is incomplete: {n} AWS read(s) failed, and what they cover was not checked",
-            "スキャンは不完全です: {n} 件の AWS の読み取りに失敗し、その範囲は確認されていません"
-        )
+        let hosts = gaps.iter().filter(|s| s.what.starts_with("probe ")).count();
+        match (n - hosts, hosts) {
+            (reads, 0) => tr!(
+                "The scan is incomplete: {reads} AWS read(s) failed, and what they cover was not checked",
+                "スキャンは不完全です: {reads} 件の AWS の読み取りに失敗し、その範囲は確認されていません"
+            ),
+            (0, hosts) => tr!(
+                "The scan is incomplete: {hosts} host(s) were not probed, and were not checked live",
+                "スキャンは不完全です: {hosts} 件のホストを調べられず、実際の応答は確認されていません"
+            ),
+            (reads, hosts) => tr!(
+                "The scan is incomplete: {reads} AWS read(s) failed and {hosts} host(s) were not probed, and what they cover was not checked",
+                "スキャンは不完全です: {reads} 件の AWS の読み取りに失敗し、{hosts} 件のホストを調べられず、その範囲は確認されていません"
+            ),
+        }
     })
     .detail(tr!("Not seen: {shown}.", "確認できなかったもの: {shown}。"))
     .evidence("not_read", &list)
@@ -78,13 +90,21 @@ fn run(ctx: &Context) -> Vec<Finding> {
             "AccessDenied: give the function's role (or your CLI credentials) the read-only actions listed in template.yaml (acm:List/Describe/GetCertificate, elasticloadbalancing:Describe*, apigateway:GET on /domainnames, iam:GetServerCertificate, cloudfront:ListDistributions, route53:List*).",
             "AccessDenied の場合: 関数のロール（または CLI の認証情報）に、template.yaml に列挙した読み取り専用のアクション（acm:List/Describe/GetCertificate、elasticloadbalancing:Describe*、/domainnames への apigateway:GET、iam:GetServerCertificate、cloudfront:ListDistributions、route53:List*）を許可します。"
         ))
-    } else {
+    } else if gaps.iter().any(|s| !s.what.starts_with("probe ")) {
         f.step(tr!(
             "Check that credentials are configured (aws sts get-caller-identity) and that the AWS endpoints are reachable from where acm-doctor runs; throttled reads succeed on a later run.",
             "認証情報が設定されていること（aws sts get-caller-identity）と、acm-doctor の実行場所から AWS のエンドポイントに到達できることを確認します。スロットリングによる失敗は後の実行で成功します。"
         ))
         .command("aws sts get-caller-identity".to_string())
+    } else {
+        f
     };
+    if gaps.iter().any(|s| s.what.starts_with("probe ")) {
+        f = f.step(tr!(
+            "Hosts not probed: raise the function's Timeout (or PROBE_CONCURRENCY) so the probe finishes before the deadline, or probe them now with `acm-doctor probe HOST`.",
+            "調べられなかったホスト: 期限までに調査が終わるよう関数の Timeout（または PROBE_CONCURRENCY）を上げるか、`acm-doctor probe HOST` で今すぐ調べます。"
+        ));
+    }
     vec![f]
 }
 
@@ -95,6 +115,7 @@ mod tests {
 
     fn skipped(what: &str, reason: &str) -> Skipped {
         Skipped {
+            kind: Default::default(),
             what: what.into(),
             region: Some("us-east-1".into()),
             reason: reason.into(),
@@ -126,10 +147,19 @@ mod tests {
         let mut inv = Inventory::default();
         inv.certificates.push(cert("c", &["a.example.com"], 90));
         assert!(run_check(&ScanIncomplete, &inv).is_empty());
-        inv.skipped.push(skipped(
-            "probe wiki.corp.example.com",
-            "only in the private hosted zone corp.example.com",
-        ));
+        inv.skipped.push(Skipped {
+            kind: SkipKind::Deliberate,
+            ..skipped(
+                "probe wiki.corp.example.com",
+                "only in the private hosted zone corp.example.com",
+            )
+        });
         assert!(run_check(&ScanIncomplete, &inv).is_empty());
+        // A host the probe did not reach in time is a gap, not a choice.
+        inv.skipped.push(skipped(
+            "probe shop.example.com",
+            "not probed: the invocation's deadline was near",
+        ));
+        assert_eq!(run_check(&ScanIncomplete, &inv).len(), 1);
     }
 }

@@ -203,6 +203,81 @@ impl Finding {
         let digest = h.finalize();
         self.id = format!("{}-{}", self.check, hex(&digest[..8]));
     }
+
+    /// Holds the finding to a size one SNS message always fits (a hostile page's
+    /// 1.5 MiB URL once made a finding SNS refused, retry after retry): each text at most
+    /// [`MAX_TEXT`] bytes, each evidence string [`MAX_EVIDENCE_STRING`], each list
+    /// [`MAX_EVIDENCE_ITEMS`] items, the whole evidence [`MAX_EVIDENCE`]; what is cut
+    /// says so.
+    pub fn bound(&mut self) {
+        clip(&mut self.resource, MAX_TEXT);
+        for t in [&mut self.title, &mut self.detail] {
+            clip(t, MAX_TEXT);
+        }
+        for t in [&mut self.text.title, &mut self.text.detail] {
+            clip(&mut t.en, MAX_TEXT);
+            clip(&mut t.ja, MAX_TEXT);
+        }
+        self.remediation.iter_mut().for_each(|s| clip(s, MAX_TEXT));
+        for step in &mut self.text.steps {
+            match step {
+                Step::Prose(t) => {
+                    clip(&mut t.en, MAX_TEXT);
+                    clip(&mut t.ja, MAX_TEXT);
+                }
+                Step::Command(c) => clip(c, MAX_TEXT),
+            }
+        }
+        self.evidence.values_mut().for_each(bound_value);
+        let size = serde_json::to_string(&self.evidence).map_or(0, |s| s.len());
+        if size > MAX_EVIDENCE {
+            self.evidence = BTreeMap::from([(
+                "evidence_omitted".to_string(),
+                serde_json::Value::String(format!(
+                    "{size} bytes of evidence, more than {MAX_EVIDENCE}; run `acm-doctor probe HOST --json` for all of it"
+                )),
+            )]);
+        }
+    }
+}
+
+/// Longest title, detail, step or resource kept (bytes).
+pub const MAX_TEXT: usize = 4 * 1024;
+/// Longest evidence string kept (bytes): a URL or a header, not a page.
+pub const MAX_EVIDENCE_STRING: usize = 2 * 1024;
+/// Most items kept of one evidence list.
+pub const MAX_EVIDENCE_ITEMS: usize = 50;
+/// Largest evidence kept for one finding (bytes of JSON).
+pub const MAX_EVIDENCE: usize = 48 * 1024;
+
+/// Cuts `s` to at most `max` bytes (on a character boundary), saying how much was cut.
+fn clip(s: &mut String, max: usize) {
+    if s.len() <= max {
+        return;
+    }
+    let total = s.len();
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+    s.push_str(&format!("… [truncated: {total} bytes]"));
+}
+
+fn bound_value(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => clip(s, MAX_EVIDENCE_STRING),
+        serde_json::Value::Array(items) => {
+            if items.len() > MAX_EVIDENCE_ITEMS {
+                let more = items.len() - MAX_EVIDENCE_ITEMS;
+                items.truncate(MAX_EVIDENCE_ITEMS);
+                items.push(serde_json::Value::String(format!("… and {more} more")));
+            }
+            items.iter_mut().for_each(bound_value);
+        }
+        serde_json::Value::Object(map) => map.values_mut().for_each(bound_value),
+        _ => {}
+    }
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -442,5 +517,34 @@ mod tests {
             .hostname("a.example.com");
         d.assign_id();
         assert_ne!(a.id, d.id);
+    }
+
+    /// Issue 11: a hostile page's 1.5 MiB URL cannot make one finding larger than SNS
+    /// takes; what is cut says so. Its twin: an ordinary finding is left as it is.
+    #[test]
+    fn a_huge_finding_is_bounded_and_says_what_was_cut() {
+        let url = format!("http://cdn.example.com/{}", "a".repeat(1536 * 1024));
+        let refs: Vec<String> = (0..500).map(|i| format!("http://x.example.com/{i}")).collect();
+        let mut f = Finding::new("mixed_content", Severity::High, "host:x", "-")
+            .title(format!("loads {url}"))
+            .detail(url.clone())
+            .command(format!("curl {url}"))
+            .evidence("url", &url)
+            .evidence("refs", &refs);
+        f.bound();
+        let size = serde_json::to_string(&f).unwrap().len();
+        assert!(size < 64 * 1024, "{size}");
+        assert!(f.title.ends_with("bytes]"), "{}", &f.title[f.title.len() - 40..]);
+        assert!(f.text.detail.ja.contains("[truncated: "));
+        assert!(f.remediation[0].len() < MAX_TEXT + 64);
+        assert_eq!(f.evidence["refs"].as_array().unwrap().len(), MAX_EVIDENCE_ITEMS + 1);
+        assert!(f.evidence["url"].as_str().unwrap().contains("[truncated: 1572887 bytes]"));
+        // Twin: a finding of ordinary size is unchanged.
+        let ok = Finding::new("mixed_content", Severity::High, "host:x", "-")
+            .title("loads http://cdn.example.com/app.js")
+            .evidence("refs", &refs[..3]);
+        let mut bounded = ok.clone();
+        bounded.bound();
+        assert_eq!(bounded, ok);
     }
 }

@@ -152,6 +152,7 @@ pub fn run_all(ctx: &Context) -> Vec<Finding> {
             f.check = check.id().to_string();
             f.cause = check.cause();
             f.assign_id();
+            f.bound();
             // What could not be seen is news in any run, scoped or not.
             if ctx.full_scan
                 || f.cause == Cause::ScanIncomplete

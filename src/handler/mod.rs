@@ -64,7 +64,13 @@ pub struct RunSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highest: Option<Severity>,
     pub skipped: usize,
+    /// The run could not see everything (AWS reads failed, hosts not probed): its
+    /// report carries a `scan_incomplete` finding and was published whatever its size.
+    pub incomplete: bool,
     pub message_ids: Vec<String>,
+    /// The state table did not record every notified finding (they are sent again).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_error: Option<String>,
     /// What the run did in Security Hub (`SECURITY_HUB=true` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security_hub: Option<HubSummary>,
@@ -151,7 +157,9 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
                 by_severity: BTreeMap::new(),
                 highest: None,
                 skipped: 0,
+                incomplete: false,
                 message_ids: Vec::new(),
+                state_error: None,
                 security_hub: None,
                 duration_ms: started.elapsed().as_millis(),
             };
@@ -263,6 +271,7 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
         let Delivery {
             status,
             message_ids,
+            state_error,
             sent: notified,
         } = delivered?;
         let summary = RunSummary {
@@ -276,11 +285,13 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
             by_severity: report.summary.by_severity.clone(),
             highest: report.summary.highest,
             skipped: report.skipped.len(),
+            incomplete: report.incomplete(),
             message_ids,
+            state_error,
             security_hub,
             duration_ms: started.elapsed().as_millis(),
         };
-        tracing::info!(run_id = %summary.run_id, status, findings = summary.findings, duration_ms = summary.duration_ms as u64, "run finished");
+        tracing::info!(run_id = %summary.run_id, status, findings = summary.findings, incomplete = summary.incomplete, duration_ms = summary.duration_ms as u64, "run finished");
         let metrics =
             crate::report::metrics::emf_documents(&report, &inv, now, summary.duration_ms);
         Ok(RunOutcome {

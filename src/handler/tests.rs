@@ -459,6 +459,8 @@ async fn a_run_that_could_read_nothing_is_published_as_incomplete() {
     let e = engine(aws, Recorder::default(), Severity::Low);
     let out = on_schedule(&e).await.unwrap();
     assert_eq!(out.summary.status, "published");
+    assert!(out.summary.incomplete);
+    assert!(out.metrics.iter().any(|m| m["IncompleteRuns"] == 1));
     let report = out.report.unwrap();
     let gaps: Vec<&crate::finding::Finding> = report
         .findings
@@ -469,7 +471,10 @@ async fn a_run_that_could_read_nothing_is_published_as_incomplete() {
     assert_eq!(gaps[0].severity, Severity::High);
     assert_eq!(e.publisher.sent.lock().unwrap().len(), 1);
     let e = engine(estate(), Recorder::default(), Severity::Low);
-    let report = on_schedule(&e).await.unwrap().report.unwrap();
+    let out = on_schedule(&e).await.unwrap();
+    assert!(!out.summary.incomplete);
+    assert!(out.metrics.iter().any(|m| m["IncompleteRuns"] == 0));
+    let report = out.report.unwrap();
     assert!(report.findings.iter().all(|f| f.check != "scan_incomplete"));
 }
 

@@ -14,6 +14,9 @@ pub struct Delivery {
     /// `published`, `below-threshold` or `no-topic`.
     pub status: &'static str,
     pub message_ids: Vec<String>,
+    /// Why notified findings could not all be recorded in the state table (they will be
+    /// sent again next run), e.g. "3 of 40 state writes were not saved: …".
+    pub state_error: Option<String>,
     /// The report as sent (or as it would have been): notified findings, resolved ones,
     /// and the count kept quiet.
     pub sent: Report,
@@ -47,6 +50,7 @@ pub async fn deliver<P: Publisher, S: StateStore>(
         return Ok(Delivery {
             status: "no-topic",
             message_ids: Vec::new(),
+            state_error: None,
             sent: report.clone(),
         });
     };
@@ -72,21 +76,25 @@ pub async fn deliver<P: Publisher, S: StateStore>(
         return Ok(Delivery {
             status: "below-threshold",
             message_ids: Vec::new(),
+            state_error: None,
             sent,
         });
     }
     let message_ids = publish_report(publisher, topic, &sent)
         .await
         .inspect_err(|e| tracing::error!(error = %e, "publish failed"))?;
+    let mut state_error = None;
     if previous.is_some() {
         let gone: Vec<String> = plan.resolved.iter().map(|r| r.id.clone()).collect();
         if let Err(e) = state.save(&plan.upsert, &gone).await {
             tracing::warn!(error = %e, "could not record notified findings; they will be reported again");
+            state_error = Some(e.to_string());
         }
     }
     Ok(Delivery {
         status: "published",
         message_ids,
+        state_error,
         sent,
     })
 }

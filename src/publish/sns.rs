@@ -113,27 +113,74 @@ pub trait Publisher: Send + Sync {
     ) -> impl Future<Output = Result<String, ApiError>> + Send;
 }
 
-/// Splits and publishes a report; returns the message ids.
+/// Splits and publishes a report; returns the message ids. A part SNS refuses is sent
+/// again reduced (evidence left out, details cut), and a part that still fails never
+/// stops the parts after it: every part is tried, then the first failure is returned.
 pub async fn publish_report<P: Publisher>(
     publisher: &P,
     topic: &str,
     report: &Report,
 ) -> Result<Vec<String>, PublishError> {
     let mut ids = Vec::new();
+    let mut failed: Option<PublishError> = None;
     for (i, part) in split(report, SNS_MAX_MESSAGE_BYTES).iter().enumerate() {
         let msg = Message::of(part);
-        let id = publisher
-            .publish(topic, &msg)
-            .await
-            .map_err(|error| PublishError {
-                topic: topic.to_string(),
-                part: i + 1,
-                error,
-            })?;
-        tracing::info!(topic, part = i + 1, message_id = %id, bytes = msg.body.len(), "published findings");
-        ids.push(id);
+        let sent = match publisher.publish(topic, &msg).await {
+            Ok(id) => Ok(id),
+            Err(first) => {
+                tracing::warn!(topic, part = i + 1, bytes = msg.body.len(), error = %first, "publish refused; sending the part reduced");
+                publisher.publish(topic, &Message::of(&reduced(part))).await
+            }
+        };
+        match sent {
+            Ok(id) => {
+                tracing::info!(topic, part = i + 1, message_id = %id, bytes = msg.body.len(), "published findings");
+                ids.push(id);
+            }
+            Err(error) => {
+                tracing::error!(topic, part = i + 1, error = %error, "publish failed; going on with the next part");
+                failed.get_or_insert(PublishError {
+                    topic: topic.to_string(),
+                    part: i + 1,
+                    error,
+                });
+            }
+        }
     }
-    Ok(ids)
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(ids),
+    }
+}
+
+/// A part cut to what a person needs to act: evidence left out (with a note) and each
+/// detail held to 1 KiB.
+fn reduced(part: &Report) -> Report {
+    let findings = part
+        .findings
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            f.evidence = std::collections::BTreeMap::from([(
+                "evidence_omitted".to_string(),
+                serde_json::Value::String(
+                    "SNS refused the full message; run `acm-doctor scan --format json` for the evidence".into(),
+                ),
+            )]);
+            if f.detail.len() > 1024 {
+                let mut end = 1024;
+                while !f.detail.is_char_boundary(end) {
+                    end -= 1;
+                }
+                f.detail.truncate(end);
+                f.detail.push('…');
+            }
+            f
+        })
+        .collect();
+    let mut r = part.with_findings(findings);
+    r.part = part.part;
+    r
 }
 
 /// [`Publisher`] over the AWS SDK's SNS client.
@@ -226,5 +273,88 @@ mod tests {
         }
         assert_eq!(split(&r, 10_000_000).len(), 1);
         assert_eq!(split(&r, 10_000_000)[0].part, None);
+    }
+
+    /// A publisher that refuses messages over `max` bytes and, optionally, one part
+    /// whatever its size.
+    struct Picky {
+        max: usize,
+        refuse_subject_with: Option<&'static str>,
+        sent: std::sync::Mutex<Vec<Message>>,
+    }
+
+    impl Publisher for Picky {
+        async fn publish(&self, _topic: &str, m: &Message) -> Result<String, ApiError> {
+            if m.body.len() > self.max
+                || self
+                    .refuse_subject_with
+                    .is_some_and(|s| m.subject.contains(s))
+            {
+                return Err(ApiError::local(
+                    "sns",
+                    "Publish",
+                    None,
+                    "InvalidParameter: Message too long",
+                ));
+            }
+            let mut s = self.sent.lock().unwrap();
+            s.push(m.clone());
+            Ok(format!("m{}", s.len()))
+        }
+    }
+
+    fn many() -> Report {
+        report_of(
+            (0..300)
+                .map(|i| {
+                    finding(
+                        "certificate_unused",
+                        Severity::Low,
+                        Cause::NotAssociated,
+                        &format!("arn:{i}"),
+                    )
+                    .evidence("padding", "x".repeat(1500))
+                })
+                .collect(),
+        )
+    }
+
+    /// Issue 11: a part SNS refuses is sent reduced, and a part that fails for good
+    /// does not stop the parts after it. Twin: nothing refused, everything sent whole.
+    #[tokio::test]
+    async fn a_refused_part_is_reduced_and_never_stops_the_parts_after_it() {
+        let r = many();
+        let parts = split(&r, SNS_MAX_MESSAGE_BYTES).len();
+        assert!(parts >= 2, "{parts}");
+        // Everything is a little too big for this SNS: every part goes out reduced.
+        let p = Picky {
+            max: SNS_MAX_MESSAGE_BYTES / 2,
+            refuse_subject_with: None,
+            sent: Default::default(),
+        };
+        let ids = publish_report(&p, "t", &r).await.unwrap();
+        assert_eq!(ids.len(), parts);
+        let sent = p.sent.lock().unwrap();
+        let body: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
+        assert!(body["default"].as_str().unwrap().contains("evidence_omitted"));
+        drop(sent);
+        // Part 1 is refused whatever is done to it: parts 2.. still go out.
+        let p = Picky {
+            max: usize::MAX,
+            refuse_subject_with: Some(" (1/"),
+            sent: Default::default(),
+        };
+        let e = publish_report(&p, "t", &r).await.unwrap_err();
+        assert_eq!(e.part, 1);
+        assert_eq!(p.sent.lock().unwrap().len(), parts - 1);
+        // Twin: an SNS that takes everything gets every part whole.
+        let p = Picky {
+            max: usize::MAX,
+            refuse_subject_with: None,
+            sent: Default::default(),
+        };
+        assert_eq!(publish_report(&p, "t", &r).await.unwrap().len(), parts);
+        let sent = p.sent.lock().unwrap();
+        assert!(sent.iter().all(|m| !m.body.contains("evidence_omitted")));
     }
 }

@@ -84,6 +84,16 @@ pub fn emf_documents(
         json!(duration_ms as u64),
         &[],
     ));
+    // 1 for a run that could not see everything, 0 otherwise (so an alarm on the sum
+    // sees a healthy run as 0, not as missing data).
+    out.push(doc(
+        ts,
+        &[],
+        "IncompleteRuns",
+        "Count",
+        json!(u8::from(report.incomplete())),
+        &[],
+    ));
     out
 }
 
@@ -122,6 +132,15 @@ mod tests {
                 .any(|d| d["Severity"] == "high" && d["Findings"] == 1)
         );
         assert!(docs.iter().any(|d| d["ScanDuration"] == 850));
+        assert!(docs.iter().any(|d| d["IncompleteRuns"] == 0), "a complete run");
+        let mut gap = Finding::new("scan_incomplete", Severity::Medium, "acm-doctor", "-");
+        gap.cause = Cause::ScanIncomplete;
+        let gapped = crate::testkit::report_of(vec![gap]);
+        assert!(
+            emf_documents(&gapped, &inv, now(), 1)
+                .iter()
+                .any(|d| d["IncompleteRuns"] == 1)
+        );
         for d in &docs {
             let metric = d["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"]
                 .as_str()

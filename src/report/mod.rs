@@ -188,6 +188,13 @@ impl Report {
         self
     }
 
+    /// Whether the run could not see everything (a `scan_incomplete` finding).
+    pub fn incomplete(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.cause == crate::finding::Cause::ScanIncomplete)
+    }
+
     /// The same report carrying only `findings` (a part of a split, or what a run
     /// notifies), with the summary recounted.
     pub fn with_findings(&self, findings: Vec<Finding>) -> Report {

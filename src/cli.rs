@@ -199,7 +199,11 @@ async fn invoke(event: PathBuf, summary: bool, digest: bool, emf: bool) -> Resul
     if emf {
         crate::print_metrics(&outcome.metrics);
     }
-    Ok(Exit::Ok)
+    // As `scan` does without --fail-on: 3 when the run could not see everything.
+    Ok(outcome
+        .report
+        .as_ref()
+        .map_or(Exit::Ok, |r| Exit::judge(&r.findings, None)))
 }
 
 async fn scan(

@@ -524,7 +524,9 @@ mod tests {
     #[test]
     fn a_huge_finding_is_bounded_and_says_what_was_cut() {
         let url = format!("http://cdn.example.com/{}", "a".repeat(1536 * 1024));
-        let refs: Vec<String> = (0..500).map(|i| format!("http://x.example.com/{i}")).collect();
+        let refs: Vec<String> = (0..500)
+            .map(|i| format!("http://x.example.com/{i}"))
+            .collect();
         let mut f = Finding::new("mixed_content", Severity::High, "host:x", "-")
             .title(format!("loads {url}"))
             .detail(url.clone())
@@ -534,11 +536,23 @@ mod tests {
         f.bound();
         let size = serde_json::to_string(&f).unwrap().len();
         assert!(size < 64 * 1024, "{size}");
-        assert!(f.title.ends_with("bytes]"), "{}", &f.title[f.title.len() - 40..]);
+        assert!(
+            f.title.ends_with("bytes]"),
+            "{}",
+            &f.title[f.title.len() - 40..]
+        );
         assert!(f.text.detail.ja.contains("[truncated: "));
         assert!(f.remediation[0].len() < MAX_TEXT + 64);
-        assert_eq!(f.evidence["refs"].as_array().unwrap().len(), MAX_EVIDENCE_ITEMS + 1);
-        assert!(f.evidence["url"].as_str().unwrap().contains("[truncated: 1572887 bytes]"));
+        assert_eq!(
+            f.evidence["refs"].as_array().unwrap().len(),
+            MAX_EVIDENCE_ITEMS + 1
+        );
+        assert!(
+            f.evidence["url"]
+                .as_str()
+                .unwrap()
+                .contains("[truncated: 1572887 bytes]")
+        );
         // Twin: a finding of ordinary size is unchanged.
         let ok = Finding::new("mixed_content", Severity::High, "host:x", "-")
             .title("loads http://cdn.example.com/app.js")

@@ -22,9 +22,13 @@ type RealEngine = Engine<SdkReader, SnsPublisher, NetProber, ConfiguredState, Sd
 fn init_cli_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ACM_DOCTOR_LOG")
         .unwrap_or_else(|_| "warn".into());
+    // Colours only on a terminal (and never with NO_COLOR): piped logs stay plain text.
+    use std::io::IsTerminal;
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .init();
 }
 

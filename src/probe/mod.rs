@@ -12,7 +12,7 @@ mod page;
 mod targets;
 mod tls;
 
-pub use net::{NetProber, ProbeSetupError, Timeouts};
+pub use net::{MAX_REDIRECTS, NetProber, ProbeSetupError, Timeouts};
 pub use page::scan_html;
 pub use targets::{private_only_hostnames, private_only_skipped, resource_names, targets};
 

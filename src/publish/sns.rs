@@ -334,10 +334,14 @@ mod tests {
         };
         let ids = publish_report(&p, "t", &r).await.unwrap();
         assert_eq!(ids.len(), parts);
-        let sent = p.sent.lock().unwrap();
-        let body: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
-        assert!(body["default"].as_str().unwrap().contains("evidence_omitted"));
-        drop(sent);
+        let first = p.sent.lock().unwrap()[0].body.clone();
+        let body: serde_json::Value = serde_json::from_str(&first).unwrap();
+        assert!(
+            body["default"]
+                .as_str()
+                .unwrap()
+                .contains("evidence_omitted")
+        );
         // Part 1 is refused whatever is done to it: parts 2.. still go out.
         let p = Picky {
             max: usize::MAX,

@@ -193,20 +193,25 @@ impl StateStore for DynamoState {
             requests.push(WriteRequest::builder().delete_request(del).build());
         }
         let table = self.table.as_str();
-        write_batches(requests, WRITE_ATTEMPTS, WRITE_BACKOFF, |batch| async move {
-            let resp = self
-                .client
-                .batch_write_item()
-                .request_items(table, batch)
-                .send()
-                .await
-                .map_err(|e| api_err("dynamodb", "BatchWriteItem", None, e))?;
-            Ok(resp
-                .unprocessed_items()
-                .and_then(|m| m.get(table))
-                .cloned()
-                .unwrap_or_default())
-        })
+        write_batches(
+            requests,
+            WRITE_ATTEMPTS,
+            WRITE_BACKOFF,
+            |batch| async move {
+                let resp = self
+                    .client
+                    .batch_write_item()
+                    .request_items(table, batch)
+                    .send()
+                    .await
+                    .map_err(|e| api_err("dynamodb", "BatchWriteItem", None, e))?;
+                Ok(resp
+                    .unprocessed_items()
+                    .and_then(|m| m.get(table))
+                    .cloned()
+                    .unwrap_or_default())
+            },
+        )
         .await
         .map_err(|e| e.on(table))
     }
@@ -270,7 +275,10 @@ where
         "dynamodb",
         "BatchWriteItem",
         None,
-        format!("{lost} of {} state writes were not saved: {why}", requests.len()),
+        format!(
+            "{lost} of {} state writes were not saved: {why}",
+            requests.len()
+        ),
     ))
 }
 
@@ -364,7 +372,7 @@ mod tests {
             c.push(batch.len());
             let seen = c.len();
             async move {
-                Ok(if batch.len() == 2 && seen % 3 == 0 {
+                Ok(if batch.len() == 2 && seen.is_multiple_of(3) {
                     Vec::new()
                 } else if batch.len() > 2 {
                     batch[batch.len() - 2..].to_vec()
@@ -387,8 +395,16 @@ mod tests {
         let e = write_batches((0..30).collect(), 6, tick, stuck)
             .await
             .unwrap_err();
-        assert!(e.message.starts_with("1 of 30 state writes were not saved"), "{}", e.message);
-        assert_eq!(*sent.lock().unwrap(), 6 + 1, "six tries for batch 1, one for batch 2");
+        assert!(
+            e.message.starts_with("1 of 30 state writes were not saved"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            *sent.lock().unwrap(),
+            6 + 1,
+            "six tries for batch 1, one for batch 2"
+        );
         // Twin.
         let n = Mutex::new(0usize);
         let fine = |_b: Vec<u32>| {

@@ -132,7 +132,10 @@ mod tests {
                 .any(|d| d["Severity"] == "high" && d["Findings"] == 1)
         );
         assert!(docs.iter().any(|d| d["ScanDuration"] == 850));
-        assert!(docs.iter().any(|d| d["IncompleteRuns"] == 0), "a complete run");
+        assert!(
+            docs.iter().any(|d| d["IncompleteRuns"] == 0),
+            "a complete run"
+        );
         let mut gap = Finding::new("scan_incomplete", Severity::Medium, "acm-doctor", "-");
         gap.cause = Cause::ScanIncomplete;
         let gapped = crate::testkit::report_of(vec![gap]);

@@ -20,13 +20,20 @@ pub fn probe_text(hosts: &[HostFacts], findings: &[Finding], lang: Lang) -> Stri
     super::escape::lines(&probe_text_raw(hosts, &findings, lang))
 }
 
+/// Writes one line of server-supplied facts: a CR or LF inside it (a SAN, a header) is
+/// shown escaped like every other control character, so it cannot forge a line.
+fn put(o: &mut String, line: String) {
+    o.push_str(&super::escape::text(&line));
+    o.push('\n');
+}
+
 fn probe_text_raw(hosts: &[HostFacts], findings: &[Finding], lang: Lang) -> String {
     let mut o = String::new();
     for h in hosts {
-        let _ = writeln!(o, "{}", h.hostname);
+        put(&mut o, h.hostname.clone());
         match &h.dns.error {
             Some(e) => {
-                let _ = writeln!(o, "  DNS       {e}");
+                put(&mut o, format!("  DNS       {e}"));
             }
             None => {
                 let via = if h.dns.cname_chain.is_empty() {
@@ -36,24 +43,29 @@ fn probe_text_raw(hosts: &[HostFacts], findings: &[Finding], lang: Lang) -> Stri
                 };
                 let src = if h.dns.overridden { " (--resolve)" } else { "" };
                 let addrs: Vec<String> = h.dns.addresses.iter().map(|a| a.to_string()).collect();
-                let _ = writeln!(o, "  DNS       {}{via}{src}", addrs.join(", "));
+                put(
+                    &mut o,
+                    format!("  DNS       {}{via}{src}", addrs.join(", ")),
+                );
             }
         }
         match (&h.tls.error, &h.tls.protocol) {
             (Some(e), _) => {
-                let _ = writeln!(o, "  TLS       {e}");
+                put(&mut o, format!("  TLS       {e}"));
             }
             (None, Some(p)) => {
-                let _ = writeln!(
-                    o,
-                    "  TLS       {p} {} at {}{}",
-                    h.tls.cipher.as_deref().unwrap_or(""),
-                    h.tls.address.as_deref().unwrap_or("?"),
-                    if h.tls.ocsp_stapled_bytes.is_some() {
-                        ", OCSP stapled"
-                    } else {
-                        ""
-                    }
+                put(
+                    &mut o,
+                    format!(
+                        "  TLS       {p} {} at {}{}",
+                        h.tls.cipher.as_deref().unwrap_or(""),
+                        h.tls.address.as_deref().unwrap_or("?"),
+                        if h.tls.ocsp_stapled_bytes.is_some() {
+                            ", OCSP stapled"
+                        } else {
+                            ""
+                        }
+                    ),
                 );
                 for (i, c) in h.served_chain_facts().iter().enumerate() {
                     let names = if c.dns_names.is_empty() {
@@ -61,13 +73,15 @@ fn probe_text_raw(hosts: &[HostFacts], findings: &[Finding], lang: Lang) -> Stri
                     } else {
                         format!(" [{}]", c.dns_names.join(", "))
                     };
-                    let _ = writeln!(
-                        o,
-                        "  chain[{i}]  {}{names}, issued by {}, valid {} → {}",
-                        c.subject,
-                        c.issuer,
-                        date(c.not_before),
-                        date(c.not_after)
+                    put(
+                        &mut o,
+                        format!(
+                            "  chain[{i}]  {}{names}, issued by {}, valid {} → {}",
+                            c.subject,
+                            c.issuer,
+                            date(c.not_before),
+                            date(c.not_after)
+                        ),
                     );
                 }
             }
@@ -86,7 +100,7 @@ fn probe_text_raw(hosts: &[HostFacts], findings: &[Finding], lang: Lang) -> Stri
                 (None, Some(e)) => e.clone(),
                 _ => "no answer".into(),
             };
-            let _ = writeln!(o, "  HTTP :80  {line}");
+            put(&mut o, format!("  HTTP :80  {line}"));
         }
         if h.page.attempted {
             let line = match (h.page.status, &h.page.error) {
@@ -108,7 +122,7 @@ fn probe_text_raw(hosts: &[HostFacts], findings: &[Finding], lang: Lang) -> Stri
                 (None, Some(e)) => e.clone(),
                 _ => "no answer".into(),
             };
-            let _ = writeln!(o, "  Page      {line}");
+            put(&mut o, format!("  Page      {line}"));
         }
     }
     if hosts.is_empty() {

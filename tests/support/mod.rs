@@ -160,4 +160,5 @@ pub async fn published(
     }
     out
 }
+pub mod hostile;
 pub mod live;

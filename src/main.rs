@@ -115,7 +115,7 @@ async fn lambda() -> Result<()> {
                 let run_id = event.context.request_id.clone();
                 let deadline = invocation_deadline(event.context.deadline);
                 match engine
-                    .handle_event_until(&event.payload, chrono::Utc::now(), run_id, Some(deadline))
+                    .handle_event_until(&event.payload, chrono::Utc::now(), run_id, deadline)
                     .await
                 {
                     Ok(outcome) => {
@@ -131,14 +131,26 @@ async fn lambda() -> Result<()> {
     .map_err(|e| anyhow::anyhow!("lambda runtime stopped: {e}"))
 }
 
-/// The invocation's deadline (milliseconds since the epoch, from the runtime API's
-/// `Lambda-Runtime-Deadline-Ms`) as an `Instant`; a deadline already past is now.
-fn invocation_deadline(deadline_ms: u64) -> std::time::Instant {
+/// The invocation's deadline (`Lambda-Runtime-Deadline-Ms`, milliseconds since the
+/// epoch) as an `Instant`, or none when the runtime's value is not a time.
+fn invocation_deadline(deadline_ms: u64) -> Option<std::time::Instant> {
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0);
-    std::time::Instant::now() + std::time::Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+    let left = acm_doctor::handler::time_left(deadline_ms, now_ms);
+    match left {
+        Some(l) => tracing::debug!(
+            deadline_ms,
+            left_ms = l.as_millis() as u64,
+            "invocation deadline"
+        ),
+        None => tracing::warn!(
+            deadline_ms,
+            "the runtime's deadline is not a time (an emulator?): probing without one"
+        ),
+    }
+    left.map(|l| std::time::Instant::now() + l)
 }
 
 fn diagnostic(e: &HandlerError) -> lambda_runtime::Diagnostic {

@@ -19,8 +19,27 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Time kept after probing for the checks, the CT log list and publishing (SNS, the
-/// state table, Security Hub, each bounded by the SDK's 20 s operation timeout).
+/// state table, Security Hub, each bounded by the SDK's 20 s operation timeout) — or a
+/// quarter of what is left, when that is less (a function with a short `Timeout` still
+/// probes).
 pub const PUBLISH_RESERVE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Time left before `deadline_ms` (Lambda's `Lambda-Runtime-Deadline-Ms`, milliseconds
+/// since the epoch) at `now_ms`; none when the value cannot be a deadline: emulators
+/// send a duration (`cargo lambda watch` sends `600000`) or zero, which taken as a time
+/// would stop every probe before it starts.
+pub fn time_left(deadline_ms: u64, now_ms: u64) -> Option<std::time::Duration> {
+    // 2020-01-01T00:00:00Z: no real invocation ends before it.
+    const PLAUSIBLE: u64 = 1_577_836_800_000;
+    (deadline_ms >= PLAUSIBLE)
+        .then(|| std::time::Duration::from_millis(deadline_ms.saturating_sub(now_ms)))
+}
+
+/// When probing must stop for a run that must end by `deadline`.
+pub fn probe_deadline(deadline: std::time::Instant) -> std::time::Instant {
+    let left = deadline.saturating_duration_since(std::time::Instant::now());
+    deadline - PUBLISH_RESERVE.min(left / 4)
+}
 
 /// Why a run failed as a whole. Everything else becomes a finding or a skip.
 #[derive(Debug, thiserror::Error)]
@@ -197,18 +216,19 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
             (Vec::new(), Vec::new())
         };
         let probed = targets.len();
-        let probe_deadline = deadline.map(|d| {
-            d.checked_sub(PUBLISH_RESERVE)
-                .unwrap_or_else(std::time::Instant::now)
-        });
-        let probe = self.prober.probe(targets, names, probe_deadline).await;
-        inv.skipped
-            .extend(probe.unprobed.iter().map(|u| crate::inventory::Skipped {
+        let probe = self
+            .prober
+            .probe(targets, names, deadline.map(probe_deadline))
+            .await;
+        for u in &probe.unprobed {
+            tracing::warn!(host = %u.hostname, reason = %u.reason, "not probed");
+            inv.skipped.push(crate::inventory::Skipped {
                 what: format!("probe {}", u.hostname),
                 region: None,
                 reason: u.reason.clone(),
                 kind: crate::inventory::SkipKind::Gap,
-            }));
+            });
+        }
         // SCTs are judged only on what the probe saw: load a newer list only then.
         let (ct_logs, ct_error) = if probed > 0 {
             ct_log_list(config).await

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The probe benchmark: 1,000 local endpoints (endpoints/s, peak RSS), then one endpoint
-# with acm-doctor vs sslyze (PyPI) vs testssl.sh (Debian), printing the ratios.
+# with acm-doctor vs sslyze (PyPI) vs testssl.sh (Debian), printing the ratios; then the
+# AWS side (scripts/bench_aws.py): a 1,000-certificate account plain and throttled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -14,3 +15,10 @@ fi
 export SSLYZE="$ACM_DOCTOR_VENV/bin/sslyze"
 export TESTSSL="$(command -v testssl || command -v testssl.sh)"
 cargo bench --bench probe
+# The AWS side: 1,000 certificates, 50 ALBs, 20 distributions on moto, scanned plain and
+# with 30% of ACM's calls answered ThrottlingException (scripts/bench_aws.py).
+source scripts/moto.sh
+start_moto "${BENCH_MOTO_PORT:-5620}"
+trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
+cargo build --release --quiet
+"$ACM_DOCTOR_VENV/bin/python" scripts/bench_aws.py "http://127.0.0.1:${BENCH_MOTO_PORT:-5620}" "$CARGO_TARGET_DIR/release/acm-doctor"

@@ -35,11 +35,12 @@ pub fn arn_region(arn: &str) -> Option<&str> {
 }
 
 /// Loads the shared SDK configuration from the default chain (env, profile, IMDS,
-/// Lambda's role), with adaptive retry so throttling slows the scan instead of
-/// failing it.
+/// Lambda's role), with the standard retry (exponential backoff with jitter). Not the
+/// adaptive one: its client-side limiter collapses under throttling that does not ease
+/// with the rate (see `inventory::sdk::pace`, which paces ACM's per-certificate calls).
 pub async fn load_sdk_config(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::adaptive().with_max_attempts(6))
+        .retry_config(RetryConfig::standard().with_max_attempts(6))
         .timeout_config(timeouts());
     if let Some(p) = profile {
         loader = loader.profile_name(p);

@@ -103,8 +103,10 @@ pub struct Inventory {
     pub skipped: Vec<Skipped>,
 }
 
-/// How many describe/get calls run at once: ACM's quotas are ~10 rps for these.
-const ACM_DETAIL_CONCURRENCY: usize = 5;
+/// How many describe/get calls are in flight at once. The rate is the SDK reader's pace
+/// (ACM's quotas); this only has to be high enough that calls waiting out a throttle
+/// do not leave the pace unused.
+const ACM_DETAIL_CONCURRENCY: usize = 16;
 
 /// Reads the inventory for a run. Never fails as a whole: each failed call becomes a
 /// [`Skipped`] entry and the scan goes on.
@@ -281,7 +283,15 @@ pub async fn collect<R: AwsReader>(
                     None => inv.certificates.push(detail),
                 }
             }
-            Err(e) => inv.skipped.push(e.skipped_for(&arn)),
+            Err(e) => {
+                let mut skip = e.skipped_for(&arn);
+                // The summary still judges what it holds (dates, status, names, use).
+                if inv.certificates.iter().any(|c| c.arn == arn) {
+                    skip.reason
+                        .push_str("; judged from its ListCertificates summary");
+                }
+                inv.skipped.push(skip);
+            }
         }
     }
 

@@ -1,5 +1,5 @@
 //! The real [`AwsReader`]: the AWS SDK for Rust, one client per service and region,
-//! adaptive retry, and `AWS_ENDPOINT_URL` honoured (how tests reach moto). One file per
+//! the SDK's standard retry (ACM's calls paced and retried by [`pace`]), and `AWS_ENDPOINT_URL` honoured (how tests reach moto). One file per
 //! service: [`acm`], [`elbv2`], [`elb`] (Classic), [`apigateway`], [`iam`] (server
 //! certificates), [`cloudfront`], [`route53`].
 
@@ -9,6 +9,7 @@ mod cloudfront;
 pub mod elb;
 mod elbv2;
 pub mod iam;
+pub mod pace;
 mod route53;
 
 use super::*;
@@ -18,16 +19,24 @@ use aws_config::{Region, SdkConfig};
 #[derive(Clone)]
 pub struct SdkReader {
     base: SdkConfig,
+    /// ACM's calls, paced per API and region for the whole run ([`pace`]).
+    pace: std::sync::Arc<pace::Pace>,
 }
 
 impl SdkReader {
     pub fn new(base: SdkConfig) -> Self {
-        SdkReader { base }
+        SdkReader {
+            base,
+            pace: Default::default(),
+        }
     }
 
+    /// ACM with the SDK's own retries off: throttled calls come back to [`pace`], which
+    /// retries them at ACM's rate instead of in a burst of their own.
     pub(super) fn acm(&self, region: &str) -> aws_sdk_acm::Client {
         let conf = aws_sdk_acm::config::Builder::from(&self.base)
             .region(Region::new(region.to_string()))
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
             .build();
         aws_sdk_acm::Client::from_conf(conf)
     }
@@ -79,13 +88,25 @@ impl SdkReader {
 
 impl AwsReader for SdkReader {
     async fn list_certificates(&self, region: &str) -> Result<Vec<Certificate>, ApiError> {
-        self.acm_list_certificates(region).await
+        self.pace
+            .run(pace::AcmCall::List, region, || {
+                self.acm_list_certificates(region)
+            })
+            .await
     }
     async fn describe_certificate(&self, arn: &str) -> Result<Certificate, ApiError> {
-        self.acm_describe_certificate(arn).await
+        let region = arn_region(arn).unwrap_or("us-east-1");
+        self.pace
+            .run(pace::AcmCall::Describe, region, || {
+                self.acm_describe_certificate(arn)
+            })
+            .await
     }
     async fn get_certificate(&self, arn: &str) -> Result<CertificatePem, ApiError> {
-        self.acm_get_certificate(arn).await
+        let region = arn_region(arn).unwrap_or("us-east-1");
+        self.pace
+            .run(pace::AcmCall::Get, region, || self.acm_get_certificate(arn))
+            .await
     }
     async fn load_balancers(
         &self,

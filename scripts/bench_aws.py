@@ -1,0 +1,169 @@
+"""The AWS side of the benchmark (issue 12): an account of N certificates, 50 ALBs and
+20 CloudFront distributions on moto, scanned by the release binary through a small
+proxy that counts every AWS call and can answer a share of ACM's calls with
+ThrottlingException. Prints wall time, AWS calls per certificate and certificates judged,
+plain and throttled, and a summary line checking the target (throttled within 2x).
+
+Usage: python scripts/bench_aws.py MOTO_ENDPOINT BINARY [--certificates N] [--throttle P]
+"""
+
+import argparse
+import collections
+import http.client
+import http.server
+import json
+import os
+import random
+import subprocess
+import threading
+import time
+import urllib.parse
+
+import boto3
+
+REGION = "us-east-1"
+
+
+def seed(endpoint, n):
+    kw = dict(endpoint_url=endpoint, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+    acm = boto3.client("acm", **kw)
+    elb = boto3.client("elbv2", **kw)
+    ec2 = boto3.client("ec2", **kw)
+    cf = boto3.client("cloudfront", **kw)
+    arns = [acm.request_certificate(DomainName=f"site{i}.bench.example.com", ValidationMethod="DNS")["CertificateArn"] for i in range(n)]
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{z}")["Subnet"]["SubnetId"] for i, z in enumerate("ab")]
+    used = 0
+    for i in range(50):
+        lb = elb.create_load_balancer(Name=f"bench-{i}", Subnets=subnets, Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
+        certs = arns[used:used + 10]
+        used += 10
+        listener = elb.create_listener(
+            LoadBalancerArn=lb, Protocol="HTTPS", Port=443, Certificates=[{"CertificateArn": certs[0]}],
+            DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}],
+        )["Listeners"][0]["ListenerArn"]
+        elb.add_listener_certificates(ListenerArn=listener, Certificates=[{"CertificateArn": c} for c in certs[1:]])
+    for i in range(20):
+        cf.create_distribution(DistributionConfig={
+            "CallerReference": f"bench-{i}", "Comment": "", "Enabled": True,
+            "Aliases": {"Quantity": 1, "Items": [f"site{used}.bench.example.com"]},
+            "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": "origin.example.com",
+                        "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}}]},
+            "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "redirect-to-https",
+                                     "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                                     "MinTTL": 0, "TrustedSigners": {"Enabled": False, "Quantity": 0}},
+            "ViewerCertificate": {"ACMCertificateArn": arns[used], "SSLSupportMethod": "sni-only",
+                                  "MinimumProtocolVersion": "TLSv1.2_2021"},
+        })
+        used += 1
+    return used
+
+
+class Proxy(http.server.BaseHTTPRequestHandler):
+    upstream = None
+    throttle = 0.0
+    calls = collections.Counter()
+    throttled = collections.Counter()
+    lock = threading.Lock()
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def _op(self, body):
+        target = self.headers.get("X-Amz-Target")
+        if target:
+            return target.split(".")[-1], target.startswith("CertificateManager.")
+        params = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        if "Action" in params:
+            return params["Action"][0], False
+        return f"{self.command} {self.path.split('?')[0]}", False
+
+    def _any(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        op, acm = self._op(body)
+        with self.lock:
+            self.calls[op] += 1
+        if acm and random.random() < self.throttle:
+            with self.lock:
+                self.throttled[op] += 1
+            out = b'{"__type":"ThrottlingException","message":"Rate exceeded"}'
+            self.send_response(400)
+            self.send_header("x-amzn-ErrorType", "ThrottlingException")
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+            return
+        u = urllib.parse.urlparse(self.upstream)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection",)}
+        conn.request(self.command, self.path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        self.send_response(resp.status)
+        for k, v in resp.getheaders():
+            if k.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        conn.close()
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _any
+
+
+def scan(binary, proxy_url, throttle):
+    Proxy.throttle = throttle
+    Proxy.calls.clear()
+    Proxy.throttled.clear()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ENDPOINT_URL=proxy_url, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+               AWS_REGION=REGION, SCAN_REGIONS=REGION, PROBE="false", AWS_EC2_METADATA_DISABLED="true")
+    started = time.monotonic()
+    out = subprocess.run([binary, "scan", "--format", "json", "--region", REGION], env=env, capture_output=True, text=True)
+    wall = time.monotonic() - started
+    if out.returncode not in (0, 2, 3):
+        raise SystemExit(f"scan failed ({out.returncode}): {out.stderr[-2000:]}")
+    report = json.loads(out.stdout)
+    acm_calls = sum(n for op, n in Proxy.calls.items() if op in ("ListCertificates", "DescribeCertificate", "GetCertificate"))
+    return dict(wall=wall, report=report, calls=sum(Proxy.calls.values()), acm_calls=acm_calls,
+                throttled=sum(Proxy.throttled.values()), by_op=dict(Proxy.calls))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("moto")
+    ap.add_argument("binary")
+    ap.add_argument("--certificates", type=int, default=1000)
+    ap.add_argument("--throttle", type=float, default=0.3)
+    a = ap.parse_args()
+    random.seed(12)
+    t = time.monotonic()
+    used = seed(a.moto, a.certificates)
+    print(f"seeded {a.certificates} certificates ({used} in use: 50 ALBs x 10, 20 distributions) in {time.monotonic() - t:.1f} s")
+    Proxy.upstream = a.moto
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    proxy_url = f"http://127.0.0.1:{server.server_address[1]}"
+    runs = {}
+    for label, p in (("plain", 0.0), (f"{int(a.throttle * 100)}% throttled", a.throttle)):
+        r = scan(a.binary, proxy_url, p)
+        runs[label] = r
+        rep = r["report"]
+        gaps = [s for s in rep.get("skipped", []) if s.get("kind", "gap") == "gap"]
+        print(f"{label:>14}: {r['wall']:6.1f} s wall, {r['calls']} AWS calls "
+              f"({r['acm_calls'] / a.certificates:.2f} ACM calls per certificate, {r['throttled']} answered ThrottlingException), "
+              f"{rep['scanned']['certificates']} certificates judged, {len(rep['findings'])} findings, {len(gaps)} gaps")
+    plain, hot = runs.values()
+    ratio = hot["wall"] / plain["wall"]
+    same = sorted(f["id"] for f in plain["report"]["findings"]) == sorted(
+        f["id"] for f in hot["report"]["findings"] if f["check"] != "scan_incomplete")
+    judged = hot["report"]["scanned"]["certificates"] == plain["report"]["scanned"]["certificates"] >= a.certificates
+    ok = ratio <= 2.0 and same and judged
+    print(f"summary: throttled/plain = {ratio:.2f} (target <= 2.00), every certificate judged: {judged}, "
+          f"same findings: {same} -> {'PASS' if ok else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()

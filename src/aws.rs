@@ -26,6 +26,8 @@ pub enum ApiErrorKind {
     AccessDenied,
     NotFound,
     Unavailable,
+    /// No answer within the attempt or operation timeout: retrying waits as long again.
+    TimedOut,
     Other,
 }
 
@@ -93,6 +95,7 @@ where
         | "NoSuchDistribution"
         | "LoadBalancerNotFound"
         | "ListenerNotFound" => ApiErrorKind::NotFound,
+        "" if matches!(err, SdkError::TimeoutError(_)) => ApiErrorKind::TimedOut,
         "" => ApiErrorKind::Unavailable,
         _ => ApiErrorKind::Other,
     };

@@ -130,8 +130,10 @@ impl Pace {
         }
     }
 
-    /// Runs `send` at the pace of `call` in `region`, retrying throttled or unavailable
-    /// answers (after a short, growing wait, then at the pace again) up to [`ATTEMPTS`].
+    /// Runs `send` at the pace of `call` in `region`, retrying throttled answers (after a
+    /// short, growing wait, then at the pace again) up to [`ATTEMPTS`], and a failed
+    /// connection or an HTTP error without an answer twice, as the SDK's standard retry
+    /// would. A timeout is not retried: the call already waited its operation timeout.
     pub async fn run<T, F, Fut>(&self, call: AcmCall, region: &str, send: F) -> Result<T, ApiError>
     where
         F: Fn() -> Fut,
@@ -142,8 +144,8 @@ impl Pace {
             self.bucket(call).wait(region).await;
             match send().await {
                 Err(e)
-                    if matches!(e.kind, ApiErrorKind::Throttled | ApiErrorKind::Unavailable)
-                        && attempt + 1 < ATTEMPTS =>
+                    if (e.kind == ApiErrorKind::Throttled && attempt + 1 < ATTEMPTS)
+                        || (e.kind == ApiErrorKind::Unavailable && attempt < 2) =>
                 {
                     attempt += 1;
                     tracing::debug!(?call, region, attempt, error = %e, "retrying at the pace");
@@ -171,7 +173,8 @@ mod tests {
     }
 
     /// A throttled call is retried until it succeeds; one that stays throttled gives up
-    /// after ATTEMPTS with its error; other errors are not retried. (Rates scaled up a
+    /// after ATTEMPTS with its error; an unavailable endpoint is tried three times; other
+    /// errors (AccessDenied, a timeout) are not retried. (Rates scaled up a
     /// hundredfold: the count of calls is what is asserted.)
     #[tokio::test]
     async fn throttled_calls_are_retried_within_the_pace_and_others_are_not() {
@@ -210,6 +213,19 @@ mod tests {
             .await;
         assert!(r.is_err());
         assert_eq!(n.load(Ordering::SeqCst), 1);
+        for (kind, tries) in [(ApiErrorKind::Unavailable, 3), (ApiErrorKind::TimedOut, 1)] {
+            let n = AtomicU32::new(0);
+            let _ = pace
+                .run(AcmCall::List, "eu-west-1", || async {
+                    n.fetch_add(1, Ordering::SeqCst);
+                    Err::<(), _>(ApiError {
+                        kind,
+                        ..throttled()
+                    })
+                })
+                .await;
+            assert_eq!(n.load(Ordering::SeqCst), tries, "{kind:?}");
+        }
     }
 
     /// One bucket per call and region, at ACM's rate: after the burst of 10 describes

@@ -11,47 +11,89 @@ use std::future::Future;
 /// the attributes and JSON escaping of the outer envelope.
 pub const SNS_MAX_MESSAGE_BYTES: usize = 256 * 1024 - 6 * 1024;
 
+/// Bytes kept in every message for its email text (the run's summary in part 1).
+pub const EMAIL_BUDGET: usize = 64 * 1024;
+/// The longest email summary written (escaping in the envelope stays within the budget).
+const EMAIL_TEXT: usize = 48 * 1024;
+
 /// One SNS message ready to send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     pub subject: String,
     /// `MessageStructure=json` body: `{"default": …, "email": …}`.
     pub body: String,
-    /// Highest severity in this message (attribute `severity`).
+    /// Highest severity (attribute `severity`): the whole run's in part 1.
     pub severity: Severity,
     /// Causes present (attribute `causes`, a `String.Array` for filter policies).
     pub causes: Vec<String>,
     /// Problems announced as fixed (attribute `resolved`, a `Number`), so a pager that
     /// gets only critical findings can also hear that they are gone.
     pub resolved: usize,
+    /// Which part of the run's report this is, from 1 (attribute `part`, a `Number`):
+    /// the email subscription takes only part 1, so a run is one email at any size.
+    pub part: usize,
 }
 
 impl Message {
+    /// A report that is sent whole.
     pub fn of(report: &Report) -> Message {
+        Message::part_of(report, report, 1, 1)
+    }
+
+    /// Message `index` (from 1) of `parts` carrying `whole`: each carries its part's
+    /// JSON for machines; part 1 also carries the run's one email (the digest, or its
+    /// summary when the run is large) and the whole run's attributes, the others a
+    /// one-line email pointing at part 1.
+    pub fn part_of(whole: &Report, part: &Report, index: usize, parts: usize) -> Message {
+        let (subject, email, of) = if index == 1 {
+            (
+                whole.subject(),
+                whole.email_summary(EMAIL_TEXT, parts),
+                whole,
+            )
+        } else {
+            let note = match part.lang {
+                crate::i18n::Lang::En => format!(
+                    "Part {index} of {parts} of run {}: the JSON report for machines. The run's email is part 1.",
+                    part.run_id
+                ),
+                crate::i18n::Lang::Ja => format!(
+                    "実行 {} の {parts} 通中 {index} 通目: 機械向けの JSON レポートです。この実行のメールは 1 通目です。",
+                    part.run_id
+                ),
+            };
+            (part.subject(), note, part)
+        };
         Message {
-            subject: report.subject(),
-            body: message_body(report),
-            severity: report.summary.highest.unwrap_or(Severity::Info),
-            causes: report
+            subject,
+            body: envelope(&part.to_json(), &email),
+            severity: of.summary.highest.unwrap_or(Severity::Info),
+            causes: of
                 .summary
                 .by_cause
                 .keys()
                 .map(|c| c.as_str().to_string())
                 .collect(),
-            resolved: report.resolved.len(),
+            resolved: of.resolved.len(),
+            part: index,
         }
     }
 }
 
 /// The SNS message body for `MessageStructure=json`: `default` is the JSON report,
-/// `email` the digest.
-pub fn message_body(report: &Report) -> String {
-    serde_json::json!({ "default": report.to_json(), "email": report.email_digest() }).to_string()
+/// `email` what email subscribers read.
+fn envelope(json: &str, email: &str) -> String {
+    serde_json::json!({ "default": json, "email": email }).to_string()
 }
 
-/// Splits the report into parts whose SNS message fits in `max_bytes`, each a valid
-/// report carrying the same header. A single finding too large on its own is sent
-/// alone (SNS will refuse it; the error names it) rather than dropped silently.
+/// The SNS message body of a report sent whole.
+pub fn message_body(report: &Report) -> String {
+    Message::of(report).body
+}
+
+/// Splits the report into parts whose JSON, with [`EMAIL_BUDGET`] kept for the email,
+/// fits in `max_bytes`; each is a valid report carrying the same header. Findings are
+/// bounded ([`Finding::bound`]), so one finding always fits.
 pub fn split(report: &Report, max_bytes: usize) -> Vec<Report> {
     let mut chunks: Vec<Vec<Finding>> = Vec::new();
     split_into(report, report.findings.clone(), max_bytes, &mut chunks);
@@ -84,7 +126,8 @@ fn split_into(
         index: 999,
         of: 999,
     });
-    if message_body(&probe).len() <= max_bytes || findings.len() <= 1 {
+    let json = serde_json::Value::String(probe.to_json()).to_string();
+    if json.len() + EMAIL_BUDGET <= max_bytes || findings.len() <= 1 {
         out.push(findings);
         return;
     }
@@ -123,13 +166,16 @@ pub async fn publish_report<P: Publisher>(
 ) -> Result<Vec<String>, PublishError> {
     let mut ids = Vec::new();
     let mut failed: Option<PublishError> = None;
-    for (i, part) in split(report, SNS_MAX_MESSAGE_BYTES).iter().enumerate() {
-        let msg = Message::of(part);
+    let parts = split(report, SNS_MAX_MESSAGE_BYTES);
+    let n = parts.len();
+    for (i, part) in parts.iter().enumerate() {
+        let msg = Message::part_of(report, part, i + 1, n);
         let sent = match publisher.publish(topic, &msg).await {
             Ok(id) => Ok(id),
             Err(first) => {
                 tracing::warn!(topic, part = i + 1, bytes = msg.body.len(), error = %first, "publish refused; sending the part reduced");
-                publisher.publish(topic, &Message::of(&reduced(part))).await
+                let small = Message::part_of(report, &reduced(part), i + 1, n);
+                publisher.publish(topic, &small).await
             }
         };
         match sent {
@@ -227,6 +273,7 @@ impl Publisher for SnsPublisher {
             .message_attributes("severity", attr("String", m.severity.as_str().to_string())?)
             .message_attributes("causes", attr("String.Array", causes)?)
             .message_attributes("resolved", attr("Number", m.resolved.to_string())?)
+            .message_attributes("part", attr("Number", m.part.to_string())?)
             .send()
             .await
             .map_err(|e| api_err("sns", "Publish", region, e))?;
@@ -279,17 +326,13 @@ mod tests {
     /// whatever its size.
     struct Picky {
         max: usize,
-        refuse_subject_with: Option<&'static str>,
+        refuse_part: Option<usize>,
         sent: std::sync::Mutex<Vec<Message>>,
     }
 
     impl Publisher for Picky {
         async fn publish(&self, _topic: &str, m: &Message) -> Result<String, ApiError> {
-            if m.body.len() > self.max
-                || self
-                    .refuse_subject_with
-                    .is_some_and(|s| m.subject.contains(s))
-            {
+            if m.body.len() > self.max || self.refuse_part == Some(m.part) {
                 return Err(ApiError::local(
                     "sns",
                     "Publish",
@@ -329,7 +372,7 @@ mod tests {
         // Everything is a little too big for this SNS: every part goes out reduced.
         let p = Picky {
             max: SNS_MAX_MESSAGE_BYTES / 2,
-            refuse_subject_with: None,
+            refuse_part: None,
             sent: Default::default(),
         };
         let ids = publish_report(&p, "t", &r).await.unwrap();
@@ -345,7 +388,7 @@ mod tests {
         // Part 1 is refused whatever is done to it: parts 2.. still go out.
         let p = Picky {
             max: usize::MAX,
-            refuse_subject_with: Some(" (1/"),
+            refuse_part: Some(1),
             sent: Default::default(),
         };
         let e = publish_report(&p, "t", &r).await.unwrap_err();
@@ -354,11 +397,81 @@ mod tests {
         // Twin: an SNS that takes everything gets every part whole.
         let p = Picky {
             max: usize::MAX,
-            refuse_subject_with: None,
+            refuse_part: None,
             sent: Default::default(),
         };
         assert_eq!(publish_report(&p, "t", &r).await.unwrap().len(), parts);
         let sent = p.sent.lock().unwrap();
         assert!(sent.iter().all(|m| !m.body.contains("evidence_omitted")));
+    }
+
+    /// Issue 12: a run of a thousand findings is several JSON messages but one email:
+    /// part 1 carries a summary of the whole run (counts per cause, the most severe in
+    /// full, the rest counted) and the whole run's attributes; the other parts a line
+    /// pointing at part 1. Twin: a small run is one message with the whole digest.
+    #[test]
+    fn a_large_run_is_one_email_and_json_in_parts() {
+        let mut findings: Vec<Finding> = (0..1000)
+            .map(|i| {
+                finding(
+                    "certificate_unused",
+                    Severity::Low,
+                    Cause::NotAssociated,
+                    &format!("arn:aws:acm:us-east-1:123456789012:certificate/c{i:04}"),
+                )
+                .evidence("padding", "x".repeat(300))
+            })
+            .collect();
+        findings.insert(
+            0,
+            finding(
+                "certificate_expired",
+                Severity::Critical,
+                Cause::Expired,
+                "arn:aws:acm:us-east-1:123456789012:certificate/expired",
+            ),
+        );
+        let r = report_of(findings);
+        let parts = split(&r, SNS_MAX_MESSAGE_BYTES);
+        assert!(parts.len() > 1, "{}", parts.len());
+        let msgs: Vec<Message> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Message::part_of(&r, p, i + 1, parts.len()))
+            .collect();
+        let email = |m: &Message| -> String {
+            let v: serde_json::Value = serde_json::from_str(&m.body).unwrap();
+            v["email"].as_str().unwrap().to_string()
+        };
+        for m in &msgs {
+            assert!(m.body.len() <= SNS_MAX_MESSAGE_BYTES, "{}", m.body.len());
+        }
+        let first = email(&msgs[0]);
+        assert!(
+            first.contains("Summary: 1001 finding(s)"),
+            "{}",
+            &first[..400]
+        );
+        assert!(
+            first.contains("certificate_expired"),
+            "the most severe is in full"
+        );
+        assert!(first.contains("are counted in the summary"));
+        assert_eq!(msgs[0].part, 1);
+        assert_eq!(msgs[0].severity, Severity::Critical, "the whole run's");
+        assert!(msgs[0].causes.contains(&"expired".to_string()));
+        assert!(
+            msgs[1..]
+                .iter()
+                .all(|m| m.part > 1 && email(m).lines().count() == 1)
+        );
+        // Every finding is in exactly one part's JSON.
+        let total: usize = parts.iter().map(|p| p.findings.len()).sum();
+        assert_eq!(total, 1001);
+        // Twin.
+        let small = report_of(r.findings[..3].to_vec());
+        let m = Message::of(&small);
+        assert_eq!(email(&m), small.email_digest());
+        assert_eq!(split(&small, SNS_MAX_MESSAGE_BYTES).len(), 1);
     }
 }

@@ -65,24 +65,118 @@ impl Report {
         self.escaped().digest_text()
     }
 
-    /// [`Report::email_digest`] of an already escaped report.
-    fn digest_text(&self) -> String {
+    /// The one email of a run, at most about `max` bytes: the whole digest when it
+    /// fits; otherwise a summary (findings per cause and account, what was not scanned,
+    /// where the full report is), then the most severe findings in full while they fit,
+    /// the rest counted. `parts` is how many JSON messages carry the report.
+    pub fn email_summary(&self, max: usize, parts: usize) -> String {
+        let full = self.email_digest();
+        if full.len() <= max {
+            return full;
+        }
+        let e = self.escaped();
+        let head = e.summary_block(parts);
+        // The most severe first (findings are sorted): as many as fit, found by halving.
+        let body = |k: usize| {
+            let mut r = e.with_findings(e.findings[..k].to_vec());
+            r.part = None;
+            r.digest_body()
+        };
+        let (mut lo, mut hi) = (0, e.findings.len());
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            if head.len() + body(mid).len() + 512 <= max {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        let rest = e.findings.len() - lo;
+        let tail = match self.lang {
+            Lang::En => format!(
+                "The {lo} most severe finding(s) are above in full; the other {rest} are counted in the summary and are in the full report.\n"
+            ),
+            Lang::Ja => format!(
+                "上には重大度の高い {lo} 件を全文で載せています。残りの {rest} 件は概要で数え、完全なレポートに含まれています。\n"
+            ),
+        };
+        format!("{head}{}{tail}", body(lo))
+    }
+
+    /// The opening of a summarised email: counts per cause and account, what was not
+    /// scanned, and where the rest is.
+    fn summary_block(&self, parts: usize) -> String {
         let l = self.lang;
         let mut out = String::new();
         let _ = writeln!(out, "{}", self.subject());
-        let when = self.generated_at.format("%Y-%m-%d %H:%M UTC");
+        let _ = writeln!(out, "{}", self.run_line());
+        let n = self.findings.len();
+        let causes: Vec<String> = self
+            .summary
+            .by_cause
+            .iter()
+            .map(|(c, k)| format!("{} {k}", c.as_str()))
+            .collect();
+        let account = self.account.as_deref().unwrap_or("-");
         let _ = match l {
             Lang::En => writeln!(
                 out,
-                "Run {} ({} {}) at {when}\n",
-                self.run_id, self.trigger.kind, self.trigger.detail_type
+                "Summary: {n} finding(s) in account {account}; by cause: {}.",
+                causes.join(", ")
             ),
             Lang::Ja => writeln!(
                 out,
+                "概要: アカウント {account} の検出事項 {n} 件。原因別: {}。",
+                causes.join("、")
+            ),
+        };
+        if !self.skipped.is_empty() {
+            let k = self.skipped.len();
+            let _ = match l {
+                Lang::En => writeln!(out, "Not scanned: {k} item(s), listed at the end."),
+                Lang::Ja => writeln!(out, "確認できなかったもの: {k} 件（末尾に一覧）。"),
+            };
+        }
+        let _ = match l {
+            Lang::En => writeln!(
+                out,
+                "This run is too large for one email: the full report (every finding, as JSON) went to this topic's other subscribers in {parts} message(s), and `acm-doctor scan --format json` prints it.\n"
+            ),
+            Lang::Ja => writeln!(
+                out,
+                "この実行はメール 1 通に収まりません。完全なレポート（全検出事項の JSON）はこのトピックの他のサブスクライバーに {parts} 通で送られ、`acm-doctor scan --format json` でも出力できます。\n"
+            ),
+        };
+        out
+    }
+
+    fn run_line(&self) -> String {
+        let when = self.generated_at.format("%Y-%m-%d %H:%M UTC");
+        match self.lang {
+            Lang::En => format!(
+                "Run {} ({} {}) at {when}\n",
+                self.run_id, self.trigger.kind, self.trigger.detail_type
+            ),
+            Lang::Ja => format!(
                 "実行 {}（{} {}）{when}\n",
                 self.run_id, self.trigger.kind, self.trigger.detail_type
             ),
-        };
+        }
+    }
+
+    /// [`Report::email_digest`] of an already escaped report.
+    fn digest_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "{}", self.subject());
+        let _ = writeln!(out, "{}", self.run_line());
+        out.push_str(&self.digest_body());
+        out
+    }
+
+    /// The digest after its subject and run lines.
+    fn digest_body(&self) -> String {
+        let l = self.lang;
+        let mut out = String::new();
         if self.findings.is_empty() && self.quiet == 0 {
             let _ = writeln!(
                 out,

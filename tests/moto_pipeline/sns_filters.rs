@@ -1,8 +1,9 @@
 use super::*;
 
 /// Each sample filter policy in infra/sns-filter-policies, on a real subscription:
-/// which of three messages (a critical expiry, a medium redirect problem, a fix
-/// announcement) reaches it.
+/// which of four messages (a critical expiry, a medium redirect problem, a fix
+/// announcement, and part 2 of a large run's report) reaches it: each person-facing
+/// policy takes part 1 only, so a run is one email.
 #[tokio::test(flavor = "multi_thread")]
 async fn sample_filter_policies_deliver_what_they_promise() {
     use acm_doctor::publish::sns::{Message, Publisher};
@@ -59,10 +60,17 @@ async fn sample_filter_policies_deliver_what_they_promise() {
         queues.push(url);
     }
     let publisher = SnsPublisher::new(&sdk);
-    for (name, severity, causes, resolved) in [
-        ("critical-expiry", Severity::Critical, vec!["expired"], 0),
-        ("redirect", Severity::Medium, vec!["http-not-redirected"], 0),
-        ("fixed", Severity::Info, vec![], 1),
+    for (name, severity, causes, resolved, part) in [
+        ("critical-expiry", Severity::Critical, vec!["expired"], 0, 1),
+        (
+            "redirect",
+            Severity::Medium,
+            vec!["http-not-redirected"],
+            0,
+            1,
+        ),
+        ("fixed", Severity::Info, vec![], 1, 1),
+        ("critical-part-2", Severity::Critical, vec!["expired"], 0, 2),
     ] {
         let m = Message {
             subject: format!("acm-doctor: {name}"),
@@ -70,6 +78,7 @@ async fn sample_filter_policies_deliver_what_they_promise() {
             severity,
             causes: causes.into_iter().map(str::to_string).collect(),
             resolved,
+            part,
         };
         publisher.publish(&topic, &m).await.unwrap();
     }

@@ -12,7 +12,14 @@ pub struct TrustStore {
     extra: Vec<TrustAnchor<'static>>,
     /// Subjects of the extra roots, for messages.
     pub extra_subjects: Vec<String>,
+    /// Verdicts already reached, by chain and time: several checks judge each host's
+    /// chain, and many hosts serve the same one; verifying its signatures once each was
+    /// half of the CPU a probed host cost. Keyed by a hash, so it holds no certificates.
+    verdicts: std::sync::Mutex<std::collections::HashMap<u64, Verdict>>,
 }
+
+/// Verdicts kept before the cache starts over (each is a few dozen bytes).
+const MAX_CACHED_VERDICTS: usize = 16 * 1024;
 
 /// A reason the served chain is not trusted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -59,6 +66,7 @@ impl TrustStore {
             public,
             extra: Vec::new(),
             extra_subjects: Vec::new(),
+            verdicts: Default::default(),
         };
         let errors = match extra_pem {
             Some(pem) => store.add_extra(pem),
@@ -74,6 +82,7 @@ impl TrustStore {
             public: Vec::new(),
             extra: Vec::new(),
             extra_subjects: Vec::new(),
+            verdicts: Default::default(),
         };
         for der in pem_to_der(pem).unwrap_or_default() {
             if let Ok(a) = webpki::anchor_from_trusted_cert(&CertificateDer::from(der.as_slice())) {
@@ -84,6 +93,7 @@ impl TrustStore {
     }
 
     pub fn add_extra(&mut self, pem: &str) -> Vec<String> {
+        self.verdicts.get_mut().map(|v| v.clear()).ok();
         let mut errors = Vec::new();
         match pem_to_der(pem) {
             Ok(ders) => {
@@ -130,7 +140,28 @@ impl TrustStore {
 
     /// Verifies a served chain (leaf first) at `at`. Callers that judge dates separately
     /// pass a time inside the leaf's validity, so expiry does not hide trust problems.
+    /// The same chain at the same time is verified once.
     pub fn verify(&self, chain: &[Vec<u8>], at: UnixTime) -> Verdict {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        chain.hash(&mut h);
+        at.as_secs().hash(&mut h);
+        let key = h.finish();
+        let cached = self.verdicts.lock().ok().and_then(|v| v.get(&key).cloned());
+        if let Some(v) = cached {
+            return v;
+        }
+        let verdict = self.verify_uncached(chain, at);
+        if let Ok(mut v) = self.verdicts.lock() {
+            if v.len() >= MAX_CACHED_VERDICTS {
+                v.clear();
+            }
+            v.insert(key, verdict.clone());
+        }
+        verdict
+    }
+
+    fn verify_uncached(&self, chain: &[Vec<u8>], at: UnixTime) -> Verdict {
         if chain.is_empty() {
             return Verdict::Unverifiable("no certificate was served".into());
         }

@@ -312,3 +312,33 @@ pub fn time_within_validity(leaf: &CertFacts, now_secs: i64) -> UnixTime {
     let t = now_secs.clamp(leaf.not_before, leaf.not_after.max(leaf.not_before));
     UnixTime::since_unix_epoch(std::time::Duration::from_secs(t.max(0) as u64))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::{LeafSpec, test_ca};
+
+    /// The verdict cache never mixes chains up: the same chain twice is the same
+    /// verdict, and a self-signed leaf after a trusted chain is still untrusted.
+    #[test]
+    fn a_kept_verdict_is_the_chains_own() {
+        let ca = test_ca();
+        let trust = TrustStore::with_public_roots(&ca.root_pem);
+        let good = ca.chain(&LeafSpec::new(&["a.example.com"]));
+        let at = UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+            crate::testkit::now().timestamp() as u64,
+        ));
+        assert_eq!(
+            trust.verify(&good, at),
+            Verdict::Trusted { via_extra: false }
+        );
+        assert_eq!(
+            trust.verify(&good, at),
+            Verdict::Trusted { via_extra: false }
+        );
+        let pem = crate::testkit::self_signed_pem("a.example.com");
+        let own = pem_to_der(&pem.certificate).unwrap();
+        assert!(matches!(trust.verify(&own, at), Verdict::Untrusted(_)));
+        assert_eq!(trust.verdicts.lock().unwrap().len(), 2);
+    }
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The probe benchmark: 1,000 local endpoints (endpoints/s, peak RSS), then one endpoint
 # with acm-doctor vs sslyze (PyPI) vs testssl.sh (Debian), printing the ratios; then the
-# AWS side (scripts/bench_aws.py): a 1,000-certificate account plain and throttled.
+# AWS side (scripts/bench_aws.py): a 1,000-certificate account plain and throttled;
+# then the cold start (scripts/bench_coldstart.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -22,3 +23,5 @@ start_moto "${BENCH_MOTO_PORT:-5620}"
 trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
 cargo build --release --quiet
 "$ACM_DOCTOR_VENV/bin/python" scripts/bench_aws.py "http://127.0.0.1:${BENCH_MOTO_PORT:-5620}" "$CARGO_TARGET_DIR/release/acm-doctor"
+# Cold start: process start to the first GET /next on a stand-in runtime API.
+"$ACM_DOCTOR_VENV/bin/python" scripts/bench_coldstart.py "$CARGO_TARGET_DIR/release/acm-doctor"

@@ -288,18 +288,24 @@ mod tests {
     use crate::report::{Part, SCHEMA};
     use crate::testkit::{finding, report_of};
 
-    #[test]
-    fn split_parts_fit_and_keep_every_finding() {
-        let findings: Vec<Finding> = (0..200)
+    /// `n` low findings about unused certificates, each carrying `pad` bytes of evidence.
+    fn unused(n: usize, pad: usize) -> Vec<Finding> {
+        (0..n)
             .map(|i| {
                 finding(
                     "certificate_unused",
                     Severity::Low,
                     Cause::NotAssociated,
-                    &format!("arn:{i}"),
+                    &format!("arn:aws:acm:us-east-1:123456789012:certificate/c{i:04}"),
                 )
+                .evidence("padding", "x".repeat(pad))
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn split_parts_fit_and_keep_every_finding() {
+        let findings = unused(200, 0);
         let r = report_of(findings);
         let parts = split(&r, 40_000);
         assert!(parts.len() > 1);
@@ -347,19 +353,7 @@ mod tests {
     }
 
     fn many() -> Report {
-        report_of(
-            (0..300)
-                .map(|i| {
-                    finding(
-                        "certificate_unused",
-                        Severity::Low,
-                        Cause::NotAssociated,
-                        &format!("arn:{i}"),
-                    )
-                    .evidence("padding", "x".repeat(1500))
-                })
-                .collect(),
-        )
+        report_of(unused(300, 1500))
     }
 
     /// Issue 11: a part SNS refuses is sent reduced, and a part that fails for good
@@ -411,17 +405,7 @@ mod tests {
     /// pointing at part 1. Twin: a small run is one message with the whole digest.
     #[test]
     fn a_large_run_is_one_email_and_json_in_parts() {
-        let mut findings: Vec<Finding> = (0..1000)
-            .map(|i| {
-                finding(
-                    "certificate_unused",
-                    Severity::Low,
-                    Cause::NotAssociated,
-                    &format!("arn:aws:acm:us-east-1:123456789012:certificate/c{i:04}"),
-                )
-                .evidence("padding", "x".repeat(300))
-            })
-            .collect();
+        let mut findings = unused(1000, 300);
         findings.insert(
             0,
             finding(

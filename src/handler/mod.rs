@@ -128,7 +128,7 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
     }
 
     /// Handles one EventBridge event that must be answered by `deadline` (the Lambda
-    /// invocation's): probing stops [`PUBLISH_RESERVE`] before it.
+    /// invocation's): probing stops [`probe_deadline`] before it.
     pub async fn handle_event_until(
         &self,
         event: &serde_json::Value,
@@ -152,8 +152,7 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
     }
 
     /// Runs the pipeline for a parsed trigger; hosts that cannot be probed before
-    /// `deadline` less [`PUBLISH_RESERVE`] are named as not probed, so what was seen is
-    /// still published.
+    /// [`probe_deadline`] are named as not probed, so what was seen is still published.
     pub async fn run_until(
         &self,
         trigger: Trigger,
@@ -215,11 +214,12 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
         } else {
             (Vec::new(), Vec::new())
         };
-        let probed = targets.len();
         let probe = self
             .prober
             .probe(targets, names, deadline.map(probe_deadline))
             .await;
+        // Hosts not probed (named below) do not count as probed.
+        let probed = probe.hosts.len();
         for u in &probe.unprobed {
             tracing::warn!(host = %u.hostname, reason = %u.reason, "not probed");
             inv.skipped.push(crate::inventory::Skipped {

@@ -419,9 +419,25 @@ async fn an_iam_server_certificate_is_judged_from_iam_never_described_by_acm() {
 /// SCTs and the report names the failed list and the fallback.
 #[tokio::test]
 async fn an_unusable_ct_log_list_falls_back_to_the_bundled_one_and_says_so() {
-    let mut e = engine(estate(), Recorder::default(), Severity::Low);
-    e.config.ct_log_list = Some("/nonexistent/log_list.json".into());
-    let out = on_schedule(&e).await.unwrap();
+    let mut config = engine(estate(), Recorder::default(), Severity::Low).config;
+    config.ct_log_list = Some("/nonexistent/log_list.json".into());
+    // The list is read only when something was probed.
+    let e = Engine {
+        reader: estate(),
+        publisher: Recorder::default(),
+        prober: SeesHosts,
+        state: NoState,
+        hub: NoHub,
+        config,
+    };
+    let out = e
+        .handle_event(
+            &event("aws.events", "Scheduled Event", json!([])),
+            now(),
+            "ct".into(),
+        )
+        .await
+        .unwrap();
     let report = out.report.unwrap();
     let ct: Vec<&crate::inventory::Skipped> = report
         .skipped
@@ -476,6 +492,26 @@ async fn a_run_that_could_read_nothing_is_published_as_incomplete() {
     assert!(out.metrics.iter().any(|m| m["IncompleteRuns"] == 0));
     let report = out.report.unwrap();
     assert!(report.findings.iter().all(|f| f.check != "scan_incomplete"));
+}
+
+/// A prober that reaches every host and sees nothing there (facts left empty).
+struct SeesHosts;
+
+impl Prober for SeesHosts {
+    async fn probe(
+        &self,
+        targets: Vec<ProbeTarget>,
+        _names: Vec<String>,
+        _deadline: Option<std::time::Instant>,
+    ) -> crate::probe::ProbeResults {
+        crate::probe::ProbeResults {
+            hosts: targets
+                .iter()
+                .map(|t| crate::probe::HostFacts::new(&t.hostname))
+                .collect(),
+            ..Default::default()
+        }
+    }
 }
 
 /// A prober that sees the deadline it is given and, like the network prober with too

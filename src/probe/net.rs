@@ -94,8 +94,8 @@ pub struct ProbeSetupError(pub String);
 
 /// The provider with its TLS 1.3 suites in a browser's order (Chrome and Firefox offer
 /// AES-128-GCM-SHA256 first; rustls offers AES-256-GCM-SHA384 first). A server that
-/// follows the client's order then negotiates what a visitor's browser would — and the
-/// SHA-256 key schedule costs the probe less than SHA-384's (14% of its instructions).
+/// follows the client's order then negotiates what a visitor's browser would (and its
+/// SHA-256 key schedule costs the probe a few percent less than SHA-384's).
 fn browser_like(mut p: CryptoProvider) -> Arc<CryptoProvider> {
     use rustls::CipherSuite as S;
     let rank = |s: &rustls::SupportedCipherSuite| match s.suite() {

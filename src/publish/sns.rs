@@ -166,6 +166,7 @@ pub async fn publish_report<P: Publisher>(
 ) -> Result<Vec<String>, PublishError> {
     let mut ids = Vec::new();
     let mut failed: Option<PublishError> = None;
+    let report = &with_skipped_capped(report);
     let parts = split(report, SNS_MAX_MESSAGE_BYTES);
     let n = parts.len();
     for (i, part) in parts.iter().enumerate() {
@@ -197,6 +198,28 @@ pub async fn publish_report<P: Publisher>(
         Some(e) => Err(e),
         None => Ok(ids),
     }
+}
+
+/// Most `skipped` entries a published message lists; the rest are counted in one more.
+pub const MAX_SKIPPED_LISTED: usize = 50;
+
+/// The report with its `skipped` list held to [`MAX_SKIPPED_LISTED`] entries and one
+/// that counts the rest: the list is in every part's header, and a run denied in every
+/// region (a thousand failed describes) would otherwise make every part larger than SNS
+/// takes — the failure to see would silence the report that says so.
+fn with_skipped_capped(report: &Report) -> Report {
+    let mut r = report.clone();
+    if r.skipped.len() > MAX_SKIPPED_LISTED {
+        let more = r.skipped.len() - MAX_SKIPPED_LISTED;
+        r.skipped.truncate(MAX_SKIPPED_LISTED);
+        r.skipped.push(crate::inventory::Skipped {
+            what: format!("{more} more"),
+            region: None,
+            reason: "not listed here, to keep the message within SNS's size; the function's log names each, and `acm-doctor scan --format json` lists them all".into(),
+            kind: crate::inventory::SkipKind::Gap,
+        });
+    }
+    r
 }
 
 /// A part cut to what a person needs to act: evidence left out (with a note) and each
@@ -457,5 +480,38 @@ mod tests {
         let m = Message::of(&small);
         assert_eq!(email(&m), small.email_digest());
         assert_eq!(split(&small, SNS_MAX_MESSAGE_BYTES).len(), 1);
+    }
+
+    /// A run that failed to read a thousand things still publishes: the `skipped`
+    /// list every part carries is held to 50 entries and a count. Twin: a short list is
+    /// published whole.
+    #[tokio::test]
+    async fn a_thousand_failed_reads_still_fit_sns() {
+        let mut r = report_of(unused(10, 0));
+        r.skipped = (0..1000)
+            .map(|i| crate::inventory::Skipped {
+                what: format!(
+                    "acm:DescribeCertificate arn:aws:acm:us-east-1:123456789012:certificate/c{i:04}"
+                ),
+                region: Some("us-east-1".into()),
+                reason: format!("AccessDeniedException: {}", "not authorized ".repeat(20)),
+                kind: Default::default(),
+            })
+            .collect();
+        let p = Picky {
+            max: SNS_MAX_MESSAGE_BYTES,
+            refuse_part: None,
+            sent: Default::default(),
+        };
+        publish_report(&p, "t", &r).await.unwrap();
+        let sent = p.sent.lock().unwrap().clone();
+        let v: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
+        let json: serde_json::Value = serde_json::from_str(v["default"].as_str().unwrap()).unwrap();
+        let skipped = json["skipped"].as_array().unwrap();
+        assert_eq!(skipped.len(), MAX_SKIPPED_LISTED + 1);
+        assert_eq!(skipped[MAX_SKIPPED_LISTED]["what"], "950 more");
+        // Twin.
+        r.skipped.truncate(3);
+        assert_eq!(with_skipped_capped(&r).skipped, r.skipped);
     }
 }

@@ -251,7 +251,7 @@ pub const MAX_EVIDENCE_ITEMS: usize = 50;
 pub const MAX_EVIDENCE: usize = 48 * 1024;
 
 /// Cuts `s` to at most `max` bytes (on a character boundary), saying how much was cut.
-fn clip(s: &mut String, max: usize) {
+pub fn clip(s: &mut String, max: usize) {
     if s.len() <= max {
         return;
     }

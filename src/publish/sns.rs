@@ -99,11 +99,6 @@ fn envelope(json: &str, email: &str) -> String {
     serde_json::json!({ "default": json, "email": email }).to_string()
 }
 
-/// The SNS message body of a report sent whole.
-pub fn message_body(report: &Report) -> String {
-    Message::of(report).body
-}
-
 /// Splits the report into parts whose JSON, with [`EMAIL_BUDGET`] kept for the email,
 /// fits in `max_bytes`; each is a valid report carrying the same header. Findings are
 /// bounded ([`Finding::bound`]), so one finding always fits.
@@ -250,20 +245,11 @@ fn reduced(part: &Report) -> Report {
                     "SNS refused the full message; run `acm-doctor scan --format json` for the evidence".into(),
                 ),
             )]);
-            if f.detail.len() > 1024 {
-                let mut end = 1024;
-                while !f.detail.is_char_boundary(end) {
-                    end -= 1;
-                }
-                f.detail.truncate(end);
-                f.detail.push('…');
-            }
+            crate::finding::clip(&mut f.detail, 1024);
             f
         })
         .collect();
-    let mut r = part.with_findings(findings);
-    r.part = part.part;
-    r
+    part.with_findings(findings)
 }
 
 /// [`Publisher`] over the AWS SDK's SNS client.
@@ -349,7 +335,7 @@ mod tests {
         let total: usize = parts.iter().map(|p| p.findings.len()).sum();
         assert_eq!(total, 200);
         for (i, p) in parts.iter().enumerate() {
-            assert!(message_body(p).len() <= 40_000);
+            assert!(Message::of(p).body.len() <= 40_000);
             assert_eq!(
                 p.part,
                 Some(Part {

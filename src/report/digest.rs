@@ -70,11 +70,11 @@ impl Report {
     /// where the full report is), then the most severe findings in full while they fit,
     /// the rest counted. `parts` is how many JSON messages carry the report.
     pub fn email_summary(&self, max: usize, parts: usize) -> String {
-        let full = self.email_digest();
+        let e = self.escaped();
+        let full = e.digest_text();
         if full.len() <= max {
             return full;
         }
-        let e = self.escaped();
         let head = e.summary_block(parts);
         // The most severe first (findings are sorted): as many as fit, found by halving.
         let body = |k: usize| {

@@ -42,6 +42,9 @@ fn run(ctx: &Context) -> Vec<Finding> {
         r.contains("accessdenied") || r.contains("not authorized") || r.contains("unauthorized")
     });
     let n = gaps.len();
+    // Hosts not probed are named `probe HOST`; every other gap is an AWS read.
+    let hosts = gaps.iter().filter(|s| s.what.starts_with("probe ")).count();
+    let reads = n - hosts;
     let list: Vec<String> = gaps
         .iter()
         .map(|s| match &s.region {
@@ -66,8 +69,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
             "AWS から何も読み取れませんでした（{n} 件の読み取りに失敗）。何も確認されていません"
         )
     } else {
-        let hosts = gaps.iter().filter(|s| s.what.starts_with("probe ")).count();
-        match (n - hosts, hosts) {
+        match (reads, hosts) {
             (reads, 0) => tr!(
                 "The scan is incomplete: {reads} AWS read(s) failed, and what they cover was not checked",
                 "スキャンは不完全です: {reads} 件の AWS の読み取りに失敗し、その範囲は確認されていません"
@@ -90,7 +92,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
             "AccessDenied: give the function's role (or your CLI credentials) the read-only actions listed in template.yaml (acm:List/Describe/GetCertificate, elasticloadbalancing:Describe*, apigateway:GET on /domainnames, iam:GetServerCertificate, cloudfront:ListDistributions, route53:List*).",
             "AccessDenied の場合: 関数のロール（または CLI の認証情報）に、template.yaml に列挙した読み取り専用のアクション（acm:List/Describe/GetCertificate、elasticloadbalancing:Describe*、/domainnames への apigateway:GET、iam:GetServerCertificate、cloudfront:ListDistributions、route53:List*）を許可します。"
         ))
-    } else if gaps.iter().any(|s| !s.what.starts_with("probe ")) {
+    } else if reads > 0 {
         f.step(tr!(
             "Check that credentials are configured (aws sts get-caller-identity) and that the AWS endpoints are reachable from where acm-doctor runs; throttled reads succeed on a later run.",
             "認証情報が設定されていること（aws sts get-caller-identity）と、acm-doctor の実行場所から AWS のエンドポイントに到達できることを確認します。スロットリングによる失敗は後の実行で成功します。"
@@ -99,7 +101,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
     } else {
         f
     };
-    if gaps.iter().any(|s| s.what.starts_with("probe ")) {
+    if hosts > 0 {
         f = f.step(tr!(
             "Hosts not probed: raise the function's Timeout (or PROBE_CONCURRENCY) so the probe finishes before the deadline, or probe them now with `acm-doctor probe HOST`.",
             "調べられなかったホスト: 期限までに調査が終わるよう関数の Timeout（または PROBE_CONCURRENCY）を上げるか、`acm-doctor probe HOST` で今すぐ調べます。"

@@ -60,27 +60,29 @@ impl Buckets {
         }
     }
 
-    /// Reserves the next slot in `region`'s bucket; returns when it may be used.
-    fn reserve(&self, region: &str, now: Instant) -> Instant {
+    /// Takes the next slot in `region`'s bucket and returns when it may be used; with
+    /// `only_if_free`, takes it only when that is `now`.
+    fn take(&self, region: &str, now: Instant, only_if_free: bool) -> Option<Instant> {
         let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
         let tat = next.entry(region.to_string()).or_insert(now);
         let start = (*tat).max(now);
         let at = start.checked_sub(self.burst).unwrap_or(now).max(now);
+        if only_if_free && at > now {
+            return None;
+        }
         *tat = start + self.interval;
-        at
+        Some(at)
+    }
+
+    /// Reserves the next slot in `region`'s bucket; returns when it may be used.
+    fn reserve(&self, region: &str, now: Instant) -> Instant {
+        self.take(region, now, false).unwrap_or(now)
     }
 
     /// Takes a slot only if it is free now (for tests).
     #[cfg(test)]
     fn try_take(&self, region: &str, now: Instant) -> bool {
-        let mut next = self.next.lock().unwrap();
-        let tat = next.entry(region.to_string()).or_insert(now);
-        let start = (*tat).max(now);
-        if start.checked_sub(self.burst).unwrap_or(now) > now {
-            return false;
-        }
-        *tat = start + self.interval;
-        true
+        self.take(region, now, true).is_some()
     }
 
     async fn wait(&self, region: &str) {

@@ -77,6 +77,19 @@ pub fn api_err<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    api_err_of(service, operation, region, &err)
+}
+
+/// [`api_err`] of an error held by reference (the source of a credentials error).
+pub fn api_err_of<E>(
+    service: &'static str,
+    operation: &'static str,
+    region: Option<&str>,
+    err: &SdkError<E, HttpResponse>,
+) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
     let code = err.code().unwrap_or_default().to_string();
     let kind = match code.as_str() {
         "ThrottlingException"
@@ -110,7 +123,7 @@ where
         {
             format!("HTTP {} without a {service} error", r.status().as_u16())
         }
-        _ => DisplayErrorContext(&err).to_string(),
+        _ => DisplayErrorContext(err).to_string(),
     };
     ApiError {
         service,

@@ -186,6 +186,23 @@ async fn invoke(event: PathBuf, summary: bool, digest: bool, emf: bool) -> Resul
     let value: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("{} is not JSON", event.display()))?;
     let config = Config::from_env()?;
+    // An SQS batch or an organization's schedule: the coordinator's or worker's answer.
+    if acm_doctor::org::Role::of(&value, config.org_accounts.is_some())
+        != acm_doctor::org::Role::Account
+    {
+        let runtime = crate::runtime(config).await?;
+        let (answer, _) = runtime
+            .handle(
+                &value,
+                chrono::Utc::now(),
+                uuid::Uuid::new_v4().to_string(),
+                None,
+            )
+            .await
+            .map_err(|d| anyhow::anyhow!("{} ({})", d.error_message, d.error_type))?;
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+        return Ok(Exit::Ok);
+    }
     let engine = crate::engine(config, None, None).await?;
     let outcome = engine
         .handle_event(&value, chrono::Utc::now(), uuid::Uuid::new_v4().to_string())

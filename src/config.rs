@@ -38,6 +38,39 @@ pub struct Config {
     pub report_language: Lang,
     /// Import findings into Security Hub as ASFF (`SECURITY_HUB=true`).
     pub security_hub: bool,
+    /// Organization mode (`ORG_ACCOUNTS`): the accounts a scheduled run fans out to.
+    pub org_accounts: Option<OrgAccounts>,
+    /// The read-only role assumed in each member account (`ORG_ROLE_NAME`).
+    pub org_role_name: String,
+    /// SQS queue the coordinator sends one message per account to (`SHARD_QUEUE_URL`).
+    pub shard_queue_url: Option<String>,
+    /// DynamoDB table (`pk`, `sk`) recording each run and its shards (`RUN_TABLE`).
+    pub run_table: Option<String>,
+    /// S3 bucket for shard reports and whole-run reports (`RUN_BUCKET`).
+    pub run_bucket: Option<String>,
+    /// Minutes after which a run is published with what it has (`ORG_DEADLINE_MINUTES`).
+    pub org_deadline_minutes: i64,
+}
+
+/// Which accounts an organization run covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrgAccounts {
+    /// Every ACTIVE account Organizations' `ListAccounts` returns.
+    Organization,
+    /// These account ids.
+    List(Vec<String>),
+}
+
+/// A 12-digit AWS account id.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An IAM role name: 1–64 of `A-Za-z0-9+=,.@_-`.
+fn is_role_name(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
 }
 
 impl Default for Config {
@@ -58,6 +91,12 @@ impl Default for Config {
             renotify_hours: 24,
             report_language: Lang::En,
             security_hub: false,
+            org_accounts: None,
+            org_role_name: "acm-doctor-scan".to_string(),
+            shard_queue_url: None,
+            run_table: None,
+            run_bucket: None,
+            org_deadline_minutes: 14,
         }
     }
 }
@@ -307,6 +346,84 @@ pub const SETTINGS: &[Setting] = &[
             Ok(())
         },
     },
+    Setting {
+        name: "ORG_ACCOUNTS",
+        default: "— (one account)",
+        doc: "organization mode: `organization` (every ACTIVE account of the AWS Organization) or a comma list of account ids; a scheduled run then fans out one SQS message per account (see Organization)",
+        apply: |c, v| {
+            let v = v.trim();
+            if v.eq_ignore_ascii_case("organization") {
+                c.org_accounts = Some(OrgAccounts::Organization);
+                return Ok(());
+            }
+            let mut ids = list(v);
+            if let Some(bad) = ids.iter().find(|a| !is_account_id(a)) {
+                return Err(format!(
+                    "{bad:?} is not a 12-digit account id (expected organization or a comma list of account ids)"
+                ));
+            }
+            ids.sort();
+            ids.dedup();
+            if ids.is_empty() {
+                return Err("names no account".into());
+            }
+            c.org_accounts = Some(OrgAccounts::List(ids));
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ORG_ROLE_NAME",
+        default: "`acm-doctor-scan`",
+        doc: "role assumed in each member account (member-role.yaml creates it)",
+        apply: |c, v| {
+            let v = v.trim();
+            if !is_role_name(v) {
+                return Err("expected an IAM role name (1-64 of A-Za-z0-9+=,.@_-)".into());
+            }
+            c.org_role_name = v.to_string();
+            Ok(())
+        },
+    },
+    Setting {
+        name: "SHARD_QUEUE_URL",
+        default: "—",
+        doc: "SQS queue URL of the per-account shards (set by the template)",
+        apply: |c, v| {
+            c.shard_queue_url = Some(v.trim().to_string());
+            Ok(())
+        },
+    },
+    Setting {
+        name: "RUN_TABLE",
+        default: "—",
+        doc: "DynamoDB table (`pk`, `sk`) recording organization runs and their shards (set by the template)",
+        apply: |c, v| {
+            c.run_table = Some(v.trim().to_string());
+            Ok(())
+        },
+    },
+    Setting {
+        name: "RUN_BUCKET",
+        default: "—",
+        doc: "S3 bucket for each account's shard report and the whole run's report (set by the template)",
+        apply: |c, v| {
+            c.run_bucket = Some(v.trim().to_string());
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ORG_DEADLINE_MINUTES",
+        default: "`14`",
+        doc: "minutes after which an organization run is published with the accounts done so far, naming the missing ones",
+        apply: |c, v| {
+            c.org_deadline_minutes = number(
+                v,
+                1..=1440,
+                "expected a whole number of minutes from 1 to 1440",
+            )?;
+            Ok(())
+        },
+    },
 ];
 
 /// What the checks may read of the configuration.
@@ -337,6 +454,27 @@ impl Config {
                 value,
                 reason,
             })?;
+        }
+        if c.org_accounts.is_some() {
+            let missing: Vec<&str> = [
+                ("SHARD_QUEUE_URL", &c.shard_queue_url),
+                ("RUN_TABLE", &c.run_table),
+                ("RUN_BUCKET", &c.run_bucket),
+            ]
+            .into_iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(k, _)| k)
+            .collect();
+            if !missing.is_empty() {
+                return Err(ConfigError {
+                    name: "ORG_ACCOUNTS",
+                    value: get("ORG_ACCOUNTS").unwrap_or_default(),
+                    reason: format!(
+                        "organization mode also needs {} (the template sets them)",
+                        missing.join(", ")
+                    ),
+                });
+            }
         }
         Ok(c)
     }
@@ -405,6 +543,46 @@ mod tests {
             cfg(&[("SECURITY_HUB", "maybe")]).unwrap_err().name,
             "SECURITY_HUB"
         );
+    }
+
+    #[test]
+    fn organization_settings_are_checked() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(
+            c.org_accounts, None,
+            "one account unless ORG_ACCOUNTS is set"
+        );
+        assert_eq!(c.org_role_name, "acm-doctor-scan");
+        let wired = [
+            ("SHARD_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/1/q"),
+            ("RUN_TABLE", "runs"),
+            ("RUN_BUCKET", "bucket"),
+        ];
+        let with =
+            |pairs: &[(&'static str, &'static str)]| cfg(&[wired.as_slice(), pairs].concat());
+        let e = cfg(&[("ORG_ACCOUNTS", "organization"), ("RUN_TABLE", "runs")]).unwrap_err();
+        assert!(e.reason.contains("SHARD_QUEUE_URL, RUN_BUCKET"), "{e}");
+        let c = with(&[("ORG_ACCOUNTS", "Organization")]).unwrap();
+        assert_eq!(c.org_accounts, Some(OrgAccounts::Organization));
+        let c = with(&[("ORG_ACCOUNTS", "222222222222, 111111111111,222222222222")]).unwrap();
+        assert_eq!(
+            c.org_accounts,
+            Some(OrgAccounts::List(vec![
+                "111111111111".into(),
+                "222222222222".into()
+            ]))
+        );
+        for (name, bad) in [
+            ("ORG_ACCOUNTS", "12345"),
+            ("ORG_ACCOUNTS", "11111111111a"),
+            ("ORG_ACCOUNTS", ","),
+            ("ORG_ROLE_NAME", "role/with/path"),
+            ("ORG_ROLE_NAME", "a\u{1b}[31m"),
+            ("ORG_DEADLINE_MINUTES", "0"),
+            ("ORG_DEADLINE_MINUTES", "soon"),
+        ] {
+            assert_eq!(with(&[(name, bad)]).unwrap_err().name, name, "{bad:?}");
+        }
     }
 
     #[test]

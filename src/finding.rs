@@ -24,6 +24,9 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hostname: Option<String>,
     pub region: String,
+    /// The AWS account the resource is in, in an organization run (`ORG_ACCOUNTS`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub title: String,
     pub detail: String,
     /// Steps a person can follow, in order.
@@ -81,6 +84,7 @@ impl Finding {
             resource: resource.into(),
             hostname: None,
             region: region.into(),
+            account: None,
             title: String::new(),
             detail: String::new(),
             remediation: Vec::new(),

@@ -14,6 +14,7 @@ const STAGES: &[&str] = &[
     "report",
     "publish",
     "handler",
+    "org",
 ];
 
 /// Modules every stage may import; they import only each other.

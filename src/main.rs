@@ -10,14 +10,32 @@ use acm_doctor::aws::load_sdk_config;
 use acm_doctor::config::Config;
 use acm_doctor::handler::{Engine, HandlerError};
 use acm_doctor::inventory::sdk::SdkReader;
+use acm_doctor::org::sdk::{AssumeRoleScanner, DynamoRuns, OrgDirectory, S3Reports, SqsShards};
+use acm_doctor::org::{Org, Role, coordinator, worker};
 use acm_doctor::probe::{NetProber, Timeouts};
 use acm_doctor::publish::securityhub::SdkHub;
 use acm_doctor::publish::sns::SnsPublisher;
 use acm_doctor::publish::state::ConfiguredState;
 use anyhow::Result;
 use clap::Parser;
+use std::sync::Arc;
 
-type RealEngine = Engine<SdkReader, SnsPublisher, NetProber, ConfiguredState, SdkHub>;
+type RealEngine = Engine<SdkReader, SnsPublisher, Arc<NetProber>, ConfiguredState, SdkHub>;
+type RealOrg = Org<DynamoRuns, S3Reports, SqsShards, SnsPublisher, ConfiguredState>;
+
+/// The function with every role it can be given: the one-account engine and, when
+/// `RUN_TABLE`, `RUN_BUCKET` and `SHARD_QUEUE_URL` are set, the organization run's
+/// coordinator and worker (sharing the engine's prober).
+struct Runtime {
+    engine: RealEngine,
+    org: Option<OrgParts>,
+}
+
+struct OrgParts {
+    org: RealOrg,
+    directory: OrgDirectory,
+    scanner: AssumeRoleScanner<NetProber>,
+}
 
 fn init_cli_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ACM_DOCTOR_LOG")
@@ -57,11 +75,107 @@ async fn engine(
     Ok(Engine {
         reader: SdkReader::new(sdk.clone()),
         publisher: SnsPublisher::new(&sdk),
-        prober,
+        prober: Arc::new(prober),
         state: ConfiguredState::new(&sdk, config.state_table.as_deref()),
         hub: SdkHub::new(&sdk),
         config,
     })
+}
+
+/// The engine and, when configured, the organization roles.
+async fn runtime(config: Config) -> Result<Runtime> {
+    let region = config.scan_regions.first().cloned();
+    let sdk = load_sdk_config(None, region.as_deref()).await;
+    let engine = engine(config.clone(), None, None).await?;
+    let org = match (
+        &config.run_table,
+        &config.run_bucket,
+        &config.shard_queue_url,
+    ) {
+        (Some(table), Some(bucket), Some(queue)) => Some(OrgParts {
+            org: Org {
+                store: DynamoRuns::new(&sdk, table),
+                bucket: S3Reports::new(&sdk, bucket),
+                queue: SqsShards::new(&sdk, queue),
+                publisher: SnsPublisher::new(&sdk),
+                state: ConfiguredState::new(&sdk, config.state_table.as_deref()),
+                config: config.clone(),
+            },
+            directory: OrgDirectory::new(&sdk),
+            scanner: AssumeRoleScanner {
+                base: sdk.clone(),
+                config,
+                prober: engine.prober.clone(),
+            },
+        }),
+        _ => None,
+    };
+    Ok(Runtime { engine, org })
+}
+
+/// One invocation's answer: the run summary, the coordinator's summary, or the
+/// worker's partial batch response; and the EMF documents to print.
+type Answer = Result<(serde_json::Value, Vec<serde_json::Value>), lambda_runtime::Diagnostic>;
+
+impl Runtime {
+    async fn handle(
+        &self,
+        event: &serde_json::Value,
+        now: chrono::DateTime<chrono::Utc>,
+        run_id: String,
+        deadline: Option<std::time::Instant>,
+    ) -> Answer {
+        let org_mode = self.engine.config.org_accounts.is_some();
+        let role = Role::of(event, org_mode);
+        let parts =
+            match role {
+                Role::Account => None,
+                _ => Some(self.org.as_ref().ok_or_else(|| {
+                    lambda_runtime::Diagnostic {
+                        error_type: "NonRetryable.NotConfigured".into(),
+                        error_message:
+                            "an organization event needs RUN_TABLE, RUN_BUCKET and SHARD_QUEUE_URL"
+                                .into(),
+                    }
+                })?),
+            };
+        match (role, parts) {
+            (Role::Worker, Some(p)) => {
+                let batch: aws_lambda_events::event::sqs::SqsEvent =
+                    serde_json::from_value(event.clone()).map_err(|e| {
+                        lambda_runtime::Diagnostic {
+                            error_type: "NonRetryable.MalformedEvent".into(),
+                            error_message: format!("not an SQS event: {e}"),
+                        }
+                    })?;
+                let worked = worker::handle_batch(&p.org, &p.scanner, &batch, now, deadline).await;
+                Ok((
+                    serde_json::to_value(&worked).unwrap_or_default(),
+                    Vec::new(),
+                ))
+            }
+            (Role::Coordinator, Some(p)) => {
+                coordinator::coordinate(&p.org, &p.directory, now, &run_id)
+                    .await
+                    .map(|c| (serde_json::to_value(&c).unwrap_or_default(), Vec::new()))
+                    .map_err(|e| lambda_runtime::Diagnostic {
+                        error_type: e.error_type().into(),
+                        error_message: e.to_string(),
+                    })
+            }
+            _ => match self
+                .engine
+                .handle_event_until(event, now, run_id, deadline)
+                .await
+            {
+                Ok(outcome) => Ok((
+                    serde_json::to_value(&outcome.summary).unwrap_or_default(),
+                    outcome.metrics,
+                )),
+                Err(e) => Err(diagnostic(&e)),
+            },
+        }
+    }
 }
 
 /// CloudWatch turns these stdout lines into metrics (embedded metric format).
@@ -107,23 +221,18 @@ async fn main() -> Result<std::process::ExitCode> {
 async fn lambda() -> Result<()> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_env()?;
-    let engine = std::sync::Arc::new(engine(config, None, None).await?);
+    let runtime = Arc::new(runtime(config).await?);
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<serde_json::Value>| {
-            let engine = engine.clone();
+            let runtime = runtime.clone();
             async move {
                 let run_id = event.context.request_id.clone();
                 let deadline = invocation_deadline(event.context.deadline);
-                match engine
-                    .handle_event_until(&event.payload, chrono::Utc::now(), run_id, deadline)
-                    .await
-                {
-                    Ok(outcome) => {
-                        print_metrics(&outcome.metrics);
-                        Ok(serde_json::to_value(&outcome.summary).unwrap_or_default())
-                    }
-                    Err(e) => Err(diagnostic(&e)),
-                }
+                let (answer, metrics) = runtime
+                    .handle(&event.payload, chrono::Utc::now(), run_id, deadline)
+                    .await?;
+                print_metrics(&metrics);
+                Ok::<_, lambda_runtime::Diagnostic>(answer)
             }
         },
     ))

@@ -207,6 +207,7 @@ fn estate() -> (Inventory, Config) {
     });
 
     let skipped = vec![Skipped {
+        account: None,
         kind: Default::default(),
         what: "cloudfront:ListDistributions".into(),
         region: None,

@@ -191,6 +191,7 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
         let mut inv = inventory::collect(&self.reader, config, &trigger.scope, now).await;
         if let Some(first) = trigger.left_out.first() {
             inv.skipped.push(crate::inventory::Skipped {
+account: None,
                 kind: Default::default(),
                 what: format!("{} more certificates the event named", trigger.left_out.len()),
                 region: None,
@@ -223,6 +224,7 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
         for u in &probe.unprobed {
             tracing::warn!(host = %u.hostname, reason = %u.reason, "not probed");
             inv.skipped.push(crate::inventory::Skipped {
+                account: None,
                 what: format!("probe {}", u.hostname),
                 region: None,
                 reason: u.reason.clone(),
@@ -237,6 +239,7 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
         };
         inv.skipped
             .extend(ct_error.map(|reason| crate::inventory::Skipped {
+                account: None,
                 kind: Default::default(),
                 what: "CT_LOG_LIST".into(),
                 region: None,
@@ -254,6 +257,7 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
             trust_errors
                 .into_iter()
                 .map(|reason| crate::inventory::Skipped {
+                    account: None,
                     kind: Default::default(),
                     what: "EXTRA_TRUSTED_CA_PEM".into(),
                     region: None,

@@ -22,6 +22,7 @@ impl ApiError {
     /// A skip entry naming the certificate the call was about.
     fn skipped_for(&self, arn: &str) -> Skipped {
         Skipped {
+            account: None,
             kind: Default::default(),
             what: format!("{}:{} {arn}", self.service, self.operation),
             region: self.region.clone(),
@@ -31,6 +32,7 @@ impl ApiError {
 
     fn skipped(&self) -> Skipped {
         Skipped {
+            account: None,
             kind: Default::default(),
             what: format!("{}:{}", self.service, self.operation),
             region: self.region.clone(),

@@ -388,7 +388,7 @@ pub struct DnsRecord {
 }
 
 /// Something the scan could not read, and why; shown in the report's `skipped` list.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Skipped {
     /// What was not checked, e.g. `elbv2:DescribeLoadBalancers`.
     pub what: String,
@@ -397,6 +397,9 @@ pub struct Skipped {
     /// A gap in what was seen (makes the run incomplete), or a choice.
     #[serde(default)]
     pub kind: SkipKind,
+    /// The account it belongs to, in an organization run (`ORG_ACCOUNTS`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 /// Whether a skip is a failure to see or a deliberate choice.

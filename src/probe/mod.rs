@@ -171,6 +171,19 @@ pub trait Prober: Send + Sync {
     ) -> impl std::future::Future<Output = ProbeResults> + Send;
 }
 
+/// One prober shared by several engines (an organization run's accounts share the
+/// resolver and the concurrency).
+impl<P: Prober> Prober for std::sync::Arc<P> {
+    fn probe(
+        &self,
+        targets: Vec<ProbeTarget>,
+        resource_names: Vec<String>,
+        deadline: Option<std::time::Instant>,
+    ) -> impl std::future::Future<Output = ProbeResults> + Send {
+        (**self).probe(targets, resource_names, deadline)
+    }
+}
+
 /// A prober that probes nothing (`PROBE=false`).
 pub struct NoProbe;
 

@@ -93,6 +93,7 @@ pub fn private_only_skipped(inv: &Inventory) -> Vec<crate::inventory::Skipped> {
     private_only_hostnames(inv)
         .into_iter()
         .map(|(host, zone)| crate::inventory::Skipped {
+account: None,
             kind: crate::inventory::SkipKind::Deliberate,
             what: format!("probe {host}"),
             region: None,

@@ -222,6 +222,7 @@ fn with_skipped_capped(report: &Report) -> Report {
         let more = r.skipped.len() - MAX_SKIPPED_LISTED;
         r.skipped.truncate(MAX_SKIPPED_LISTED);
         r.skipped.push(crate::inventory::Skipped {
+account: None,
             what: format!("{more} more"),
             region: None,
             reason: "not listed here, to keep the message within SNS's size; the function's log names each, and `acm-doctor scan --format json` lists them all".into(),
@@ -499,6 +500,7 @@ mod tests {
         let mut r = report_of(unused(10, 0));
         r.skipped = (0..1000)
             .map(|i| crate::inventory::Skipped {
+                account: None,
                 what: format!(
                     "acm:DescribeCertificate arn:aws:acm:us-east-1:123456789012:certificate/c{i:04}"
                 ),

@@ -218,16 +218,16 @@ impl StateStore for DynamoState {
 }
 
 /// Tries of one batch before its unprocessed writes are given up (and counted).
-const WRITE_ATTEMPTS: u32 = 6;
+pub(crate) const WRITE_ATTEMPTS: u32 = 6;
 /// First wait before resending unprocessed writes; doubled each time (0.1 … 1.6 s).
-const WRITE_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
+pub(crate) const WRITE_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Sends `requests` 25 at a time (BatchWriteItem's limit) through `send`, which returns
 /// the writes DynamoDB left unprocessed (a throttled table returns some instead of
 /// failing); those are resent after an exponential backoff, up to `attempts` times.
 /// Every batch is tried; what still fails is logged and counted in the error, never
 /// silently lost.
-async fn write_batches<T, F, Fut>(
+pub(crate) async fn write_batches<T, F, Fut>(
     requests: Vec<T>,
     attempts: u32,
     backoff: std::time::Duration,

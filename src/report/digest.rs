@@ -50,10 +50,15 @@ impl Report {
             .filter(|p| p.of > 1)
             .map(|p| format!(" ({}/{})", p.index, p.of))
             .unwrap_or_default();
-        let account = self
-            .account
-            .as_deref()
-            .unwrap_or(label!("unknown account", "アカウント不明").get(self.lang));
+        let accounts = match self.lang {
+            Lang::En => format!("{} accounts", self.accounts.len()),
+            Lang::Ja => format!("{} アカウント", self.accounts.len()),
+        };
+        let account = match self.account.as_deref() {
+            Some(a) => a,
+            None if !self.accounts.is_empty() => &accounts,
+            None => label!("unknown account", "アカウント不明").get(self.lang),
+        };
         let s = format!("acm-doctor: {counts}{part} - {account}");
         // SNS counts characters, not bytes; never cut inside a character.
         s.chars().take(99).collect()
@@ -117,7 +122,12 @@ impl Report {
             .iter()
             .map(|(c, k)| format!("{} {k}", c.as_str()))
             .collect();
-        let account = self.account.as_deref().unwrap_or("-");
+        let accounts = format!("{} accounts", self.accounts.len());
+        let account = match self.account.as_deref() {
+            Some(a) => a,
+            None if !self.accounts.is_empty() => &accounts,
+            None => "-",
+        };
         let _ = match l {
             Lang::En => writeln!(
                 out,
@@ -135,6 +145,16 @@ impl Report {
             let _ = match l {
                 Lang::En => writeln!(out, "Not scanned: {k} item(s), listed at the end."),
                 Lang::Ja => writeln!(out, "確認できなかったもの: {k} 件（末尾に一覧）。"),
+            };
+        }
+        out.push_str(&self.accounts_block());
+        if let Some(at) = &self.full_report {
+            let _ = match l {
+                Lang::En => writeln!(out, "The full report (every finding, as JSON) is at {at}."),
+                Lang::Ja => writeln!(
+                    out,
+                    "完全なレポート（全検出事項の JSON）は {at} にあります。"
+                ),
             };
         }
         let _ = match l {
@@ -169,7 +189,64 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(out, "{}", self.subject());
         let _ = writeln!(out, "{}", self.run_line());
+        out.push_str(&self.accounts_block());
         out.push_str(&self.digest_body());
+        out
+    }
+
+    /// An organization run's opening: each account scanned (its findings and the most
+    /// severe) or not (why); the 50 with the most to read first, the rest counted.
+    fn accounts_block(&self) -> String {
+        const SHOWN: usize = 50;
+        if self.accounts.is_empty() {
+            return String::new();
+        }
+        let l = self.lang;
+        let mut out = String::new();
+        let not = self
+            .accounts
+            .iter()
+            .filter(|a| a.status != "scanned")
+            .count();
+        let n = self.accounts.len();
+        let _ = match l {
+            Lang::En => writeln!(out, "Accounts: {} scanned, {not} not scanned.", n - not),
+            Lang::Ja => writeln!(
+                out,
+                "アカウント: スキャン済み {} 件、スキャンできず {not} 件。",
+                n - not
+            ),
+        };
+        // Not scanned first, then the most severe and most findings.
+        let mut order: Vec<&crate::report::AccountLine> = self.accounts.iter().collect();
+        order.sort_by(|a, b| {
+            (a.status == "scanned")
+                .cmp(&(b.status == "scanned"))
+                .then(b.highest.cmp(&a.highest))
+                .then(b.findings.cmp(&a.findings))
+                .then(a.account.cmp(&b.account))
+        });
+        for a in order.iter().take(SHOWN) {
+            let line = match (&a.reason, a.highest, l) {
+                (Some(why), _, Lang::En) => format!("not scanned: {why}"),
+                (Some(why), _, Lang::Ja) => format!("スキャンできず: {why}"),
+                (None, Some(h), Lang::En) => format!("{} finding(s), most severe {h}", a.findings),
+                (None, Some(h), Lang::Ja) => {
+                    format!("検出 {} 件（最も重大なもの: {}）", a.findings, h.label(l))
+                }
+                (None, None, Lang::En) => "no findings".into(),
+                (None, None, Lang::Ja) => "検出なし".into(),
+            };
+            let _ = writeln!(out, "  {}  {line}", a.account);
+        }
+        if n > SHOWN {
+            let rest = n - SHOWN;
+            let _ = match l {
+                Lang::En => writeln!(out, "  … and {rest} more account(s), in the JSON report."),
+                Lang::Ja => writeln!(out, "  …ほか {rest} アカウント（JSON レポートに記載）。"),
+            };
+        }
+        out.push('\n');
         out
     }
 
@@ -410,6 +487,7 @@ mod tests {
             ),
         ]);
         r.skipped.push(Skipped {
+            account: None,
             kind: Default::default(),
             what: "elbv2:DescribeLoadBalancers".into(),
             region: Some("eu-west-1".into()),
@@ -450,6 +528,7 @@ mod tests {
         inv.load_balancers.push(lb);
         inv.regions = vec!["us-east-1".into()];
         inv.skipped.push(Skipped {
+            account: None,
             kind: Default::default(),
             what: "cloudfront:ListDistributions".into(),
             region: None,

@@ -82,6 +82,11 @@ impl Report {
             s.reason = text(&s.reason);
         }
         r.account = self.account.as_deref().map(text);
+        // Reasons quote AWS's error messages.
+        for a in &mut r.accounts {
+            a.reason = a.reason.as_deref().map(text);
+        }
+        r.full_report = self.full_report.as_deref().map(text);
         r
     }
 }

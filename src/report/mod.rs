@@ -101,6 +101,25 @@ pub struct Report {
     pub part: Option<Part>,
     /// Language of the findings' texts and the digest (`REPORT_LANGUAGE`).
     pub lang: Lang,
+    /// An organization run's accounts, each scanned or not (and why).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<AccountLine>,
+    /// Where the whole report is kept (`s3://RUN_BUCKET/KEY`), when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_report: Option<String>,
+}
+
+/// One account of an organization run, as the report's header lists it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct AccountLine {
+    pub account: String,
+    /// `scanned` or `not-scanned`.
+    pub status: String,
+    pub findings: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highest: Option<Severity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -119,6 +138,7 @@ pub fn localize(findings: &mut [Finding], lang: Lang) {
 /// Keeps one finding per id (the most severe) and orders them: severity first, then
 /// cause, resource, hostname — so the same estate always reads the same way.
 pub fn dedupe_and_order(findings: Vec<Finding>) -> Vec<Finding> {
+    // Ids are unique per account (an organization run prefixes them with it).
     let mut by_id: BTreeMap<String, Finding> = BTreeMap::new();
     for f in findings {
         match by_id.get(&f.id) {
@@ -177,6 +197,8 @@ impl Report {
             quiet: 0,
             part: None,
             lang: Lang::En,
+            accounts: Vec::new(),
+            full_report: None,
         }
     }
 

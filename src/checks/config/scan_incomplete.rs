@@ -28,23 +28,38 @@ fn is_gap(s: &Skipped) -> bool {
 
 fn run(ctx: &Context) -> Vec<Finding> {
     let inv = ctx.inventory;
-    let gaps: Vec<&Skipped> = inv.skipped.iter().filter(|s| is_gap(s)).collect();
-    if gaps.is_empty() {
-        return Vec::new();
-    }
     let nothing_read = inv.certificates.is_empty()
         && inv.load_balancers.is_empty()
         && inv.distributions.is_empty()
         && inv.api_domains.is_empty()
         && inv.dns_records.is_empty();
-    let denied = gaps.iter().any(|s| {
-        let r = s.reason.to_ascii_lowercase();
-        r.contains("accessdenied") || r.contains("not authorized") || r.contains("unauthorized")
-    });
+    from_gaps(&inv.skipped, nothing_read).into_iter().collect()
+}
+
+/// The finding for the gaps among `skipped`, if any. Also how an organization run's
+/// fan-in names the accounts it could not scan (`what` = `account ID`), which no
+/// account's own inventory holds.
+pub fn from_gaps(skipped: &[Skipped], nothing_read: bool) -> Option<Finding> {
+    let gaps: Vec<&Skipped> = skipped.iter().filter(|s| is_gap(s)).collect();
+    if gaps.is_empty() {
+        return None;
+    }
+    // An account whose role cannot be assumed has its own step below.
+    let denied = gaps
+        .iter()
+        .filter(|s| !s.what.starts_with("account "))
+        .any(|s| {
+            let r = s.reason.to_ascii_lowercase();
+            r.contains("accessdenied") || r.contains("not authorized") || r.contains("unauthorized")
+        });
     let n = gaps.len();
     // Hosts not probed are named `probe HOST`; every other gap is an AWS read.
     let hosts = gaps.iter().filter(|s| s.what.starts_with("probe ")).count();
-    let reads = n - hosts;
+    let accounts = gaps
+        .iter()
+        .filter(|s| s.what.starts_with("account "))
+        .count();
+    let reads = n - hosts - accounts;
     let list: Vec<String> = gaps
         .iter()
         .map(|s| match &s.region {
@@ -63,7 +78,12 @@ fn run(ctx: &Context) -> Vec<Finding> {
         "acm-doctor",
         "-",
     )
-    .title(if nothing_read {
+    .title(if accounts > 0 {
+        tr!(
+            "The organization run is incomplete: {accounts} account(s) were not scanned, and what they hold was not checked",
+            "組織の実行は不完全です: {accounts} 件のアカウントをスキャンできず、その中身は確認されていません"
+        )
+    } else if nothing_read {
         tr!(
             "Nothing could be read from AWS: {n} read(s) failed, so nothing was checked",
             "AWS から何も読み取れませんでした（{n} 件の読み取りに失敗）。何も確認されていません"
@@ -101,13 +121,19 @@ fn run(ctx: &Context) -> Vec<Finding> {
     } else {
         f
     };
+    if accounts > 0 {
+        f = f.step(tr!(
+            "Accounts not scanned: deploy the read-only member role (member-role.yaml, e.g. as a StackSet across the organization) in each account named, trusting this function's role; an account still running when ORG_DEADLINE_MINUTES passed is scanned again by the next scheduled run.",
+            "スキャンできなかったアカウント: 名前の挙がった各アカウントに、この関数のロールを信頼する読み取り専用のメンバーロール（member-role.yaml。組織全体に StackSet で配布するなど）をデプロイします。ORG_DEADLINE_MINUTES を過ぎても終わらなかったアカウントは、次回のスケジュール実行で再びスキャンされます。"
+        ));
+    }
     if hosts > 0 {
         f = f.step(tr!(
             "Hosts not probed: raise the function's Timeout (or PROBE_CONCURRENCY) so the probe finishes before the deadline, or probe them now with `acm-doctor probe HOST`.",
             "調べられなかったホスト: 期限までに調査が終わるよう関数の Timeout（または PROBE_CONCURRENCY）を上げるか、`acm-doctor probe HOST` で今すぐ調べます。"
         ));
     }
-    vec![f]
+    Some(f)
 }
 
 #[cfg(test)]
@@ -117,6 +143,7 @@ mod tests {
 
     fn skipped(what: &str, reason: &str) -> Skipped {
         Skipped {
+            account: None,
             kind: Default::default(),
             what: what.into(),
             region: Some("us-east-1".into()),
@@ -150,6 +177,7 @@ mod tests {
         inv.certificates.push(cert("c", &["a.example.com"], 90));
         assert!(run_check(&ScanIncomplete, &inv).is_empty());
         inv.skipped.push(Skipped {
+            account: None,
             kind: SkipKind::Deliberate,
             ..skipped(
                 "probe wiki.corp.example.com",

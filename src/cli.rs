@@ -41,7 +41,9 @@ pub enum ScanFormat {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Run the Lambda handler once on an EventBridge event from a file and print the report.
+    /// Run the Lambda handler once on an event from a file and print the report: an
+    /// EventBridge event, or (organization mode) an SQS batch from the shard queue, whose
+    /// answer (`batchItemFailures`) is printed instead.
     Invoke {
         /// JSON file holding the event (see events/ for samples); `-` reads standard input.
         #[arg(long)]

@@ -389,7 +389,17 @@ pub const SETTINGS: &[Setting] = &[
         default: "—",
         doc: "SQS queue URL of the per-account shards (set by the template)",
         apply: |c, v| {
-            c.shard_queue_url = Some(v.trim().to_string());
+            let v = v.trim();
+            let url = v
+                .strip_prefix("https://")
+                .or_else(|| v.strip_prefix("http://"));
+            if !url.is_some_and(|u| !u.is_empty() && u.chars().all(|c| c.is_ascii_graphic())) {
+                return Err(
+                    "expected the queue's URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)"
+                        .into(),
+                );
+            }
+            c.shard_queue_url = Some(v.to_string());
             Ok(())
         },
     },
@@ -398,7 +408,15 @@ pub const SETTINGS: &[Setting] = &[
         default: "—",
         doc: "DynamoDB table (`pk`, `sk`) recording organization runs and their shards (set by the template)",
         apply: |c, v| {
-            c.run_table = Some(v.trim().to_string());
+            let v = v.trim();
+            // DynamoDB's table names: 3-255 of A-Za-z0-9_.-
+            let ok = (3..=255).contains(&v.len())
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            if !ok {
+                return Err("expected a DynamoDB table name (3-255 of A-Za-z0-9_.-)".into());
+            }
+            c.run_table = Some(v.to_string());
             Ok(())
         },
     },
@@ -407,7 +425,15 @@ pub const SETTINGS: &[Setting] = &[
         default: "—",
         doc: "S3 bucket for each account's shard report and the whole run's report (set by the template)",
         apply: |c, v| {
-            c.run_bucket = Some(v.trim().to_string());
+            let v = v.trim();
+            // S3's bucket names: 3-63 of a-z0-9.- (a name, not s3://…).
+            let ok = (3..=63).contains(&v.len())
+                && v.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-".contains(c));
+            if !ok {
+                return Err("expected an S3 bucket name (3-63 of a-z0-9.-, without s3://)".into());
+            }
+            c.run_bucket = Some(v.to_string());
             Ok(())
         },
     },
@@ -580,6 +606,9 @@ mod tests {
             ("ORG_ROLE_NAME", "a\u{1b}[31m"),
             ("ORG_DEADLINE_MINUTES", "0"),
             ("ORG_DEADLINE_MINUTES", "soon"),
+            ("RUN_BUCKET", "s3://bucket"),
+            ("RUN_TABLE", "a b"),
+            ("SHARD_QUEUE_URL", "queue"),
         ] {
             assert_eq!(with(&[(name, bad)]).unwrap_err().name, name, "{bad:?}");
         }

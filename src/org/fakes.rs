@@ -6,9 +6,12 @@ use crate::publish::sns::{Message, Publisher};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
+/// A run and when it was claimed.
+type Claimed = (RunRecord, Option<DateTime<Utc>>);
+
 #[derive(Default)]
 pub struct MemRuns {
-    pub runs: Mutex<BTreeMap<String, (RunRecord, Option<DateTime<Utc>>)>>,
+    pub runs: Mutex<BTreeMap<String, Claimed>>,
     pub shards: Mutex<BTreeMap<(String, String), ShardRecord>>,
     /// Every `finish_shard` that counted.
     pub counted: Mutex<usize>,

@@ -6,8 +6,8 @@ use crate::inventory::{SkipKind, Skipped};
 
 pub const DOC: CheckDoc = CheckDoc {
     detects: label!(
-        "A run in which AWS reads failed after the SDK's retries (AccessDenied, throttling, an endpoint that is down or unreachable), or hosts were not probed (the invocation's deadline came first, the probe of a host failed internally): what they cover was not checked, so no finding about it means nothing. Medium; high when nothing at all could be read. Names deliberately not probed (private hosted zones) do not count.",
-        "SDK の再試行後も AWS の読み取りに失敗した（AccessDenied、スロットリング、エンドポイントの停止や到達不能）、またはホストを調べられなかった（呼び出しの期限が先に来た、ホストの調査が内部で失敗した）実行。その範囲は確認されていないため、指摘がないことは何も意味しません。中程度で、何も読み取れなかった場合は高です。意図的に調べない名前（プライベートホストゾーン）は数えません。",
+        "A run in which AWS reads failed after the SDK's retries (AccessDenied, throttling, an endpoint that is down or unreachable), or hosts were not probed (the invocation's deadline came first, the probe of a host failed internally): what they cover was not checked, so no finding about it means nothing. Medium; high when nothing at all could be read. Names deliberately not probed (private hosted zones) do not count. In an organization run, also the accounts not scanned: a role that could not be assumed, a shard not finished by the run's deadline.",
+        "SDK の再試行後も AWS の読み取りに失敗した（AccessDenied、スロットリング、エンドポイントの停止や到達不能）、またはホストを調べられなかった（呼び出しの期限が先に来た、ホストの調査が内部で失敗した）実行。その範囲は確認されていないため、指摘がないことは何も意味しません。中程度で、何も読み取れなかった場合は高です。意図的に調べない名前（プライベートホストゾーン）は数えません。組織の実行では、スキャンできなかったアカウント（ロールを引き受けられなかった、実行の期限までにシャードが終わらなかった）も含みます。",
     ),
     browser: label!(
         "Unknown: what was not read may well show \"Your connection is not private\" to visitors.",
@@ -191,5 +191,41 @@ mod tests {
             "not probed: the invocation's deadline was near",
         ));
         assert_eq!(run_check(&ScanIncomplete, &inv).len(), 1);
+    }
+
+    /// Issue 14: accounts an organization run could not scan get the member-role fix,
+    /// not the function-role one their AccessDenied would otherwise suggest; a read gap
+    /// alone (its twin) says nothing of accounts.
+    #[test]
+    fn accounts_not_scanned_name_the_member_role() {
+        let denied = Skipped {
+            account: Some("333333333333".into()),
+            region: None,
+            ..skipped(
+                "account 333333333333",
+                "sts:AssumeRole arn:aws:iam::333333333333:role/acm-doctor-scan: AccessDenied",
+            )
+        };
+        let f = from_gaps(&[denied], false).unwrap();
+        assert!(
+            f.title.contains("1 account(s) were not scanned"),
+            "{}",
+            f.title
+        );
+        assert!(f.remediation.iter().any(|s| s.contains("member-role.yaml")));
+        assert!(!f.remediation.iter().any(|s| s.contains("template.yaml")));
+        let read = from_gaps(
+            &[skipped("acm:ListCertificates", "AccessDeniedException")],
+            false,
+        )
+        .unwrap();
+        assert!(!read.title.contains("account"), "{}", read.title);
+        assert!(
+            !read
+                .remediation
+                .iter()
+                .any(|s| s.contains("member-role.yaml"))
+        );
+        assert!(from_gaps(&[], true).is_none());
     }
 }

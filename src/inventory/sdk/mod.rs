@@ -135,49 +135,92 @@ impl AwsReader for SdkReader {
 mod tests {
     /// The IAM action each adapter call needs (`api_err`'s service → IAM's prefix;
     /// Classic and v2 load balancers share `elasticloadbalancing:`, API Gateway reads are
-    /// `apigateway:GET`).
+    /// `apigateway:GET`, a batch send is `sqs:SendMessage`, and a DynamoDB transaction is
+    /// authorized as the updates it holds).
     fn iam_action(service: &str, operation: &str) -> String {
-        match service {
-            "elbv2" | "elb" => format!("elasticloadbalancing:{operation}"),
-            "apigateway" => "apigateway:GET".to_string(),
-            other => format!("{other}:{operation}"),
+        match (service, operation) {
+            ("elbv2" | "elb", op) => format!("elasticloadbalancing:{op}"),
+            ("apigateway", _) => "apigateway:GET".to_string(),
+            ("sqs", "SendMessageBatch") => "sqs:SendMessage".to_string(),
+            ("dynamodb", "TransactWriteItems") => "dynamodb:UpdateItem".to_string(),
+            (other, op) => format!("{other}:{op}"),
         }
     }
 
-    /// Every AWS call an adapter makes is allowed by template.yaml's policy, so a new
-    /// read cannot ship as an AccessDenied in production.
-    #[test]
-    fn the_template_policy_allows_every_call_the_adapters_make() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/inventory/sdk");
-        let template =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml")).unwrap();
+    /// The IAM actions of every `api_err("service", "Operation"` (or `api_err_of`) in
+    /// the files.
+    fn calls_in(files: &[std::path::PathBuf]) -> Vec<String> {
         let mut calls = Vec::new();
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.ends_with("mod.rs") {
-                continue; // this test, no calls
-            }
+        for path in files {
             let src = std::fs::read_to_string(path).unwrap();
-            // `api_err("service", "Operation"` with any whitespace between.
             let flat: String = src.split_whitespace().collect::<Vec<_>>().join("");
-            for part in flat.split("api_err(\"").skip(1) {
+            for part in flat
+                .split("api_err(\"")
+                .chain(flat.split("api_err_of(\""))
+                .skip(1)
+            {
                 let mut fields = part.split('"');
                 let service = fields.next().unwrap_or_default();
                 let operation = fields.nth(1).unwrap_or_default();
-                if !service.is_empty() && operation.chars().all(|c| c.is_ascii_alphabetic()) {
+                if !service.is_empty()
+                    && !operation.is_empty()
+                    && operation.chars().all(|c| c.is_ascii_alphabetic())
+                {
                     calls.push(iam_action(service, operation));
                 }
             }
         }
+        calls.sort();
+        calls.dedup();
+        calls
+    }
+
+    fn read(path: &str) -> String {
+        std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    /// Every AWS call an adapter makes is allowed by the policies that run it, so a new
+    /// read cannot ship as an AccessDenied in production: the inventory's reads by
+    /// template.yaml (one account) and member-role.yaml (each member account of an
+    /// organization run), the organization run's own calls by template.yaml.
+    #[test]
+    fn the_template_policy_allows_every_call_the_adapters_make() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/inventory/sdk");
+        let files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| !p.ends_with("mod.rs")) // this test, no calls
+            .collect();
+        let reads = calls_in(&files);
         assert!(
-            calls.len() >= 12,
-            "the scan found the adapters' calls: {calls:?}"
+            reads.len() >= 12,
+            "the scan found the adapters' calls: {reads:?}"
         );
-        for action in &calls {
+        let (template, member) = (read("template.yaml"), read("member-role.yaml"));
+        for action in &reads {
             assert!(
                 template.contains(action.as_str()),
                 "template.yaml does not allow {action}"
             );
+            assert!(
+                member.contains(action.as_str()),
+                "member-role.yaml does not allow {action}"
+            );
+        }
+        let org = calls_in(&[format!("{}/src/org/sdk.rs", env!("CARGO_MANIFEST_DIR")).into()]);
+        assert!(
+            org.len() >= 10,
+            "the scan found the organization calls: {org:?}"
+        );
+        for action in &org {
+            assert!(
+                template.contains(action.as_str()),
+                "template.yaml does not allow {action}"
+            );
+        }
+        // The member role stays read-only.
+        for write in ["sns:Publish", "dynamodb:", "s3:", "sqs:"] {
+            assert!(!member.contains(write), "member-role.yaml allows {write}");
         }
     }
 }

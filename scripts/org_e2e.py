@@ -141,6 +141,11 @@ def seed_member(endpoint, account, regions, per_region):
     creds = member_creds(endpoint, account)
     arns = []
     for r in regions:
+        # moto builds an account's backends for a region (EC2's among them, for ELB) on
+        # first use, which takes seconds: build them now, not inside the timed scan.
+        client(endpoint, "elbv2", r, creds).describe_load_balancers()
+        client(endpoint, "elb", r, creds).describe_load_balancers()
+        client(endpoint, "apigateway", r, creds).get_domain_names()
         acm = client(endpoint, "acm", r, creds)
         for i in range(per_region):
             arns.append(acm.request_certificate(DomainName=f"site{i}.{r}.a{account}.example.com", ValidationMethod="DNS")["CertificateArn"])
@@ -276,9 +281,16 @@ def scheduled_event():
             "resources": [f"arn:aws:events:{HOME_REGION}:{CENTRAL}:rule/daily"], "detail": {}}
 
 
+class ProxyServer(http.server.ThreadingHTTPServer):
+    # A shard opens ~85 connections at once (17 regions x 5 services): the default
+    # listen backlog of 5 dropped SYNs, and the kernel's retries cost seconds.
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 def start_proxy(moto):
     Proxy.upstream = moto
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    server = ProxyServer(("127.0.0.1", 0), Proxy)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}"
 

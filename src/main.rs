@@ -11,7 +11,7 @@ use acm_doctor::config::Config;
 use acm_doctor::handler::{Engine, HandlerError};
 use acm_doctor::inventory::sdk::SdkReader;
 use acm_doctor::org::sdk::{AssumeRoleScanner, DynamoRuns, OrgDirectory, S3Reports, SqsShards};
-use acm_doctor::org::{Org, Role, coordinator, worker};
+use acm_doctor::org::{Org, Role};
 use acm_doctor::probe::{NetProber, Timeouts};
 use acm_doctor::publish::securityhub::SdkHub;
 use acm_doctor::publish::sns::SnsPublisher;
@@ -148,21 +148,21 @@ impl Runtime {
                             error_message: format!("not an SQS event: {e}"),
                         }
                     })?;
-                let worked = worker::handle_batch(&p.org, &p.scanner, &batch, now, deadline).await;
+                let worked = p.org.handle_batch(&p.scanner, &batch, now, deadline).await;
                 Ok((
                     serde_json::to_value(&worked).unwrap_or_default(),
                     Vec::new(),
                 ))
             }
-            (Role::Coordinator, Some(p)) => {
-                coordinator::coordinate(&p.org, &p.directory, now, &run_id)
-                    .await
-                    .map(|c| (serde_json::to_value(&c).unwrap_or_default(), Vec::new()))
-                    .map_err(|e| lambda_runtime::Diagnostic {
-                        error_type: e.error_type().into(),
-                        error_message: e.to_string(),
-                    })
-            }
+            (Role::Coordinator, Some(p)) => p
+                .org
+                .coordinate(&p.directory, now, &run_id)
+                .await
+                .map(|c| (serde_json::to_value(&c).unwrap_or_default(), Vec::new()))
+                .map_err(|e| lambda_runtime::Diagnostic {
+                    error_type: e.error_type().into(),
+                    error_message: e.to_string(),
+                }),
             _ => match self
                 .engine
                 .handle_event_until(event, now, run_id, deadline)

@@ -39,90 +39,6 @@ pub struct Coordinated {
     pub published: Option<fanin::FanIn>,
 }
 
-/// Starts an organization run `run_id` at `now`.
-pub async fn coordinate<S, B, Q, P, T, D>(
-    org: &Org<S, B, Q, P, T>,
-    directory: &D,
-    now: DateTime<Utc>,
-    run_id: &str,
-) -> Result<Coordinated, OrgError>
-where
-    S: RunStore,
-    B: ReportStore,
-    Q: ShardQueue,
-    P: Publisher,
-    T: StateStore,
-    D: Directory,
-{
-    let config = &org.config;
-    let deadline = now + chrono::Duration::minutes(config.org_deadline_minutes);
-    let overdue_published = sweep(org, now, run_id).await;
-    let accounts = match &config.org_accounts {
-        Some(OrgAccounts::List(ids)) => Ok(ids.clone()),
-        Some(OrgAccounts::Organization) | None => directory.active_accounts().await,
-    };
-    let accounts = match accounts {
-        Ok(a) if !a.is_empty() => a,
-        failed => {
-            // Nothing to fan out to: a report that says so, never a silent run.
-            let reason = match failed {
-                Err(e) => e.to_string(),
-                Ok(_) => "the organization lists no ACTIVE account".to_string(),
-            };
-            tracing::error!(run_id, reason = %reason, "organization accounts not listed");
-            let published = publish_unlisted(org, run_id, now, reason).await?;
-            return Ok(Coordinated {
-                role: "coordinator",
-                run_id: run_id.to_string(),
-                status: "incomplete",
-                shards: 0,
-                deadline,
-                new_run: true,
-                overdue_published,
-                published: Some(published),
-            });
-        }
-    };
-    let run = RunRecord {
-        run_id: run_id.to_string(),
-        started_at: now,
-        deadline,
-        regions: config.scan_regions.clone(),
-        total: accounts.len(),
-        finished: 0,
-        status: RunStatus::Open,
-    };
-    let new_run = org
-        .store
-        .create_run(&run, &accounts)
-        .await
-        .map_err(OrgError::Store)?;
-    let shards: Vec<QueueMessage> = accounts
-        .iter()
-        .map(|a| QueueMessage::Shard {
-            run_id: run_id.to_string(),
-            account_id: a.clone(),
-            regions: config.scan_regions.clone(),
-        })
-        .collect();
-    org.queue
-        .send(&shards, std::time::Duration::ZERO)
-        .await
-        .map_err(OrgError::Queue)?;
-    send_deadline(&org.queue, run_id, deadline, now).await?;
-    tracing::info!(run_id, shards = shards.len(), %deadline, new_run, "organization run fanned out");
-    Ok(Coordinated {
-        role: "coordinator",
-        run_id: run_id.to_string(),
-        status: "fanned-out",
-        shards: shards.len(),
-        deadline,
-        new_run,
-        overdue_published,
-        published: None,
-    })
-}
-
 /// Queues the run's deadline message, held back until the deadline (or SQS's limit,
 /// after which the worker that gets it early queues it again).
 pub async fn send_deadline<Q: ShardQueue>(
@@ -144,13 +60,7 @@ pub async fn send_deadline<Q: ShardQueue>(
         .map_err(OrgError::Queue)
 }
 
-/// Publishes every overdue run but `current`; failures are logged (the next schedule
-/// tries again), never fatal to the new run.
-async fn sweep<S, B, Q, P, T>(
-    org: &Org<S, B, Q, P, T>,
-    now: DateTime<Utc>,
-    current: &str,
-) -> Vec<String>
+impl<S, B, Q, P, T> Org<S, B, Q, P, T>
 where
     S: RunStore,
     B: ReportStore,
@@ -158,67 +68,142 @@ where
     P: Publisher,
     T: StateStore,
 {
-    let overdue = match org.store.overdue(now).await {
-        Ok(o) => o,
-        Err(e) => {
-            tracing::warn!(error = %e, "overdue runs not listed");
-            return Vec::new();
-        }
-    };
-    let mut published = Vec::new();
-    for run_id in overdue.iter().filter(|r| r.as_str() != current) {
-        match fanin::publish_run(org, run_id, now, true).await {
-            Ok(fanin::Claimed::Published(_)) => published.push(run_id.clone()),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(run_id = %run_id, error = %e, "overdue run not published"),
-        }
+    /// Starts an organization run `run_id` at `now`.
+    pub async fn coordinate<D>(
+        &self,
+        directory: &D,
+        now: DateTime<Utc>,
+        run_id: &str,
+    ) -> Result<Coordinated, OrgError>
+    where
+        D: Directory,
+    {
+        let config = &self.config;
+        let deadline = now + chrono::Duration::minutes(config.org_deadline_minutes);
+        let overdue_published = self.sweep(now, run_id).await;
+        let accounts = match &config.org_accounts {
+            Some(OrgAccounts::List(ids)) => Ok(ids.clone()),
+            Some(OrgAccounts::Organization) | None => directory.active_accounts().await,
+        };
+        let accounts = match accounts {
+            Ok(a) if !a.is_empty() => a,
+            failed => {
+                // Nothing to fan out to: a report that says so, never a silent run.
+                let reason = match failed {
+                    Err(e) => e.to_string(),
+                    Ok(_) => "the organization lists no ACTIVE account".to_string(),
+                };
+                tracing::error!(run_id, reason = %reason, "organization accounts not listed");
+                let published = self.publish_unlisted(run_id, now, reason).await?;
+                return Ok(Coordinated {
+                    role: "coordinator",
+                    run_id: run_id.to_string(),
+                    status: "incomplete",
+                    shards: 0,
+                    deadline,
+                    new_run: true,
+                    overdue_published,
+                    published: Some(published),
+                });
+            }
+        };
+        let run = RunRecord {
+            run_id: run_id.to_string(),
+            started_at: now,
+            deadline,
+            regions: config.scan_regions.clone(),
+            total: accounts.len(),
+            finished: 0,
+            status: RunStatus::Open,
+        };
+        let new_run = self
+            .store
+            .create_run(&run, &accounts)
+            .await
+            .map_err(OrgError::Store)?;
+        let shards: Vec<QueueMessage> = accounts
+            .iter()
+            .map(|a| QueueMessage::Shard {
+                run_id: run_id.to_string(),
+                account_id: a.clone(),
+                regions: config.scan_regions.clone(),
+            })
+            .collect();
+        self.queue
+            .send(&shards, std::time::Duration::ZERO)
+            .await
+            .map_err(OrgError::Queue)?;
+        send_deadline(&self.queue, run_id, deadline, now).await?;
+        tracing::info!(run_id, shards = shards.len(), %deadline, new_run, "organization run fanned out");
+        Ok(Coordinated {
+            role: "coordinator",
+            run_id: run_id.to_string(),
+            status: "fanned-out",
+            shards: shards.len(),
+            deadline,
+            new_run,
+            overdue_published,
+            published: None,
+        })
     }
-    published
-}
-
-/// The report of a run whose accounts could not be listed.
-async fn publish_unlisted<S, B, Q, P, T>(
-    org: &Org<S, B, Q, P, T>,
-    run_id: &str,
-    now: DateTime<Utc>,
-    reason: String,
-) -> Result<fanin::FanIn, OrgError>
-where
-    S: RunStore,
-    B: ReportStore,
-    Q: ShardQueue,
-    P: Publisher,
-    T: StateStore,
-{
-    let config = &org.config;
-    let gap = Skipped {
-        what: "organizations:ListAccounts".into(),
-        region: None,
-        reason,
-        kind: SkipKind::Gap,
-        account: None,
-    };
-    let mut f = crate::checks::config::scan_incomplete::from_gaps(std::slice::from_ref(&gap), true)
-        .expect("a gap makes a finding");
-    f.cause = crate::finding::Cause::ScanIncomplete;
-    f.check = "scan_incomplete".into();
-    f.key = "organization".into();
-    let f = f.step(crate::tr!(
-        "Organizations: the function's role needs organizations:ListAccounts, and the function must run in the management account or a delegated administrator account; or set ORG_ACCOUNTS to a comma list of account ids.",
-        "Organizations: 関数のロールに organizations:ListAccounts が必要で、関数は管理アカウントか委任管理者アカウントで実行する必要があります。または ORG_ACCOUNTS にアカウント ID のカンマ区切りの一覧を設定します。"
-    ));
-    let mut f = f;
-    f.assign_id();
-    f.bound();
-    let report = crate::report::Report::new(
-        run_id.to_string(),
-        None,
-        fanin::org_trigger(0),
-        now,
-        Default::default(),
-        vec![gap],
-        vec![f],
-    )
-    .in_language(config.report_language);
-    fanin::deliver(org, report, &[], now).await
+    /// Publishes every overdue run but `current`; failures are logged (the next schedule
+    /// tries again), never fatal to the new run.
+    async fn sweep(&self, now: DateTime<Utc>, current: &str) -> Vec<String> {
+        let overdue = match self.store.overdue(now).await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(error = %e, "overdue runs not listed");
+                return Vec::new();
+            }
+        };
+        let mut published = Vec::new();
+        for run_id in overdue.iter().filter(|r| r.as_str() != current) {
+            match self.publish_run(run_id, now, true).await {
+                Ok(fanin::Claimed::Published(_)) => published.push(run_id.clone()),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(run_id = %run_id, error = %e, "overdue run not published"),
+            }
+        }
+        published
+    }
+    /// The report of a run whose accounts could not be listed.
+    async fn publish_unlisted(
+        &self,
+        run_id: &str,
+        now: DateTime<Utc>,
+        reason: String,
+    ) -> Result<fanin::FanIn, OrgError> {
+        let config = &self.config;
+        let gap = Skipped {
+            what: "organizations:ListAccounts".into(),
+            region: None,
+            reason,
+            kind: SkipKind::Gap,
+            account: None,
+        };
+        let mut f =
+            crate::checks::config::scan_incomplete::from_gaps(std::slice::from_ref(&gap), true)
+                .expect("a gap makes a finding");
+        f.cause = crate::finding::Cause::ScanIncomplete;
+        f.check = "scan_incomplete".into();
+        f.key = "organization".into();
+        let f = f.step(crate::tr!(
+            "Organizations: the function's role needs organizations:ListAccounts, and the function must run in the management account or a delegated administrator account; or set ORG_ACCOUNTS to a comma list of account ids.",
+            "Organizations: 関数のロールに organizations:ListAccounts が必要で、関数は管理アカウントか委任管理者アカウントで実行する必要があります。または ORG_ACCOUNTS にアカウント ID のカンマ区切りの一覧を設定します。"
+        ));
+        let mut f = f;
+        f.assign_id();
+        f.bound();
+        let report = crate::report::Report::new(
+            run_id.to_string(),
+            None,
+            fanin::org_trigger(0),
+            now,
+            Default::default(),
+            vec![gap],
+            vec![f],
+        )
+        .in_language(config.report_language);
+        self.deliver(report, &[], now).await
+    }
 }

@@ -56,181 +56,6 @@ pub fn org_trigger(accounts: usize) -> Trigger {
     }
 }
 
-/// Claims `run_id` (when every shard is finished or, `at_deadline`, when its deadline
-/// passed) and publishes it.
-pub async fn publish_run<S, B, Q, P, T>(
-    org: &Org<S, B, Q, P, T>,
-    run_id: &str,
-    now: DateTime<Utc>,
-    at_deadline: bool,
-) -> Result<Claimed, OrgError>
-where
-    S: RunStore,
-    B: ReportStore,
-    Q: ShardQueue,
-    P: Publisher,
-    T: StateStore,
-{
-    if !org
-        .store
-        .claim(run_id, now, at_deadline)
-        .await
-        .map_err(OrgError::Store)?
-    {
-        let run = org.store.run(run_id).await.map_err(OrgError::Store)?;
-        return Ok(match run {
-            Some(r) if r.status == super::RunStatus::Published => Claimed::AlreadyPublished,
-            Some(_) => Claimed::NotYet,
-            None => return Err(OrgError::UnknownRun(run_id.to_string())),
-        });
-    }
-    let fan_in = publish_claimed(org, run_id, now).await?;
-    org.store.published(run_id).await.map_err(OrgError::Store)?;
-    Ok(Claimed::Published(Box::new(fan_in)))
-}
-
-/// Merges and publishes a run this invocation has claimed.
-async fn publish_claimed<S, B, Q, P, T>(
-    org: &Org<S, B, Q, P, T>,
-    run_id: &str,
-    now: DateTime<Utc>,
-) -> Result<FanIn, OrgError>
-where
-    S: RunStore,
-    B: ReportStore,
-    Q: ShardQueue,
-    P: Publisher,
-    T: StateStore,
-{
-    let config = &org.config;
-    let mut shards = org.store.shards(run_id).await.map_err(OrgError::Store)?;
-    shards.sort_by(|a, b| a.account_id.cmp(&b.account_id));
-    let mut scanned = Scanned::default();
-    let (mut findings, mut skipped, mut gaps, mut lines) = (vec![], vec![], vec![], vec![]);
-    let mut done_accounts = Vec::new();
-    let gap = |account: &str, reason: String| Skipped {
-        what: format!("account {account}"),
-        region: None,
-        reason,
-        kind: SkipKind::Gap,
-        account: Some(account.to_string()),
-    };
-    for shard in &shards {
-        let a = &shard.account_id;
-        let read = match (shard.state, &shard.report_key) {
-            (ShardState::Done, Some(key)) => Some(read_shard(&org.bucket, key).await),
-            _ => None,
-        };
-        let not_scanned = match (shard.state, read) {
-            (_, Some(Ok(r))) => {
-                let highest = r.findings.iter().map(|f| f.severity).max();
-                lines.push(AccountLine {
-                    account: a.clone(),
-                    status: "scanned".into(),
-                    findings: r.findings.len(),
-                    highest,
-                    reason: None,
-                });
-                merge_scanned(&mut scanned, &r);
-                findings.extend(r.findings);
-                skipped.extend(r.skipped);
-                done_accounts.push(a.clone());
-                None
-            }
-            (_, Some(Err(why))) => Some(why),
-            (ShardState::Skipped, None) => Some(
-                shard
-                    .reason
-                    .clone()
-                    .unwrap_or_else(|| "skipped without a reason".into()),
-            ),
-            (_, None) => Some(format!(
-                "not scanned by the run's deadline (ORG_DEADLINE_MINUTES={}): its message was still queued, being retried, or in the shard queue's dead-letter queue",
-                config.org_deadline_minutes
-            )),
-        };
-        if let Some(reason) = not_scanned {
-            lines.push(AccountLine {
-                account: a.clone(),
-                status: "not-scanned".into(),
-                findings: 0,
-                highest: None,
-                reason: Some(reason.clone()),
-            });
-            gaps.push(gap(a, reason));
-        }
-    }
-    scanned.regions.sort();
-    scanned.regions.dedup();
-    findings.extend(not_scanned_finding(&gaps, done_accounts.is_empty(), config));
-    skipped.extend(gaps.iter().cloned());
-    let mut report = Report::new(
-        run_id.to_string(),
-        None,
-        org_trigger(shards.len()),
-        now,
-        scanned,
-        skipped,
-        findings,
-    );
-    // Shard findings arrive rendered in REPORT_LANGUAGE; only the fan-in's own were
-    // localized above, so the report is not rendered again.
-    report.lang = config.report_language;
-    report.accounts = lines;
-    let key = report_key(run_id);
-    report.full_report = Some(org.bucket.location(&key));
-    if let Err(e) = org.bucket.put(&key, report.to_json()).await {
-        tracing::warn!(run_id, error = %e, "the whole run's report could not be stored");
-        report.full_report = None;
-    }
-    deliver(org, report, &done_accounts, now).await
-}
-
-/// Publishes an organization report (quiet repeats over `scanned_accounts` only: an
-/// account not scanned this time has its notified findings neither resolved nor
-/// forgotten).
-pub async fn deliver<S, B, Q, P, T>(
-    org: &Org<S, B, Q, P, T>,
-    report: Report,
-    scanned_accounts: &[String],
-    now: DateTime<Utc>,
-) -> Result<FanIn, OrgError>
-where
-    S: RunStore,
-    B: ReportStore,
-    Q: ShardQueue,
-    P: Publisher,
-    T: StateStore,
-{
-    let config = &org.config;
-    let settings = NotifySettings {
-        topic: config.findings_topic_arn.as_deref(),
-        min_severity: config.min_severity,
-        renotify_hours: config.renotify_hours,
-    };
-    let state = ScannedAccounts {
-        inner: &org.state,
-        accounts: scanned_accounts,
-    };
-    let delivered = notify::deliver(&org.publisher, &state, settings, &report, true, now).await?;
-    let not_scanned = report
-        .accounts
-        .iter()
-        .filter(|a| a.status != "scanned")
-        .count();
-    tracing::info!(run_id = %report.run_id, status = delivered.status, findings = report.summary.total, accounts = report.accounts.len(), not_scanned, incomplete = report.incomplete(), "organization run published");
-    Ok(FanIn {
-        run_id: report.run_id.clone(),
-        status: delivered.status,
-        accounts: report.accounts.len(),
-        accounts_not_scanned: not_scanned,
-        findings: report.summary.total,
-        incomplete: report.incomplete(),
-        message_ids: delivered.message_ids,
-        full_report: report.full_report.clone(),
-    })
-}
-
 /// A shard report from the bucket, or why it cannot be used.
 async fn read_shard<B: ReportStore>(bucket: &B, key: &str) -> Result<ShardReport, String> {
     let text = bucket.get(key).await.map_err(|e| {
@@ -300,5 +125,166 @@ impl<T: StateStore> StateStore for ScannedAccounts<'_, T> {
         delete: &[String],
     ) -> Result<(), crate::aws::ApiError> {
         self.inner.save(upsert, delete).await
+    }
+}
+
+impl<S, B, Q, P, T> Org<S, B, Q, P, T>
+where
+    S: RunStore,
+    B: ReportStore,
+    Q: ShardQueue,
+    P: Publisher,
+    T: StateStore,
+{
+    /// Claims `run_id` (when every shard is finished or, `at_deadline`, when its deadline
+    /// passed) and publishes it.
+    pub async fn publish_run(
+        &self,
+        run_id: &str,
+        now: DateTime<Utc>,
+        at_deadline: bool,
+    ) -> Result<Claimed, OrgError> {
+        if !self
+            .store
+            .claim(run_id, now, at_deadline)
+            .await
+            .map_err(OrgError::Store)?
+        {
+            let run = self.store.run(run_id).await.map_err(OrgError::Store)?;
+            return Ok(match run {
+                Some(r) if r.status == super::RunStatus::Published => Claimed::AlreadyPublished,
+                Some(_) => Claimed::NotYet,
+                None => return Err(OrgError::UnknownRun(run_id.to_string())),
+            });
+        }
+        let fan_in = self.publish_claimed(run_id, now).await?;
+        self.store
+            .published(run_id)
+            .await
+            .map_err(OrgError::Store)?;
+        Ok(Claimed::Published(Box::new(fan_in)))
+    }
+    /// Merges and publishes a run this invocation has claimed.
+    async fn publish_claimed(&self, run_id: &str, now: DateTime<Utc>) -> Result<FanIn, OrgError> {
+        let config = &self.config;
+        let mut shards = self.store.shards(run_id).await.map_err(OrgError::Store)?;
+        shards.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+        let mut scanned = Scanned::default();
+        let (mut findings, mut skipped, mut gaps, mut lines) = (vec![], vec![], vec![], vec![]);
+        let mut done_accounts = Vec::new();
+        let gap = |account: &str, reason: String| Skipped {
+            what: format!("account {account}"),
+            region: None,
+            reason,
+            kind: SkipKind::Gap,
+            account: Some(account.to_string()),
+        };
+        for shard in &shards {
+            let a = &shard.account_id;
+            let read = match (shard.state, &shard.report_key) {
+                (ShardState::Done, Some(key)) => Some(read_shard(&self.bucket, key).await),
+                _ => None,
+            };
+            let not_scanned = match (shard.state, read) {
+                (_, Some(Ok(r))) => {
+                    let highest = r.findings.iter().map(|f| f.severity).max();
+                    lines.push(AccountLine {
+                        account: a.clone(),
+                        status: "scanned".into(),
+                        findings: r.findings.len(),
+                        highest,
+                        reason: None,
+                    });
+                    merge_scanned(&mut scanned, &r);
+                    findings.extend(r.findings);
+                    skipped.extend(r.skipped);
+                    done_accounts.push(a.clone());
+                    None
+                }
+                (_, Some(Err(why))) => Some(why),
+                (ShardState::Skipped, None) => Some(
+                    shard
+                        .reason
+                        .clone()
+                        .unwrap_or_else(|| "skipped without a reason".into()),
+                ),
+                (_, None) => Some(format!(
+                    "not scanned by the run's deadline (ORG_DEADLINE_MINUTES={}): its message was still queued, being retried, or in the shard queue's dead-letter queue",
+                    config.org_deadline_minutes
+                )),
+            };
+            if let Some(reason) = not_scanned {
+                lines.push(AccountLine {
+                    account: a.clone(),
+                    status: "not-scanned".into(),
+                    findings: 0,
+                    highest: None,
+                    reason: Some(reason.clone()),
+                });
+                gaps.push(gap(a, reason));
+            }
+        }
+        scanned.regions.sort();
+        scanned.regions.dedup();
+        findings.extend(not_scanned_finding(&gaps, done_accounts.is_empty(), config));
+        skipped.extend(gaps.iter().cloned());
+        let mut report = Report::new(
+            run_id.to_string(),
+            None,
+            org_trigger(shards.len()),
+            now,
+            scanned,
+            skipped,
+            findings,
+        );
+        // Shard findings arrive rendered in REPORT_LANGUAGE; only the fan-in's own were
+        // localized above, so the report is not rendered again.
+        report.lang = config.report_language;
+        report.accounts = lines;
+        let key = report_key(run_id);
+        report.full_report = Some(self.bucket.location(&key));
+        if let Err(e) = self.bucket.put(&key, report.to_json()).await {
+            tracing::warn!(run_id, error = %e, "the whole run's report could not be stored");
+            report.full_report = None;
+        }
+        self.deliver(report, &done_accounts, now).await
+    }
+    /// Publishes an organization report (quiet repeats over `scanned_accounts` only: an
+    /// account not scanned this time has its notified findings neither resolved nor
+    /// forgotten).
+    pub async fn deliver(
+        &self,
+        report: Report,
+        scanned_accounts: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<FanIn, OrgError> {
+        let config = &self.config;
+        let settings = NotifySettings {
+            topic: config.findings_topic_arn.as_deref(),
+            min_severity: config.min_severity,
+            renotify_hours: config.renotify_hours,
+        };
+        let state = ScannedAccounts {
+            inner: &self.state,
+            accounts: scanned_accounts,
+        };
+        let delivered =
+            notify::deliver(&self.publisher, &state, settings, &report, true, now).await?;
+        let not_scanned = report
+            .accounts
+            .iter()
+            .filter(|a| a.status != "scanned")
+            .count();
+        tracing::info!(run_id = %report.run_id, status = delivered.status, findings = report.summary.total, accounts = report.accounts.len(), not_scanned, incomplete = report.incomplete(), "organization run published");
+        Ok(FanIn {
+            run_id: report.run_id.clone(),
+            status: delivered.status,
+            accounts: report.accounts.len(),
+            accounts_not_scanned: not_scanned,
+            findings: report.summary.total,
+            incomplete: report.incomplete(),
+            message_ids: delivered.message_ids,
+            full_report: report.full_report.clone(),
+        })
     }
 }

@@ -182,13 +182,12 @@ impl RunStore for DynamoRuns {
             Err(e) => return Err(api_err("dynamodb", "PutItem", None, e).on(&self.table)),
         }
         let mut requests: Vec<WriteRequest> = Vec::new();
-        let mut open = HashMap::from([
+        let open = HashMap::from([
             ("pk".to_string(), s("open")),
             ("sk".to_string(), s(open_sk(run.deadline, &run.run_id))),
             ("run_id".to_string(), s(&run.run_id)),
             ("expires_at".to_string(), n(expires)),
         ]);
-        open.shrink_to_fit();
         for item in accounts
             .iter()
             .map(|a| self.shard_item(run, a))
@@ -200,28 +199,7 @@ impl RunStore for DynamoRuns {
                 .map_err(|e| ApiError::local("dynamodb", "BatchWriteItem", None, e.to_string()))?;
             requests.push(WriteRequest::builder().put_request(put).build());
         }
-        let table = self.table.as_str();
-        crate::publish::state::write_batches(
-            requests,
-            crate::publish::state::WRITE_ATTEMPTS,
-            crate::publish::state::WRITE_BACKOFF,
-            |batch| async move {
-                let resp = self
-                    .client
-                    .batch_write_item()
-                    .request_items(table, batch)
-                    .send()
-                    .await
-                    .map_err(|e| api_err("dynamodb", "BatchWriteItem", None, e))?;
-                Ok(resp
-                    .unprocessed_items()
-                    .and_then(|m| m.get(table))
-                    .cloned()
-                    .unwrap_or_default())
-            },
-        )
-        .await
-        .map_err(|e| e.on(table))?;
+        crate::publish::state::batch_write(&self.client, &self.table, requests).await?;
         Ok(true)
     }
 

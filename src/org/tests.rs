@@ -100,7 +100,7 @@ fn published(org: &TestOrg) -> Vec<Value> {
 }
 
 async fn start(org: &TestOrg, run: &str) -> coordinator::Coordinated {
-    coordinator::coordinate(org, &FakeDirectory(Ok(vec![])), now(), run)
+    org.coordinate(&FakeDirectory(Ok(vec![])), now(), run)
         .await
         .unwrap()
 }
@@ -138,7 +138,9 @@ async fn a_run_fans_out_one_shard_per_account_and_publishes_one_report() {
         (B, Ok(vec![www_finding()])),
         (C, Err(ScanError::Denied(denied.clone()))),
     ]);
-    let worked = worker::handle_batch(&org, &scan, &batch(&org, false), now(), None).await;
+    let worked = org
+        .handle_batch(&scan, &batch(&org, false), now(), None)
+        .await;
     assert!(
         worked.response.batch_item_failures.is_empty(),
         "a denied account is not retried: {:?}",
@@ -210,7 +212,9 @@ async fn every_account_scanned_cleanly_is_a_complete_run() {
     let org = org(&[A, B]);
     start(&org, "run-1").await;
     let scan = scanner(&[(A, Ok(vec![])), (B, Ok(vec![]))]);
-    let worked = worker::handle_batch(&org, &scan, &batch(&org, false), now(), None).await;
+    let worked = org
+        .handle_batch(&scan, &batch(&org, false), now(), None)
+        .await;
     assert!(worked.response.batch_item_failures.is_empty());
     let run = org.store.run("run-1").await.unwrap().unwrap();
     assert_eq!(run.status, RunStatus::Published);
@@ -235,8 +239,8 @@ async fn a_redelivered_shard_is_neither_scanned_nor_counted_twice() {
         })
         .unwrap(),
     )]);
-    worker::handle_batch(&org, &scan, &first, now(), None).await;
-    let again = worker::handle_batch(&org, &scan, &first, now(), None).await;
+    org.handle_batch(&scan, &first, now(), None).await;
+    let again = org.handle_batch(&scan, &first, now(), None).await;
     assert_eq!(again.records[0].outcome, "already-finished");
     assert_eq!(*scan.scans.lock().unwrap(), [A]);
     assert_eq!(*org.store.counted.lock().unwrap(), 1);
@@ -249,7 +253,9 @@ async fn a_throttled_role_goes_back_to_the_queue_and_nothing_is_published() {
     let org = org(&[A]);
     start(&org, "run-1").await;
     let scan = scanner(&[(A, Err(ScanError::Retry("Throttling".into())))]);
-    let worked = worker::handle_batch(&org, &scan, &batch(&org, false), now(), None).await;
+    let worked = org
+        .handle_batch(&scan, &batch(&org, false), now(), None)
+        .await;
     assert_eq!(worked.response.batch_item_failures.len(), 1);
     assert_eq!(worked.response.batch_item_failures[0].item_identifier, "m0");
     let shard = org.store.shard("run-1", A).await.unwrap().unwrap();
@@ -265,7 +271,7 @@ async fn the_deadline_publishes_what_is_done_and_names_the_missing_account() {
     // Only A's message is worked; B's worker died and its message is still hidden.
     let mut only_a = batch(&org, false);
     only_a.records.truncate(1);
-    worker::handle_batch(&org, &scan, &only_a, now(), None).await;
+    org.handle_batch(&scan, &only_a, now(), None).await;
     assert!(published(&org).is_empty());
     let deadline = now() + chrono::Duration::minutes(14);
     let due = event_of(&[(
@@ -277,11 +283,11 @@ async fn the_deadline_publishes_what_is_done_and_names_the_missing_account() {
         .unwrap(),
     )]);
     // Early (SQS holds a message at most 15 minutes): queued again for the rest.
-    let early = worker::handle_batch(&org, &scan, &due, now(), None).await;
+    let early = org.handle_batch(&scan, &due, now(), None).await;
     assert_eq!(early.records[0].outcome, "deadline-requeued");
     assert!(published(&org).is_empty());
     let at = deadline + chrono::Duration::seconds(1);
-    let worked = worker::handle_batch(&org, &scan, &due, at, None).await;
+    let worked = org.handle_batch(&scan, &due, at, None).await;
     assert_eq!(worked.records[0].outcome, "published");
     let reports = published(&org);
     assert_eq!(reports.len(), 1);
@@ -296,7 +302,7 @@ async fn the_deadline_publishes_what_is_done_and_names_the_missing_account() {
     );
     // B's late message is not scanned into a run already published, nor published again.
     let late = batch(&org, false);
-    let worked = worker::handle_batch(&org, &scan, &late, at, None).await;
+    let worked = org.handle_batch(&scan, &late, at, None).await;
     assert!(worked.records.iter().all(|r| r.outcome != "retry"));
     assert!(worked.records.iter().any(|r| r.outcome == "late"));
     assert_eq!(published(&org).len(), 1);
@@ -309,7 +315,8 @@ async fn an_overdue_run_is_published_by_the_next_coordinator() {
     start(&org, "run-1").await;
     // Every worker died; the deadline message went to the dead-letter queue.
     let next = now() + chrono::Duration::hours(24);
-    let started = coordinator::coordinate(&org, &FakeDirectory(Ok(vec![])), next, "run-2")
+    let started = org
+        .coordinate(&FakeDirectory(Ok(vec![])), next, "run-2")
         .await
         .unwrap();
     assert_eq!(started.overdue_published, ["run-1"]);
@@ -325,7 +332,7 @@ async fn a_retried_coordinator_records_its_run_once() {
     let scan = scanner(&[(A, Ok(vec![]))]);
     let mut only_a = batch(&org, false);
     only_a.records.truncate(1);
-    worker::handle_batch(&org, &scan, &only_a, now(), None).await;
+    org.handle_batch(&scan, &only_a, now(), None).await;
     let again = start(&org, "run-1").await;
     assert!(!again.new_run);
     // A's finished shard was not reset by the retry.
@@ -343,7 +350,8 @@ async fn accounts_that_cannot_be_listed_are_published_as_an_incomplete_run() {
         None,
         "AccessDeniedException: not the management account",
     );
-    let out = coordinator::coordinate(&org, &FakeDirectory(Err(denied)), now(), "run-1")
+    let out = org
+        .coordinate(&FakeDirectory(Err(denied)), now(), "run-1")
         .await
         .unwrap();
     assert_eq!((out.status, out.shards), ("incomplete", 0));
@@ -371,7 +379,7 @@ async fn a_malformed_or_unknown_message_is_returned_never_a_crash() {
         ("x", "\u{1b}[31m"),
         ("u", &unknown),
     ]);
-    let worked = worker::handle_batch(&org, &scan, &event, now(), None).await;
+    let worked = org.handle_batch(&scan, &event, now(), None).await;
     let ids: Vec<&str> = worked
         .response
         .batch_item_failures
@@ -388,7 +396,9 @@ async fn records_not_started_before_the_deadline_go_back_to_the_queue() {
     start(&org, "run-1").await;
     let scan = scanner(&[]);
     let soon = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    let worked = worker::handle_batch(&org, &scan, &batch(&org, false), now(), Some(soon)).await;
+    let worked = org
+        .handle_batch(&scan, &batch(&org, false), now(), Some(soon))
+        .await;
     assert_eq!(worked.response.batch_item_failures.len(), 1);
     assert!(scan.scans.lock().unwrap().is_empty());
 }

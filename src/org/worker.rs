@@ -55,56 +55,6 @@ pub struct Worked {
     pub records: Vec<RecordOutcome>,
 }
 
-/// Works one SQS batch.
-pub async fn handle_batch<S, B, Q, P, T, A>(
-    org: &Org<S, B, Q, P, T>,
-    scanner: &A,
-    event: &SqsEvent,
-    now: DateTime<Utc>,
-    deadline: Option<std::time::Instant>,
-) -> Worked
-where
-    S: RunStore,
-    B: ReportStore,
-    Q: ShardQueue,
-    P: Publisher,
-    T: StateStore,
-    A: AccountScanner,
-{
-    let records: Vec<RecordOutcome> = futures::stream::iter(event.records.iter())
-        .map(|m| async move {
-            let id = m.message_id.clone().unwrap_or_default();
-            let late = deadline.is_some_and(|d| {
-                d.saturating_duration_since(std::time::Instant::now()) < START_RESERVE
-            });
-            if late {
-                return retry(
-                    id,
-                    None,
-                    "not started: the invocation's deadline is near".into(),
-                );
-            }
-            let body = m.body.as_deref().unwrap_or_default();
-            match serde_json::from_str::<QueueMessage>(body) {
-                Ok(msg) => work(org, scanner, id, msg, now, deadline).await,
-                Err(e) => {
-                    // Returned, so after the redrive count it is in the dead-letter queue
-                    // (and its alarm), not dropped.
-                    tracing::error!(message_id = %id, error = %e, "not a shard message");
-                    retry(id, None, format!("not a shard message: {e}"))
-                }
-            }
-        })
-        .buffered(RECORDS_AT_ONCE)
-        .collect()
-        .await;
-    let mut response = SqsBatchResponse::default();
-    for r in records.iter().filter(|r| r.outcome == "retry") {
-        response.add_failure(r.message_id.clone());
-    }
-    Worked { response, records }
-}
-
 fn retry(message_id: String, account: Option<String>, why: String) -> RecordOutcome {
     RecordOutcome {
         message_id,
@@ -115,200 +65,229 @@ fn retry(message_id: String, account: Option<String>, why: String) -> RecordOutc
     }
 }
 
-async fn work<S, B, Q, P, T, A>(
-    org: &Org<S, B, Q, P, T>,
-    scanner: &A,
-    message_id: String,
-    msg: QueueMessage,
-    now: DateTime<Utc>,
-    deadline: Option<std::time::Instant>,
-) -> RecordOutcome
-where
-    S: RunStore,
-    B: ReportStore,
-    Q: ShardQueue,
-    P: Publisher,
-    T: StateStore,
-    A: AccountScanner,
-{
-    let outcome = match &msg {
-        QueueMessage::Shard {
-            run_id,
-            account_id,
-            regions,
-        } => shard(org, scanner, run_id, account_id, regions, now, deadline).await,
-        QueueMessage::Deadline { run_id, deadline } => {
-            at_deadline(org, run_id, *deadline, now).await
-        }
-    };
-    let account = match &msg {
-        QueueMessage::Shard { account_id, .. } => Some(account_id.clone()),
-        QueueMessage::Deadline { .. } => None,
-    };
-    match outcome {
-        Ok((outcome, detail, published)) => {
-            tracing::info!(message_id = %message_id, account = ?account, outcome, detail = ?detail, "shard record");
-            RecordOutcome {
-                message_id,
-                account,
-                outcome,
-                detail,
-                published,
-            }
-        }
-        Err(e) => {
-            tracing::warn!(message_id = %message_id, account = ?account, error = %e, "shard record returned to the queue");
-            retry(message_id, account, e.to_string())
-        }
-    }
-}
-
 type Done = (&'static str, Option<String>, Option<fanin::FanIn>);
 
-#[allow(clippy::too_many_arguments)]
-async fn shard<S, B, Q, P, T, A>(
-    org: &Org<S, B, Q, P, T>,
-    scanner: &A,
-    run_id: &str,
-    account: &str,
-    regions: &[String],
-    now: DateTime<Utc>,
-    deadline: Option<std::time::Instant>,
-) -> Result<Done, OrgError>
+impl<S, B, Q, P, T> Org<S, B, Q, P, T>
 where
     S: RunStore,
     B: ReportStore,
     Q: ShardQueue,
     P: Publisher,
     T: StateStore,
-    A: AccountScanner,
 {
-    let run = org
-        .store
-        .run(run_id)
-        .await
-        .map_err(OrgError::Store)?
-        .ok_or_else(|| OrgError::UnknownRun(run_id.to_string()))?;
-    if run.status == RunStatus::Published {
-        // Published at its deadline without this account (named there as not scanned);
-        // the next scheduled run covers it.
-        return Ok((
-            "late",
-            Some("the run was published at its deadline without this account".into()),
-            None,
-        ));
-    }
-    let existing = org
-        .store
-        .shard(run_id, account)
-        .await
-        .map_err(OrgError::Store)?;
-    if existing
-        .as_ref()
-        .is_some_and(|s| s.state != ShardState::Pending)
+    /// Works one SQS batch.
+    pub async fn handle_batch<A>(
+        &self,
+        scanner: &A,
+        event: &SqsEvent,
+        now: DateTime<Utc>,
+        deadline: Option<std::time::Instant>,
+    ) -> Worked
+    where
+        A: AccountScanner,
     {
-        // A redelivery: never scanned (or counted) twice; publish if a crash came
-        // between the last shard and the publish.
-        let published = publish_if_last(org, run_id, now).await?;
-        return Ok(("already-finished", None, published));
+        let records: Vec<RecordOutcome> = futures::stream::iter(event.records.iter())
+            .map(|m| async move {
+                let id = m.message_id.clone().unwrap_or_default();
+                let late = deadline.is_some_and(|d| {
+                    d.saturating_duration_since(std::time::Instant::now()) < START_RESERVE
+                });
+                if late {
+                    return retry(
+                        id,
+                        None,
+                        "not started: the invocation's deadline is near".into(),
+                    );
+                }
+                let body = m.body.as_deref().unwrap_or_default();
+                match serde_json::from_str::<QueueMessage>(body) {
+                    Ok(msg) => self.work(scanner, id, msg, now, deadline).await,
+                    Err(e) => {
+                        // Returned, so after the redrive count it is in the dead-letter queue
+                        // (and its alarm), not dropped.
+                        tracing::error!(message_id = %id, error = %e, "not a shard message");
+                        retry(id, None, format!("not a shard message: {e}"))
+                    }
+                }
+            })
+            .buffered(RECORDS_AT_ONCE)
+            .collect()
+            .await;
+        let mut response = SqsBatchResponse::default();
+        for r in records.iter().filter(|r| r.outcome == "retry") {
+            response.add_failure(r.message_id.clone());
+        }
+        Worked { response, records }
     }
-    let (record, outcome, detail) =
-        match scanner.scan(run_id, account, regions, now, deadline).await {
-            Ok(report) => {
-                let shard = ShardReport::of(report, account);
-                let key = shard_key(run_id, account);
-                let findings = shard.findings.len();
-                let body = serde_json::to_string(&shard).expect("a shard report serializes");
-                org.bucket.put(&key, body).await.map_err(OrgError::Store)?;
-                (
+    async fn work<A>(
+        &self,
+        scanner: &A,
+        message_id: String,
+        msg: QueueMessage,
+        now: DateTime<Utc>,
+        deadline: Option<std::time::Instant>,
+    ) -> RecordOutcome
+    where
+        A: AccountScanner,
+    {
+        let outcome = match &msg {
+            QueueMessage::Shard {
+                run_id,
+                account_id,
+                regions,
+            } => {
+                self.work_shard(scanner, run_id, account_id, regions, now, deadline)
+                    .await
+            }
+            QueueMessage::Deadline { run_id, deadline } => {
+                self.at_deadline(run_id, *deadline, now).await
+            }
+        };
+        let account = match &msg {
+            QueueMessage::Shard { account_id, .. } => Some(account_id.clone()),
+            QueueMessage::Deadline { .. } => None,
+        };
+        match outcome {
+            Ok((outcome, detail, published)) => {
+                tracing::info!(message_id = %message_id, account = ?account, outcome, detail = ?detail, "shard record");
+                RecordOutcome {
+                    message_id,
+                    account,
+                    outcome,
+                    detail,
+                    published,
+                }
+            }
+            Err(e) => {
+                tracing::warn!(message_id = %message_id, account = ?account, error = %e, "shard record returned to the queue");
+                retry(message_id, account, e.to_string())
+            }
+        }
+    }
+    #[allow(clippy::too_many_arguments)]
+    async fn work_shard<A>(
+        &self,
+        scanner: &A,
+        run_id: &str,
+        account: &str,
+        regions: &[String],
+        now: DateTime<Utc>,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Done, OrgError>
+    where
+        A: AccountScanner,
+    {
+        let run = self
+            .store
+            .run(run_id)
+            .await
+            .map_err(OrgError::Store)?
+            .ok_or_else(|| OrgError::UnknownRun(run_id.to_string()))?;
+        if run.status == RunStatus::Published {
+            // Published at its deadline without this account (named there as not scanned);
+            // the next scheduled run covers it.
+            return Ok((
+                "late",
+                Some("the run was published at its deadline without this account".into()),
+                None,
+            ));
+        }
+        let existing = self
+            .store
+            .shard(run_id, account)
+            .await
+            .map_err(OrgError::Store)?;
+        if existing
+            .as_ref()
+            .is_some_and(|s| s.state != ShardState::Pending)
+        {
+            // A redelivery: never scanned (or counted) twice; publish if a crash came
+            // between the last shard and the publish.
+            let published = self.publish_if_last(run_id, now).await?;
+            return Ok(("already-finished", None, published));
+        }
+        let (record, outcome, detail) =
+            match scanner.scan(run_id, account, regions, now, deadline).await {
+                Ok(report) => {
+                    let shard = ShardReport::of(report, account);
+                    let key = shard_key(run_id, account);
+                    let findings = shard.findings.len();
+                    let body = serde_json::to_string(&shard).expect("a shard report serializes");
+                    self.bucket.put(&key, body).await.map_err(OrgError::Store)?;
+                    (
+                        ShardRecord {
+                            state: ShardState::Done,
+                            report_key: Some(key),
+                            findings,
+                            ..ShardRecord::pending(account)
+                        },
+                        "scanned",
+                        Some(format!("{findings} finding(s)")),
+                    )
+                }
+                Err(ScanError::Denied(why)) => (
                     ShardRecord {
-                        state: ShardState::Done,
-                        report_key: Some(key),
-                        findings,
+                        state: ShardState::Skipped,
+                        reason: Some(why.clone()),
                         ..ShardRecord::pending(account)
                     },
-                    "scanned",
-                    Some(format!("{findings} finding(s)")),
-                )
-            }
-            Err(ScanError::Denied(why)) => (
-                ShardRecord {
-                    state: ShardState::Skipped,
-                    reason: Some(why.clone()),
-                    ..ShardRecord::pending(account)
-                },
-                "skipped",
-                Some(why),
-            ),
-            Err(ScanError::Retry(why)) => return Err(OrgError::Retry(why)),
+                    "skipped",
+                    Some(why),
+                ),
+                Err(ScanError::Retry(why)) => return Err(OrgError::Retry(why)),
+            };
+        let counted = self
+            .store
+            .finish_shard(run_id, &record)
+            .await
+            .map_err(OrgError::Store)?;
+        let published = self.publish_if_last(run_id, now).await?;
+        Ok((
+            if counted { outcome } else { "already-finished" },
+            detail,
+            published,
+        ))
+    }
+    /// Publishes the run when every shard is finished and nobody has claimed it.
+    async fn publish_if_last(
+        &self,
+        run_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<fanin::FanIn>, OrgError> {
+        let Some(run) = self.store.run(run_id).await.map_err(OrgError::Store)? else {
+            return Err(OrgError::UnknownRun(run_id.to_string()));
         };
-    let counted = org
-        .store
-        .finish_shard(run_id, &record)
-        .await
-        .map_err(OrgError::Store)?;
-    let published = publish_if_last(org, run_id, now).await?;
-    Ok((
-        if counted { outcome } else { "already-finished" },
-        detail,
-        published,
-    ))
-}
-
-/// Publishes the run when every shard is finished and nobody has claimed it.
-async fn publish_if_last<S, B, Q, P, T>(
-    org: &Org<S, B, Q, P, T>,
-    run_id: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<fanin::FanIn>, OrgError>
-where
-    S: RunStore,
-    B: ReportStore,
-    Q: ShardQueue,
-    P: Publisher,
-    T: StateStore,
-{
-    let Some(run) = org.store.run(run_id).await.map_err(OrgError::Store)? else {
-        return Err(OrgError::UnknownRun(run_id.to_string()));
-    };
-    if run.status != RunStatus::Open || run.finished < run.total {
-        return Ok(None);
+        if run.status != RunStatus::Open || run.finished < run.total {
+            return Ok(None);
+        }
+        Ok(match self.publish_run(run_id, now, false).await? {
+            fanin::Claimed::Published(f) => Some(*f),
+            _ => None,
+        })
     }
-    Ok(match fanin::publish_run(org, run_id, now, false).await? {
-        fanin::Claimed::Published(f) => Some(*f),
-        _ => None,
-    })
-}
-
-/// The run's deadline message: early (SQS holds a message at most 15 minutes) it is
-/// queued again; at the deadline the run is published with what is done. A claim held
-/// by another invocation returns the message, so a crash while publishing is retried.
-async fn at_deadline<S, B, Q, P, T>(
-    org: &Org<S, B, Q, P, T>,
-    run_id: &str,
-    deadline: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<Done, OrgError>
-where
-    S: RunStore,
-    B: ReportStore,
-    Q: ShardQueue,
-    P: Publisher,
-    T: StateStore,
-{
-    if now < deadline {
-        coordinator::send_deadline(&org.queue, run_id, deadline, now).await?;
-        return Ok((
-            "deadline-requeued",
-            Some(format!("due at {deadline}")),
-            None,
-        ));
-    }
-    match fanin::publish_run(org, run_id, now, true).await? {
-        fanin::Claimed::Published(f) => Ok(("published", None, Some(*f))),
-        fanin::Claimed::AlreadyPublished => Ok(("already-finished", None, None)),
-        fanin::Claimed::NotYet => Err(OrgError::Retry(format!(
-            "run {run_id} is being published by another invocation; checked again when this message returns"
-        ))),
+    /// The run's deadline message: early (SQS holds a message at most 15 minutes) it is
+    /// queued again; at the deadline the run is published with what is done. A claim held
+    /// by another invocation returns the message, so a crash while publishing is retried.
+    async fn at_deadline(
+        &self,
+        run_id: &str,
+        deadline: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Done, OrgError> {
+        if now < deadline {
+            coordinator::send_deadline(&self.queue, run_id, deadline, now).await?;
+            return Ok((
+                "deadline-requeued",
+                Some(format!("due at {deadline}")),
+                None,
+            ));
+        }
+        match self.publish_run(run_id, now, true).await? {
+            fanin::Claimed::Published(f) => Ok(("published", None, Some(*f))),
+            fanin::Claimed::AlreadyPublished => Ok(("already-finished", None, None)),
+            fanin::Claimed::NotYet => Err(OrgError::Retry(format!(
+                "run {run_id} is being published by another invocation; checked again when this message returns"
+            ))),
+        }
     }
 }

@@ -192,42 +192,50 @@ impl StateStore for DynamoState {
                 .map_err(|e| local(e.to_string()))?;
             requests.push(WriteRequest::builder().delete_request(del).build());
         }
-        let table = self.table.as_str();
-        write_batches(
-            requests,
-            WRITE_ATTEMPTS,
-            WRITE_BACKOFF,
-            |batch| async move {
-                let resp = self
-                    .client
-                    .batch_write_item()
-                    .request_items(table, batch)
-                    .send()
-                    .await
-                    .map_err(|e| api_err("dynamodb", "BatchWriteItem", None, e))?;
-                Ok(resp
-                    .unprocessed_items()
-                    .and_then(|m| m.get(table))
-                    .cloned()
-                    .unwrap_or_default())
-            },
-        )
-        .await
-        .map_err(|e| e.on(table))
+        batch_write(&self.client, &self.table, requests).await
     }
 }
 
+/// `BatchWriteItem`s of `requests` into `table` through [`write_batches`] (25 at a
+/// time, unprocessed writes resent with backoff, what is lost counted in the error).
+pub(crate) async fn batch_write(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    requests: Vec<aws_sdk_dynamodb::types::WriteRequest>,
+) -> Result<(), ApiError> {
+    write_batches(
+        requests,
+        WRITE_ATTEMPTS,
+        WRITE_BACKOFF,
+        |batch| async move {
+            let resp = client
+                .batch_write_item()
+                .request_items(table, batch)
+                .send()
+                .await
+                .map_err(|e| api_err("dynamodb", "BatchWriteItem", None, e))?;
+            Ok(resp
+                .unprocessed_items()
+                .and_then(|m| m.get(table))
+                .cloned()
+                .unwrap_or_default())
+        },
+    )
+    .await
+    .map_err(|e| e.on(table))
+}
+
 /// Tries of one batch before its unprocessed writes are given up (and counted).
-pub(crate) const WRITE_ATTEMPTS: u32 = 6;
+const WRITE_ATTEMPTS: u32 = 6;
 /// First wait before resending unprocessed writes; doubled each time (0.1 … 1.6 s).
-pub(crate) const WRITE_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
+const WRITE_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Sends `requests` 25 at a time (BatchWriteItem's limit) through `send`, which returns
 /// the writes DynamoDB left unprocessed (a throttled table returns some instead of
 /// failing); those are resent after an exponential backoff, up to `attempts` times.
 /// Every batch is tried; what still fails is logged and counted in the error, never
 /// silently lost.
-pub(crate) async fn write_batches<T, F, Fut>(
+async fn write_batches<T, F, Fut>(
     requests: Vec<T>,
     attempts: u32,
     backoff: std::time::Duration,

@@ -12,6 +12,7 @@ echo "==> cargo fmt --check"
 cargo fmt --check
 echo "==> cfn-lint template.yaml member-role.yaml"
 cfn-lint template.yaml member-role.yaml
+"$SEED_PYTHON" scripts/check_dashboard.py template.yaml
 echo "==> cargo clippy -D warnings"
 cargo clippy --release --all-targets --quiet -- -D warnings
 echo "==> cargo test"

@@ -151,14 +151,20 @@ impl Runtime {
                 let worked = p.org.handle_batch(&p.scanner, &batch, now, deadline).await;
                 Ok((
                     serde_json::to_value(&worked).unwrap_or_default(),
-                    Vec::new(),
+                    worked.metrics(),
                 ))
             }
             (Role::Coordinator, Some(p)) => p
                 .org
                 .coordinate(&p.directory, now, &run_id)
                 .await
-                .map(|c| (serde_json::to_value(&c).unwrap_or_default(), Vec::new()))
+                .map(|c| {
+                    let metrics = c.published.as_ref().map(|p| p.metrics.clone());
+                    (
+                        serde_json::to_value(&c).unwrap_or_default(),
+                        metrics.unwrap_or_default(),
+                    )
+                })
                 .map_err(|e| lambda_runtime::Diagnostic {
                     error_type: e.error_type().into(),
                     error_message: e.to_string(),

@@ -146,6 +146,7 @@ where
             published: None,
         })
     }
+
     /// Publishes every overdue run but `current`; failures are logged (the next schedule
     /// tries again), never fatal to the new run.
     async fn sweep(&self, now: DateTime<Utc>, current: &str) -> Vec<String> {
@@ -166,6 +167,7 @@ where
         }
         published
     }
+
     /// The report of a run whose accounts could not be listed.
     async fn publish_unlisted(
         &self,
@@ -204,6 +206,6 @@ where
             vec![f],
         )
         .in_language(config.report_language);
-        self.deliver(report, &[], now).await
+        self.deliver(report, &[], now, 0).await
     }
 }

@@ -172,7 +172,7 @@ impl AccountScanner for FakeScanner {
         regions: &[String],
         now: DateTime<Utc>,
         _deadline: Option<std::time::Instant>,
-    ) -> Result<Report, ScanError> {
+    ) -> Result<(Report, Vec<serde_json::Value>), ScanError> {
         self.scans.lock().unwrap().push(account.to_string());
         let findings = self
             .accounts
@@ -193,7 +193,7 @@ impl AccountScanner for FakeScanner {
             findings,
         );
         r.lang = crate::i18n::Lang::En;
-        Ok(r)
+        Ok((r, vec![serde_json::json!({ "account": account })]))
     }
 }
 

@@ -30,6 +30,10 @@ pub struct FanIn {
     pub message_ids: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub full_report: Option<String>,
+    /// The run's EMF documents (findings per cause and severity, incomplete runs, the
+    /// run's duration), printed by the invocation that published it.
+    #[serde(skip)]
+    pub metrics: Vec<serde_json::Value>,
 }
 
 /// Whether a run could be published now.
@@ -164,6 +168,7 @@ where
             .map_err(OrgError::Store)?;
         Ok(Claimed::Published(Box::new(fan_in)))
     }
+
     /// Merges and publishes a run this invocation has claimed.
     async fn publish_claimed(&self, run_id: &str, now: DateTime<Utc>) -> Result<FanIn, OrgError> {
         let config = &self.config;
@@ -247,8 +252,16 @@ where
             tracing::warn!(run_id, error = %e, "the whole run's report could not be stored");
             report.full_report = None;
         }
-        self.deliver(report, &done_accounts, now).await
+        let started = self
+            .store
+            .run(run_id)
+            .await
+            .map_err(OrgError::Store)?
+            .map_or(now, |r| r.started_at);
+        let duration_ms = (now - started).num_milliseconds().max(0) as u128;
+        self.deliver(report, &done_accounts, now, duration_ms).await
     }
+
     /// Publishes an organization report (quiet repeats over `scanned_accounts` only: an
     /// account not scanned this time has its notified findings neither resolved nor
     /// forgotten).
@@ -257,6 +270,7 @@ where
         report: Report,
         scanned_accounts: &[String],
         now: DateTime<Utc>,
+        duration_ms: u128,
     ) -> Result<FanIn, OrgError> {
         let config = &self.config;
         let settings = NotifySettings {
@@ -285,6 +299,12 @@ where
             incomplete: report.incomplete(),
             message_ids: delivered.message_ids,
             full_report: report.full_report.clone(),
+            metrics: crate::report::metrics::emf_documents(
+                &report,
+                &Default::default(),
+                now,
+                duration_ms,
+            ),
         })
     }
 }

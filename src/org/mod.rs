@@ -316,7 +316,8 @@ pub enum ScanError {
     Retry(String),
 }
 
-/// The scan of one account: assume its role, run the one-account engine.
+/// The scan of one account: assume its role, run the one-account engine; its report
+/// and its EMF documents (days to expiry per certificate, the nearest in use, …).
 pub trait AccountScanner: Send + Sync {
     fn scan(
         &self,
@@ -325,7 +326,7 @@ pub trait AccountScanner: Send + Sync {
         regions: &[String],
         now: DateTime<Utc>,
         deadline: Option<std::time::Instant>,
-    ) -> impl Future<Output = Result<Report, ScanError>> + Send;
+    ) -> impl Future<Output = Result<(Report, Vec<serde_json::Value>), ScanError>> + Send;
 }
 
 /// The organization side of the function: where runs are recorded, stored, queued

@@ -583,7 +583,7 @@ impl<Q: crate::probe::Prober> AccountScanner for AssumeRoleScanner<Q> {
         regions: &[String],
         now: DateTime<Utc>,
         deadline: Option<std::time::Instant>,
-    ) -> Result<crate::report::Report, ScanError> {
+    ) -> Result<(crate::report::Report, Vec<serde_json::Value>), ScanError> {
         use aws_sdk_sts::config::ProvideCredentials;
         let role = format!("arn:aws:iam::{account}:role/{}", self.config.org_role_name);
         let provider = aws_config::sts::AssumeRoleProvider::builder(&role)
@@ -621,9 +621,10 @@ impl<Q: crate::probe::Prober> AccountScanner for AssumeRoleScanner<Q> {
             .run_until(trigger, now, run_id.to_string(), deadline)
             .await
             .map_err(|e| ScanError::Retry(e.to_string()))?;
-        outcome
+        let report = outcome
             .report
-            .ok_or_else(|| ScanError::Retry("the scan produced no report".into()))
+            .ok_or_else(|| ScanError::Retry("the scan produced no report".into()))?;
+        Ok((report, outcome.metrics))
     }
 }
 

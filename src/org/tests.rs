@@ -207,6 +207,40 @@ async fn a_run_fans_out_one_shard_per_account_and_publishes_one_report() {
     );
 }
 
+/// The invocation prints each account's EMF documents and, when it published the run,
+/// the run's (findings per cause, incomplete runs): the dashboard and alarms see
+/// organization runs too.
+#[tokio::test]
+async fn a_worker_hands_back_the_metrics_of_its_accounts_and_the_run() {
+    let org = org(&[A, C]);
+    start(&org, "run-1").await;
+    let scan = scanner(&[
+        (A, Ok(vec![www_finding()])),
+        (C, Err(ScanError::Denied("AccessDenied".into()))),
+    ]);
+    let worked = org
+        .handle_batch(&scan, &batch(&org, false), now(), None)
+        .await;
+    let metrics = worked.metrics();
+    assert!(
+        metrics.iter().any(|m| m["account"] == A),
+        "A's own documents"
+    );
+    assert!(
+        !metrics.iter().any(|m| m["account"] == C),
+        "nothing scanned in C"
+    );
+    assert!(
+        metrics.iter().any(|m| m["IncompleteRuns"] == 1),
+        "the run (C not scanned) is an incomplete run: {metrics:?}"
+    );
+    assert!(
+        metrics
+            .iter()
+            .any(|m| m["Cause"] == "not-associated" && m["Findings"] == 1)
+    );
+}
+
 #[tokio::test]
 async fn every_account_scanned_cleanly_is_a_complete_run() {
     let org = org(&[A, B]);

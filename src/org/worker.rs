@@ -45,6 +45,9 @@ pub struct RecordOutcome {
     /// The run this record's invocation published, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub published: Option<fanin::FanIn>,
+    /// EMF documents to print: the account's scan and the run it published.
+    #[serde(skip)]
+    pub metrics: Vec<serde_json::Value>,
 }
 
 /// The worker's answer: Lambda reads `batchItemFailures`; the rest is for the log.
@@ -55,6 +58,16 @@ pub struct Worked {
     pub records: Vec<RecordOutcome>,
 }
 
+impl Worked {
+    /// Every record's EMF documents, for the invocation to print.
+    pub fn metrics(&self) -> Vec<serde_json::Value> {
+        self.records
+            .iter()
+            .flat_map(|r| r.metrics.iter().cloned())
+            .collect()
+    }
+}
+
 fn retry(message_id: String, account: Option<String>, why: String) -> RecordOutcome {
     RecordOutcome {
         message_id,
@@ -62,10 +75,17 @@ fn retry(message_id: String, account: Option<String>, why: String) -> RecordOutc
         outcome: "retry",
         detail: Some(why),
         published: None,
+        metrics: Vec::new(),
     }
 }
 
-type Done = (&'static str, Option<String>, Option<fanin::FanIn>);
+/// A record's outcome, detail, the run it published, and the shard's EMF documents.
+type Done = (
+    &'static str,
+    Option<String>,
+    Option<fanin::FanIn>,
+    Vec<serde_json::Value>,
+);
 
 impl<S, B, Q, P, T> Org<S, B, Q, P, T>
 where
@@ -148,14 +168,16 @@ where
             QueueMessage::Deadline { .. } => None,
         };
         match outcome {
-            Ok((outcome, detail, published)) => {
+            Ok((outcome, detail, published, mut metrics)) => {
                 tracing::info!(message_id = %message_id, account = ?account, outcome, detail = ?detail, "shard record");
+                metrics.extend(published.iter().flat_map(|p| p.metrics.iter().cloned()));
                 RecordOutcome {
                     message_id,
                     account,
                     outcome,
                     detail,
                     published,
+                    metrics,
                 }
             }
             Err(e) => {
@@ -164,6 +186,7 @@ where
             }
         }
     }
+
     #[allow(clippy::too_many_arguments)]
     async fn work_shard<A>(
         &self,
@@ -190,6 +213,7 @@ where
                 "late",
                 Some("the run was published at its deadline without this account".into()),
                 None,
+                Vec::new(),
             ));
         }
         let existing = self
@@ -204,11 +228,11 @@ where
             // A redelivery: never scanned (or counted) twice; publish if a crash came
             // between the last shard and the publish.
             let published = self.publish_if_last(run_id, now).await?;
-            return Ok(("already-finished", None, published));
+            return Ok(("already-finished", None, published, Vec::new()));
         }
-        let (record, outcome, detail) =
+        let (record, outcome, detail, metrics) =
             match scanner.scan(run_id, account, regions, now, deadline).await {
-                Ok(report) => {
+                Ok((report, metrics)) => {
                     let shard = ShardReport::of(report, account);
                     let key = shard_key(run_id, account);
                     let findings = shard.findings.len();
@@ -223,6 +247,7 @@ where
                         },
                         "scanned",
                         Some(format!("{findings} finding(s)")),
+                        metrics,
                     )
                 }
                 Err(ScanError::Denied(why)) => (
@@ -233,6 +258,7 @@ where
                     },
                     "skipped",
                     Some(why),
+                    Vec::new(),
                 ),
                 Err(ScanError::Retry(why)) => return Err(OrgError::Retry(why)),
             };
@@ -246,8 +272,10 @@ where
             if counted { outcome } else { "already-finished" },
             detail,
             published,
+            metrics,
         ))
     }
+
     /// Publishes the run when every shard is finished and nobody has claimed it.
     async fn publish_if_last(
         &self,
@@ -265,6 +293,7 @@ where
             _ => None,
         })
     }
+
     /// The run's deadline message: early (SQS holds a message at most 15 minutes) it is
     /// queued again; at the deadline the run is published with what is done. A claim held
     /// by another invocation returns the message, so a crash while publishing is retried.
@@ -280,11 +309,12 @@ where
                 "deadline-requeued",
                 Some(format!("due at {deadline}")),
                 None,
+                Vec::new(),
             ));
         }
         match self.publish_run(run_id, now, true).await? {
-            fanin::Claimed::Published(f) => Ok(("published", None, Some(*f))),
-            fanin::Claimed::AlreadyPublished => Ok(("already-finished", None, None)),
+            fanin::Claimed::Published(f) => Ok(("published", None, Some(*f), Vec::new())),
+            fanin::Claimed::AlreadyPublished => Ok(("already-finished", None, None, Vec::new())),
             fanin::Claimed::NotYet => Err(OrgError::Retry(format!(
                 "run {run_id} is being published by another invocation; checked again when this message returns"
             ))),

@@ -34,7 +34,8 @@ fn doc(
     v
 }
 
-/// Days to expiry per certificate, findings per cause and severity, scan duration.
+/// Days to expiry per certificate and the nearest one in use, findings per cause and
+/// severity, scan duration, incomplete runs.
 pub fn emf_documents(
     report: &Report,
     inv: &Inventory,
@@ -55,6 +56,26 @@ pub fn emf_documents(
                 &[("CertificateArn", &c.arn), ("DomainName", &c.domain_name)],
             ));
         }
+    }
+    // The nearest expiry among certificates in use (or not known to be unused), without
+    // a dimension, so one alarm watches the whole account: an unused certificate left to
+    // expire is `certificate_unused`'s business, not a page.
+    let nearest = inv
+        .certificates
+        .iter()
+        .filter(|c| c.in_use != Some(false))
+        .filter_map(|c| c.not_after)
+        .min();
+    if let Some(na) = nearest {
+        let days = (na - now).num_seconds() as f64 / 86_400.0;
+        out.push(doc(
+            ts,
+            &[],
+            "MinDaysToExpiry",
+            "None",
+            json!((days * 10.0).round() / 10.0),
+            &[],
+        ));
     }
     for (cause, n) in &report.summary.by_cause {
         out.push(doc(
@@ -153,5 +174,36 @@ mod tests {
                 "the metric value sits at the top level"
             );
         }
+    }
+
+    /// The account-wide nearest expiry counts certificates in use only; its twin: an
+    /// unused certificate about to expire sends no such metric (no page for it).
+    #[test]
+    fn the_nearest_expiry_counts_certificates_in_use() {
+        let mut used = cert("u", &["a.example.com"], 40);
+        used.in_use = Some(true);
+        let mut unused = cert("x", &["b.example.com"], 3);
+        unused.in_use = Some(false);
+        let inv = Inventory {
+            certificates: vec![used, unused.clone()],
+            ..Default::default()
+        };
+        let r = crate::testkit::report_of(vec![]);
+        let docs = emf_documents(&r, &inv, now(), 1);
+        let min: Vec<&Value> = docs
+            .iter()
+            .filter(|d| d.get("MinDaysToExpiry").is_some())
+            .collect();
+        assert_eq!(min.len(), 1);
+        assert_eq!(min[0]["MinDaysToExpiry"], 40.0);
+        let only_unused = Inventory {
+            certificates: vec![unused],
+            ..Default::default()
+        };
+        assert!(
+            !emf_documents(&r, &only_unused, now(), 1)
+                .iter()
+                .any(|d| d.get("MinDaysToExpiry").is_some())
+        );
     }
 }

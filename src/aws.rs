@@ -40,17 +40,45 @@ pub fn arn_region(arn: &str) -> Option<&str> {
 /// Lambda's role), with the standard retry (exponential backoff with jitter). Not the
 /// adaptive one: its client-side limiter collapses under throttling that does not ease
 /// with the rate (see `inventory::sdk::pace`, which paces ACM's per-certificate calls).
-pub async fn load_sdk_config(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
+pub async fn load_sdk_config(
+    profile: Option<&str>,
+    region: Option<&str>,
+    endpoint_url: Option<&str>,
+) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::standard().with_max_attempts(6))
         .timeout_config(timeouts());
     if let Some(p) = profile {
         loader = loader.profile_name(p);
     }
+    // As the aws CLI's --endpoint-url: every service at one URL (an emulator).
+    if let Some(u) = endpoint_url {
+        loader = loader.endpoint_url(u);
+    }
     if let Some(r) = region {
         loader = loader.region(Region::new(r.to_string()));
     }
     loader.load().await
+}
+
+/// Whether a named profile is in the shared config or credentials file
+/// (`AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and
+/// `~/.aws/credentials`): `[profile NAME]` or `[NAME]`. The SDK would otherwise fall back
+/// to no credentials and the scan would fail read by read.
+pub fn profile_exists(name: &str, config_text: &str, credentials_text: &str) -> bool {
+    let sections = |text: &str, with_prefix: bool| -> Vec<String> {
+        text.lines()
+            .filter_map(|l| l.trim().strip_prefix('[')?.strip_suffix(']').map(str::trim))
+            .map(|h| match (with_prefix, h.strip_prefix("profile")) {
+                (true, Some(rest)) if rest.starts_with(char::is_whitespace) => {
+                    rest.trim().to_string()
+                }
+                _ => h.to_string(),
+            })
+            .collect()
+    };
+    sections(config_text, true).iter().any(|s| s == name)
+        || sections(credentials_text, false).iter().any(|s| s == name)
 }
 
 /// Every AWS call ends: an endpoint that accepts and never answers (or drips) costs one
@@ -172,4 +200,24 @@ pub fn is_region_name(r: &str) -> bool {
         && parts
             .last()
             .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod profile_tests {
+    use super::profile_exists;
+
+    #[test]
+    fn a_profile_exists_only_when_a_file_names_it() {
+        let config = "[default]\nregion = us-east-1\n[profile prod]\nregion = eu-west-1\n";
+        let creds = "[ci]\naws_access_key_id = x\n";
+        assert!(profile_exists("prod", config, creds));
+        assert!(profile_exists("default", config, creds));
+        assert!(profile_exists("ci", config, creds));
+        assert!(
+            !profile_exists("prdo", config, creds),
+            "a typo is not a profile"
+        );
+        assert!(!profile_exists("profile", config, ""));
+        assert!(!profile_exists("x", "", ""));
+    }
 }

@@ -44,6 +44,9 @@ pub enum Command {
     /// Run the Lambda handler once on an event from a file and print the report: an
     /// EventBridge event, or (organization mode) an SQS batch from the shard queue, whose
     /// answer (`batchItemFailures`) is printed instead.
+    #[command(
+        after_help = "Examples:\n  acm-doctor invoke --event events/scheduled.json --digest\n  acm-doctor invoke --event events/acm-expiring.json --summary --emf\n  ORG_ACCOUNTS=111111111111,222222222222 SHARD_QUEUE_URL=... RUN_TABLE=runs RUN_BUCKET=runs \\\n    acm-doctor invoke --event events/scheduled.json   # an organization run's coordinator"
+    )]
     Invoke {
         /// JSON file holding the event (see events/ for samples); `-` reads standard input.
         #[arg(long)]
@@ -61,15 +64,22 @@ pub enum Command {
         emf: bool,
     },
     /// Scan the account now (the default AWS credential chain) and print the report.
+    #[command(
+        after_help = "Examples:\n  acm-doctor scan                                   # the profile's region, a table on a terminal\n  acm-doctor scan --region us-east-1 --region eu-west-1 --output json > report.json\n  acm-doctor scan --profile prod --fail-on high     # exit 2 when something is high or critical\n  acm-doctor scan --endpoint-url http://127.0.0.1:5000   # an emulator (moto)\n\nExit status: 0 clean, 2 a finding at --fail-on, 3 part of the account could not be read, 1 an error."
+    )]
     Scan {
         /// Region to scan; repeat for several (default: SCAN_REGIONS or your profile's region).
         #[arg(long = "region")]
         regions: Vec<String>,
-        /// Named profile from ~/.aws/config.
+        /// Named profile from ~/.aws/config (one that does not exist is an error).
         #[arg(long)]
         profile: Option<String>,
-        /// Output format (default: `table` on a terminal, `text` when piped).
-        #[arg(long, value_enum)]
+        /// Send every AWS call to this URL instead (an emulator), as the aws CLI's flag.
+        #[arg(long, value_name = "URL")]
+        endpoint_url: Option<String>,
+        /// Output format (default: `table` on a terminal, `text` when piped); `--output`
+        /// as the aws CLI spells it.
+        #[arg(long, value_enum, visible_alias = "output")]
         format: Option<ScanFormat>,
         /// Exit with status 2 when any finding is at or above this severity.
         #[arg(long, value_enum)]
@@ -82,6 +92,9 @@ pub enum Command {
         publish: bool,
     },
     /// Print the catalog of every check (what it detects, what the visitor sees, the fix) as Markdown.
+    #[command(
+        after_help = "Examples:\n  acm-doctor catalog > findings.md\n  acm-doctor catalog --lang ja"
+    )]
     Catalog {
         /// Language of the catalog.
         #[arg(long, value_enum, default_value = "en")]
@@ -89,6 +102,9 @@ pub enum Command {
     },
     /// Diagnose one HTTPS endpoint as a browser would, without AWS: DNS, certificate chain,
     /// HTTP→HTTPS redirect, mixed content.
+    #[command(
+        after_help = "Examples:\n  acm-doctor probe shop.example.com\n  acm-doctor probe shop.example.com --resolve shop.example.com:203.0.113.10   # before DNS points there\n  acm-doctor probe intranet.corp.example --ca-file corp-root.pem --json\n\nExit status: 0 clean, 2 a finding at --fail-on (medium), 3 the host could not be probed, 1 an error."
+    )]
     Probe {
         /// Hostname to check (what a visitor types), e.g. shop.example.com.
         host: String,
@@ -157,11 +173,23 @@ pub async fn run(command: Command) -> Result<Exit> {
         Command::Scan {
             regions,
             profile,
+            endpoint_url,
             format,
             fail_on,
             lang,
             publish,
-        } => scan(regions, profile, format, fail_on, lang, publish).await,
+        } => {
+            scan(
+                regions,
+                profile,
+                endpoint_url,
+                format,
+                fail_on,
+                lang,
+                publish,
+            )
+            .await
+        }
         Command::Catalog { lang } => {
             print!("{}", acm_doctor::report::catalog::markdown(lang));
             Ok(Exit::Ok)
@@ -228,11 +256,20 @@ async fn invoke(event: PathBuf, summary: bool, digest: bool, emf: bool) -> Resul
 async fn scan(
     regions: Vec<String>,
     profile: Option<String>,
+    endpoint_url: Option<String>,
     format: Option<ScanFormat>,
     fail_on: Option<Severity>,
     lang: Option<Lang>,
     publish: bool,
 ) -> Result<Exit> {
+    if let Some(p) = &profile {
+        check_profile(p)?;
+    }
+    if let Some(u) = &endpoint_url
+        && !(u.starts_with("http://") || u.starts_with("https://"))
+    {
+        anyhow::bail!("--endpoint-url {u:?} is not an http:// or https:// URL");
+    }
     let mut config = Config::from_env()?;
     if !regions.is_empty() {
         config.scan_regions = regions;
@@ -256,7 +293,13 @@ async fn scan(
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         bar
     });
-    let engine = crate::engine(config, profile.as_deref(), bar.clone()).await?;
+    let engine = crate::engine_at(
+        config,
+        profile.as_deref(),
+        endpoint_url.as_deref(),
+        bar.clone(),
+    )
+    .await?;
     let outcome = engine
         .run(
             Trigger::manual(),
@@ -277,6 +320,30 @@ async fn scan(
     let region = engine.config.scan_regions.first().map(String::as_str);
     print!("{}", render(&report, format, tty, region)?);
     Ok(Exit::judge(&report.findings, fail_on))
+}
+
+/// A `--profile` that no shared file names is an error in words, not a scan that fails
+/// read by read for want of credentials.
+fn check_profile(name: &str) -> Result<()> {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let file = |var: &str, default: &str| {
+        let path = std::env::var_os(var)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(".aws").join(default));
+        acm_doctor::config::read_capped(&path.to_string_lossy(), 1024 * 1024).unwrap_or_default()
+    };
+    let (config, credentials) = (
+        file("AWS_CONFIG_FILE", "config"),
+        file("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+    );
+    if !acm_doctor::aws::profile_exists(name, &config, &credentials) {
+        anyhow::bail!(
+            "the profile {name:?} is not in ~/.aws/config or ~/.aws/credentials (AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE): check its name with `aws configure list-profiles`"
+        );
+    }
+    Ok(())
 }
 
 /// The report in `format`; `region` is where ASFF findings would be imported.
@@ -413,5 +480,29 @@ mod tests {
             Exit::Incomplete
         );
         assert_eq!(Exit::Incomplete.code(), 3);
+    }
+
+    /// Issue 13: each subcommand's --help shows examples, and `--output` is `--format`.
+    #[test]
+    fn help_has_examples_and_output_is_format() {
+        use clap::CommandFactory;
+        let mut cli = Cli::command();
+        for sub in ["scan", "probe", "invoke", "catalog"] {
+            let help = cli
+                .find_subcommand_mut(sub)
+                .unwrap()
+                .render_long_help()
+                .to_string();
+            assert!(help.contains("Examples:"), "{sub} --help has no examples");
+        }
+        let a = Cli::try_parse_from(["acm-doctor", "scan", "--output", "json"]).unwrap();
+        assert!(matches!(
+            a.command,
+            Some(Command::Scan {
+                format: Some(ScanFormat::Json),
+                ..
+            })
+        ));
+        assert!(Cli::try_parse_from(["acm-doctor", "scan", "--output", "yaml"]).is_err());
     }
 }

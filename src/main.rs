@@ -57,8 +57,18 @@ async fn engine(
     profile: Option<&str>,
     progress: Option<indicatif::ProgressBar>,
 ) -> Result<RealEngine> {
+    engine_at(config, profile, None, progress).await
+}
+
+/// [`engine`] with every AWS service at `endpoint_url` (the CLI's `--endpoint-url`).
+async fn engine_at(
+    config: Config,
+    profile: Option<&str>,
+    endpoint_url: Option<&str>,
+    progress: Option<indicatif::ProgressBar>,
+) -> Result<RealEngine> {
     let region = config.scan_regions.first().cloned();
-    let sdk = load_sdk_config(profile, region.as_deref()).await;
+    let sdk = load_sdk_config(profile, region.as_deref(), endpoint_url).await;
     let mut prober = NetProber::new(
         &config.dns_servers,
         config.probe_concurrency,
@@ -85,7 +95,7 @@ async fn engine(
 /// The engine and, when configured, the organization roles.
 async fn runtime(config: Config) -> Result<Runtime> {
     let region = config.scan_regions.first().cloned();
-    let sdk = load_sdk_config(None, region.as_deref()).await;
+    let sdk = load_sdk_config(None, region.as_deref(), None).await;
     let engine = engine(config.clone(), None, None).await?;
     let org = match (
         &config.run_table,
@@ -192,7 +202,19 @@ fn print_metrics(metrics: &[serde_json::Value]) {
 }
 
 #[tokio::main]
-async fn main() -> Result<std::process::ExitCode> {
+async fn main() -> std::process::ExitCode {
+    // An error in words (its causes joined), exit 1 — never anyhow's Debug dump with a
+    // backtrace, which RUST_BACKTRACE would add.
+    match run().await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(1)
+        }
+    }
+}
+
+async fn run() -> Result<std::process::ExitCode> {
     // One crypto provider for the whole binary: the SDK already uses aws-lc-rs.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     // A usage error exits 1 (2 means "findings at --fail-on", 3 "incomplete scan"); help

@@ -77,6 +77,18 @@ impl DynamoRuns {
         ])
     }
 
+    /// An `UpdateItem` of the run's own item.
+    fn run_update(
+        &self,
+        run_id: &str,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(run_pk(run_id)))
+            .key("sk", s("run"))
+    }
+
     async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>, ApiError> {
         let out = self
             .client
@@ -301,11 +313,7 @@ impl RunStore for DynamoRuns {
             return Ok(false);
         };
         let mut update = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(run_pk(run_id)))
-            .key("sk", s("run"))
+            .run_update(run_id)
             .update_expression("SET #status = :publishing, claimed_at = :now")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":publishing", s(RunStatus::Publishing.as_str()))
@@ -334,11 +342,7 @@ impl RunStore for DynamoRuns {
 
     async fn published(&self, run_id: &str) -> Result<(), ApiError> {
         let run = self.run(run_id).await?;
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(run_pk(run_id)))
-            .key("sk", s("run"))
+        self.run_update(run_id)
             .update_expression("SET #status = :published")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":published", s(RunStatus::Published.as_str()))

@@ -50,18 +50,24 @@ impl Report {
             .filter(|p| p.of > 1)
             .map(|p| format!(" ({}/{})", p.index, p.of))
             .unwrap_or_default();
-        let accounts = match self.lang {
-            Lang::En => format!("{} accounts", self.accounts.len()),
-            Lang::Ja => format!("{} アカウント", self.accounts.len()),
-        };
-        let account = match self.account.as_deref() {
-            Some(a) => a,
-            None if !self.accounts.is_empty() => &accounts,
-            None => label!("unknown account", "アカウント不明").get(self.lang),
-        };
+        let account = self.account_label(
+            self.lang,
+            label!("unknown account", "アカウント不明").get(self.lang),
+        );
         let s = format!("acm-doctor: {counts}{part} - {account}");
         // SNS counts characters, not bytes; never cut inside a character.
         s.chars().take(99).collect()
+    }
+
+    /// Whose report this is: its account, an organization run's count of accounts
+    /// (worded in `lang`), or `unknown`.
+    fn account_label(&self, lang: Lang, unknown: &str) -> String {
+        match (&self.account, self.accounts.len(), lang) {
+            (Some(a), _, _) => a.clone(),
+            (None, 0, _) => unknown.to_string(),
+            (None, n, Lang::En) => format!("{n} accounts"),
+            (None, n, Lang::Ja) => format!("{n} アカウント"),
+        }
     }
 
     /// The plain-text email a person reads: grouped by cause, most severe first, each
@@ -122,12 +128,7 @@ impl Report {
             .iter()
             .map(|(c, k)| format!("{} {k}", c.as_str()))
             .collect();
-        let accounts = format!("{} accounts", self.accounts.len());
-        let account = match self.account.as_deref() {
-            Some(a) => a,
-            None if !self.accounts.is_empty() => &accounts,
-            None => "-",
-        };
+        let account = self.account_label(Lang::En, "-");
         let _ = match l {
             Lang::En => writeln!(
                 out,

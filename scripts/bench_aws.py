@@ -3,8 +3,13 @@
 proxy that counts every AWS call and can answer a share of ACM's calls with
 ThrottlingException. Prints wall time, AWS calls per certificate and certificates judged,
 plain and throttled, and a summary line checking the target (throttled within 2x).
+Then a full scan (inventory + probe + checks + report) of another region whose 500 in-use
+certificates carry 10,000 names between them, probed on the probe bench's nginx and
+dnsmasq (which `cargo bench --bench probe` leaves running): its wall time, CPU and the
+process's peak RSS.
 
 Usage: python scripts/bench_aws.py MOTO_ENDPOINT BINARY [--certificates N] [--throttle P]
+       [--full-scan-endpoints N]
 """
 
 import argparse
@@ -15,6 +20,7 @@ import json
 import os
 import random
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -22,6 +28,7 @@ import urllib.parse
 import boto3
 
 REGION = "us-east-1"
+FULL_REGION = "us-west-2"
 
 
 def seed(endpoint, n):
@@ -57,6 +64,62 @@ def seed(endpoint, n):
         })
         used += 1
     return used
+
+
+def seed_full(endpoint, names, per_cert=20):
+    """FULL_REGION: 50 ALBs, each with certificates of `per_cert` names `benchK.acmd.test`
+    (the probe bench's nginx serves them), `names` names in all."""
+    kw = dict(endpoint_url=endpoint, region_name=FULL_REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+    acm = boto3.client("acm", **kw)
+    elb = boto3.client("elbv2", **kw)
+    ec2 = boto3.client("ec2", **kw)
+    arns = []
+    for k in range(0, names, per_cert):
+        sans = [f"bench{i}.acmd.test" for i in range(k, min(k + per_cert, names))]
+        arns.append(acm.request_certificate(DomainName=sans[0], SubjectAlternativeNames=sans,
+                                            ValidationMethod="DNS")["CertificateArn"])
+    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{i}.0/24", AvailabilityZone=f"{FULL_REGION}{z}")["Subnet"]["SubnetId"] for i, z in enumerate("ab")]
+    per_lb = max(1, -(-len(arns) // 50))
+    for i in range(0, len(arns), per_lb):
+        lb = elb.create_load_balancer(Name=f"full-{i}", Subnets=subnets, Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
+        certs = arns[i:i + per_lb]
+        listener = elb.create_listener(
+            LoadBalancerArn=lb, Protocol="HTTPS", Port=443, Certificates=[{"CertificateArn": certs[0]}],
+            DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}],
+        )["Listeners"][0]["ListenerArn"]
+        if certs[1:]:
+            elb.add_listener_certificates(ListenerArn=listener, Certificates=[{"CertificateArn": c} for c in certs[1:]])
+    return len(arns)
+
+
+def full_scan(binary, endpoint, estate):
+    """The whole run over FULL_REGION, probing every name: wall, CPU, peak RSS."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    with open(estate["root_pem"]) as f:
+        root = f.read()
+    env.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+               AWS_REGION=FULL_REGION, SCAN_REGIONS=FULL_REGION, PROBE="true", DNS_SERVERS=estate["dns"],
+               EXTRA_TRUSTED_CA_PEM=root, PROBE_CONCURRENCY="32", AWS_EC2_METADATA_DISABLED="true")
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        proc = subprocess.Popen([binary, "scan", "--format", "json", "--region", FULL_REGION], env=env,
+                                stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode not in (0, 2, 3):
+            raise SystemExit(f"full scan failed ({proc.returncode}): {err.read()[-2000:]}")
+        report = json.load(out)
+    return dict(wall=wall, cpu=usage.ru_utime + usage.ru_stime, rss_mib=usage.ru_maxrss / 1024, report=report)
+
+
+def target(name, value, unit, op, limit):
+    ok = {"<": value < limit, "<=": value <= limit, ">=": value >= limit}[op]
+    print(f"target: {name} = {value:.2f} {unit} ({op} {limit}) {'PASS' if ok else 'FAIL'}")
+    return ok
 
 
 class Proxy(http.server.BaseHTTPRequestHandler):
@@ -137,6 +200,8 @@ def main():
     ap.add_argument("binary")
     ap.add_argument("--certificates", type=int, default=1000)
     ap.add_argument("--throttle", type=float, default=0.3)
+    ap.add_argument("--full-scan-endpoints", type=int, default=10000)
+    ap.add_argument("--estate", default=os.path.join(tempfile.gettempdir(), "acm-doctor-bench-estate.json"))
     a = ap.parse_args()
     random.seed(12)
     t = time.monotonic()
@@ -163,6 +228,22 @@ def main():
     ok = ratio <= 2.0 and same and judged
     print(f"summary: throttled/plain = {ratio:.2f} (target <= 2.00), every certificate judged: {judged}, "
           f"same findings: {same} -> {'PASS' if ok else 'FAIL'}")
+    target("30% throttled / plain wall time", ratio, "x", "<=", 2.0)
+    target("certificates judged under throttling, same findings", float(judged and same), "(1 = yes)", ">=", 1.0)
+    if a.full_scan_endpoints and os.path.exists(a.estate):
+        with open(a.estate) as f:
+            estate = json.load(f)
+        t = time.monotonic()
+        certs = seed_full(a.moto, a.full_scan_endpoints)
+        print(f"seeded {FULL_REGION}: {certs} in-use certificates with {a.full_scan_endpoints} names in {time.monotonic() - t:.1f} s")
+        r = full_scan(a.binary, a.moto, estate)
+        rep = r["report"]
+        hosts = rep["scanned"].get("hostnames_probed", rep["scanned"].get("hosts", 0))
+        print(f"full scan: {r['wall']:.1f} s wall, CPU {r['cpu']:.1f} s, peak RSS {r['rss_mib']:.1f} MiB; "
+              f"{rep['scanned']['certificates']} certificates, {hosts} hostnames probed, {len(rep['findings'])} findings")
+        target(f"peak RSS of a full scan at {a.full_scan_endpoints} endpoints", r["rss_mib"], "MiB", "<", 64.0)
+    elif a.full_scan_endpoints:
+        print(f"full scan: skipped ({a.estate} not found: run `cargo bench --bench probe` first)")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a fresh Debian machine (idempotent):
-# Debian packages (nginx, dnsmasq, openssl, python venv), and a Python venv holding
+# Debian packages (nginx, dnsmasq, openssl, python venv, chromium), and a Python venv holding
 # moto[server] (the AWS emulator), cfn-lint and cargo-lambda. Sourced by demo.sh/test.sh.
 set -euo pipefail
 
@@ -15,6 +15,8 @@ command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need_apt+=(dns
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
+# The HTML report is opened in headless Chromium by the tests (a screenshot is taken).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
@@ -26,7 +28,7 @@ if pgrep -x nginx >/dev/null 2>&1 && [ -f /run/nginx.pid ]; then
 fi
 
 stamp="$ACM_DOCTOR_VENV/.acm-doctor-requirements"
-req="moto[server]==5.2.5 cfn-lint==1.58.0 cargo-lambda==1.9.2"
+req="moto[server]==5.2.5 cfn-lint==1.58.0 cargo-lambda==1.9.2 ziglang==0.17.1"
 if [ ! -x "$ACM_DOCTOR_VENV/bin/moto_server" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$req" ]; then
   python3 -m venv "$ACM_DOCTOR_VENV"
   "$ACM_DOCTOR_VENV/bin/pip" install -q --upgrade pip >/dev/null

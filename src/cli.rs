@@ -24,19 +24,64 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// How `scan` prints its report.
+/// How `scan` and `probe` print what they found (one set for both).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ScanFormat {
-    /// Colored table (the default on a terminal).
+pub enum OutputFormat {
+    /// Colored table (`scan`'s default on a terminal).
     Table,
-    /// The email digest (the default when piped).
+    /// The email digest (`scan`'s default when piped); `probe`'s facts and findings.
     Text,
-    /// The `acm-doctor.report.v1` JSON report.
+    /// `acm-doctor.report.v1` (`scan`) or `acm-doctor.probe.v1` (`probe`) JSON.
     Json,
     /// A Markdown table for tickets and pull requests.
     Markdown,
     /// Security Hub findings, ready for `aws securityhub batch-import-findings`.
     Asff,
+    /// SARIF 2.1.0, for GitHub code scanning (`github/codeql-action/upload-sarif`).
+    Sarif,
+    /// JUnit XML: a test suite per check, a failure per finding.
+    Junit,
+    /// One row per finding, with a header.
+    Csv,
+    /// One self-contained HTML page: expiry timeline, hostname × check grid, fixes.
+    Html,
+}
+
+/// The JSON outputs that have a schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaName {
+    Report,
+    Probe,
+}
+
+/// The flags that narrow what `scan` and `probe` report.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Narrow {
+    /// Report only findings at or above this severity.
+    #[arg(long, value_enum)]
+    severity: Option<Severity>,
+    /// Report only these checks (comma-separated or repeated; `acm-doctor catalog` lists them).
+    #[arg(long, value_name = "CHECK[,CHECK]")]
+    checks: Vec<String>,
+    /// Leave these checks out (comma-separated or repeated).
+    #[arg(long, value_name = "CHECK[,CHECK]")]
+    exclude_checks: Vec<String>,
+    /// The mute list (YAML; overrides MUTE_FILE): entries with a reason and an `until`.
+    #[arg(long, value_name = "PATH")]
+    mute_file: Option<PathBuf>,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "PATH")]
+    output_file: Option<PathBuf>,
+}
+
+impl Narrow {
+    fn filter(&self) -> Result<acm_doctor::report::filter::Filter> {
+        Ok(acm_doctor::report::filter::Filter::new(
+            self.severity,
+            &self.checks,
+            &self.exclude_checks,
+        )?)
+    }
 }
 
 #[derive(Subcommand)]
@@ -65,7 +110,7 @@ pub enum Command {
     },
     /// Scan the account now (the default AWS credential chain) and print the report.
     #[command(
-        after_help = "Examples:\n  acm-doctor scan                                   # the profile's region, a table on a terminal\n  acm-doctor scan --region us-east-1 --region eu-west-1 --output json > report.json\n  acm-doctor scan --profile prod --fail-on high     # exit 2 when something is high or critical\n  acm-doctor scan --endpoint-url http://127.0.0.1:5000   # an emulator (moto)\n\nExit status: 0 clean, 2 a finding at --fail-on, 3 part of the account could not be read, 1 an error."
+        after_help = "Examples:\n  acm-doctor scan                                   # the profile's region, a table on a terminal\n  acm-doctor scan --region us-east-1 --region eu-west-1 --output json > report.json\n  acm-doctor scan --format sarif --output-file acm-doctor.sarif   # for GitHub code scanning\n  acm-doctor scan --format html --output-file report.html --severity medium --exclude-checks certificate_unused\n  acm-doctor scan --mute-file mutes.yaml            # accepted risks, each with a reason and an until date\n  acm-doctor scan --profile prod --fail-on high     # exit 2 when something is high or critical\n  acm-doctor scan --endpoint-url http://127.0.0.1:5000   # an emulator (moto)\n\nExit status: 0 clean, 2 a finding at --fail-on, 3 part of the account could not be read, 1 an error."
     )]
     Scan {
         /// Region to scan; repeat for several (default: SCAN_REGIONS or your profile's region).
@@ -80,7 +125,9 @@ pub enum Command {
         /// Output format (default: `table` on a terminal, `text` when piped); `--output`
         /// as the aws CLI spells it.
         #[arg(long, value_enum, visible_alias = "output")]
-        format: Option<ScanFormat>,
+        format: Option<OutputFormat>,
+        #[command(flatten)]
+        narrow: Narrow,
         /// Exit with status 2 when any finding is at or above this severity.
         #[arg(long, value_enum)]
         fail_on: Option<Severity>,
@@ -90,6 +137,15 @@ pub enum Command {
         /// Publish to FINDINGS_TOPIC_ARN as the Lambda would (off by default for the CLI).
         #[arg(long)]
         publish: bool,
+    },
+    /// Print the JSON Schema of a JSON output: `report` (acm-doctor.report.v1, `scan
+    /// --format json`, the SNS message) or `probe` (acm-doctor.probe.v1).
+    #[command(
+        after_help = "Examples:\n  acm-doctor schema report > report.v1.json\n  acm-doctor schema probe"
+    )]
+    Schema {
+        #[arg(value_enum, default_value = "report")]
+        which: SchemaName,
     },
     /// Print the catalog of every check (what it detects, what the visitor sees, the fix) as Markdown.
     #[command(
@@ -103,17 +159,25 @@ pub enum Command {
     /// Diagnose one HTTPS endpoint as a browser would, without AWS: DNS, certificate chain,
     /// HTTP→HTTPS redirect, mixed content.
     #[command(
-        after_help = "Examples:\n  acm-doctor probe shop.example.com\n  acm-doctor probe shop.example.com --resolve shop.example.com:203.0.113.10   # before DNS points there\n  acm-doctor probe intranet.corp.example --ca-file corp-root.pem --json\n\nExit status: 0 clean, 2 a finding at --fail-on (medium), 3 the host could not be probed, 1 an error."
+        after_help = "Examples:\n  acm-doctor probe shop.example.com\n  acm-doctor probe shop.example.com --resolve shop.example.com:443:203.0.113.10   # before DNS points there (curl's form)\n  acm-doctor probe api.example.com:8443 --format sarif --output-file probe.sarif\n  acm-doctor probe intranet.corp.example --ca-file corp-root.pem --json\n  acm-doctor probe '[2001:db8::10]:443'\n\nExit status: 0 clean, 2 a finding at --fail-on (medium), 3 the host could not be probed, 1 an error."
     )]
     Probe {
-        /// Hostname to check (what a visitor types), e.g. shop.example.com.
+        /// Hostname to check (what a visitor types), e.g. shop.example.com, with an
+        /// optional :PORT (default 443); an IPv6 address in brackets: [2001:db8::1]:8443.
         host: String,
-        /// Connect HOST to IP without asking DNS, like curl's --resolve (repeatable).
-        #[arg(long = "resolve", value_name = "HOST:IP")]
+        /// Connect HOST to ADDR without asking DNS, like curl's --resolve: HOST:PORT:ADDR
+        /// or HOST:ADDR (IPv6 in brackets or bare; repeatable). An override that matches
+        /// nothing is a warning.
+        #[arg(long = "resolve", value_name = "HOST:PORT:ADDR")]
         resolve: Vec<String>,
-        /// Print the facts and findings as JSON instead of text.
+        /// Output format (default `text`).
+        #[arg(long, value_enum, visible_alias = "output", conflicts_with = "json")]
+        format: Option<OutputFormat>,
+        /// The same as --format json.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        narrow: Narrow,
         /// Exit with status 2 when a finding is at or above this severity.
         #[arg(long, value_enum, default_value = "medium")]
         fail_on: Severity,
@@ -175,20 +239,34 @@ pub async fn run(command: Command) -> Result<Exit> {
             profile,
             endpoint_url,
             format,
+            narrow,
             fail_on,
             lang,
             publish,
         } => {
             scan(
-                regions,
-                profile,
-                endpoint_url,
+                Target {
+                    regions,
+                    profile,
+                    endpoint_url,
+                },
                 format,
+                narrow,
                 fail_on,
                 lang,
                 publish,
             )
             .await
+        }
+        Command::Schema { which } => {
+            print!(
+                "{}",
+                match which {
+                    SchemaName::Report => acm_doctor::report::schema::REPORT_V1,
+                    SchemaName::Probe => acm_doctor::report::schema::PROBE_V1,
+                }
+            );
+            Ok(Exit::Ok)
         }
         Command::Catalog { lang } => {
             print!("{}", acm_doctor::report::catalog::markdown(lang));
@@ -197,11 +275,20 @@ pub async fn run(command: Command) -> Result<Exit> {
         Command::Probe {
             host,
             resolve,
+            format,
             json,
+            narrow,
             fail_on,
             ca_file,
             lang,
-        } => probe(host, resolve, json, fail_on, ca_file, lang).await,
+        } => {
+            let format = if json {
+                Some(OutputFormat::Json)
+            } else {
+                format
+            };
+            probe(host, resolve, format, narrow, fail_on, ca_file, lang).await
+        }
     }
 }
 
@@ -253,15 +340,26 @@ async fn invoke(event: PathBuf, summary: bool, digest: bool, emf: bool) -> Resul
         .map_or(Exit::Ok, |r| Exit::judge(&r.findings, None)))
 }
 
-async fn scan(
+/// Which account a scan reads, and how.
+struct Target {
     regions: Vec<String>,
     profile: Option<String>,
     endpoint_url: Option<String>,
-    format: Option<ScanFormat>,
+}
+
+async fn scan(
+    target: Target,
+    format: Option<OutputFormat>,
+    narrow: Narrow,
     fail_on: Option<Severity>,
     lang: Option<Lang>,
     publish: bool,
 ) -> Result<Exit> {
+    let Target {
+        regions,
+        profile,
+        endpoint_url,
+    } = target;
     if let Some(p) = &profile {
         check_profile(p)?;
     }
@@ -270,12 +368,16 @@ async fn scan(
     {
         anyhow::bail!("--endpoint-url {u:?} is not an http:// or https:// URL");
     }
+    let filter = narrow.filter()?;
     let mut config = Config::from_env()?;
     if !regions.is_empty() {
         config.scan_regions = regions;
     }
     if let Some(lang) = lang {
         config.report_language = lang;
+    }
+    if let Some(m) = &narrow.mute_file {
+        config.mute_file = Some(m.display().to_string());
     }
     if !publish {
         config.findings_topic_arn = None;
@@ -310,16 +412,39 @@ async fn scan(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let report = outcome?.report.context("a manual scan always reports")?;
-    let tty = std::io::stdout().is_terminal();
-    let format = format.unwrap_or(if tty {
-        ScanFormat::Table
+    let report = outcome?
+        .report
+        .context("a manual scan always reports")?
+        .filtered(&filter);
+    let to_terminal = narrow.output_file.is_none() && std::io::stdout().is_terminal();
+    let format = format.unwrap_or(if to_terminal {
+        OutputFormat::Table
     } else {
-        ScanFormat::Text
+        OutputFormat::Text
     });
     let region = engine.config.scan_regions.first().map(String::as_str);
-    print!("{}", render(&report, format, tty, region)?);
+    let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
+    emit(
+        &render(&report, format, color, region)?,
+        narrow.output_file.as_deref(),
+    )?;
     Ok(Exit::judge(&report.findings, fail_on))
+}
+
+/// Prints `text`, or writes it to `file` (`--output-file`).
+fn emit(text: &str, file: Option<&std::path::Path>) -> Result<()> {
+    match file {
+        Some(f) => std::fs::write(f, text).with_context(|| format!("cannot write {}", f.display())),
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => Ok(other?),
+            }
+        }
+    }
 }
 
 /// A `--profile` that no shared file names is an error in words, not a scan that fails
@@ -349,15 +474,15 @@ fn check_profile(name: &str) -> Result<()> {
 /// The report in `format`; `region` is where ASFF findings would be imported.
 fn render(
     report: &Report,
-    format: ScanFormat,
+    format: OutputFormat,
     color: bool,
     region: Option<&str>,
 ) -> Result<String> {
     Ok(match format {
-        ScanFormat::Table => acm_doctor::report::table::findings_table(report, color),
-        ScanFormat::Json => serde_json::to_string_pretty(report)? + "\n",
-        ScanFormat::Markdown => report.markdown(),
-        ScanFormat::Asff => {
+        OutputFormat::Table => acm_doctor::report::table::findings_table(report, color),
+        OutputFormat::Json => serde_json::to_string_pretty(report)? + "\n",
+        OutputFormat::Markdown => report.markdown(),
+        OutputFormat::Asff => {
             let asff: Vec<serde_json::Value> = acm_doctor::report::asff::findings(
                 report,
                 region.unwrap_or("us-east-1"),
@@ -368,18 +493,81 @@ fn render(
             .collect();
             serde_json::to_string_pretty(&asff)? + "\n"
         }
-        ScanFormat::Text => report.email_digest(),
+        OutputFormat::Text => report.email_digest(),
+        OutputFormat::Sarif => report.sarif_json(),
+        OutputFormat::Junit => report.junit(),
+        OutputFormat::Csv => report.csv(),
+        OutputFormat::Html => report.html(),
     })
+}
+
+/// `HOST`, `HOST:PORT`, `[V6]`, `[V6]:PORT` or a bare IPv6 address → (host, port).
+fn host_and_port(arg: &str) -> Result<(String, u16)> {
+    let arg = arg.trim();
+    let port = |p: &str| -> Result<u16> {
+        p.parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .with_context(|| format!("{arg:?}: {p:?} is not a port (1-65535)"))
+    };
+    if let Some(rest) = arg.strip_prefix('[') {
+        let (v6, tail) = rest
+            .split_once(']')
+            .with_context(|| format!("{arg:?}: an IPv6 address in brackets needs its ']'"))?;
+        v6.parse::<std::net::Ipv6Addr>()
+            .with_context(|| format!("{arg:?}: {v6:?} is not an IPv6 address"))?;
+        let p = match tail.strip_prefix(':') {
+            Some(p) => port(p)?,
+            None if tail.is_empty() => 443,
+            None => anyhow::bail!("{arg:?}: expected [IPv6]:PORT"),
+        };
+        return Ok((format!("[{v6}]"), p));
+    }
+    if arg.parse::<std::net::Ipv6Addr>().is_ok() {
+        return Ok((format!("[{arg}]"), 443));
+    }
+    match arg.rsplit_once(':') {
+        Some((h, p)) => Ok((h.to_string(), port(p)?)),
+        None => Ok((arg.to_string(), 443)),
+    }
+}
+
+/// One `--resolve`: `HOST:ADDR` or curl's `HOST:PORT:ADDR` (ADDR IPv4, IPv6 bare or in
+/// brackets) → (host, port if given, address).
+fn resolve_entry(r: &str) -> Result<(String, Option<u16>, std::net::IpAddr)> {
+    let bad = || format!("--resolve {r:?}: expected HOST:PORT:ADDR or HOST:ADDR");
+    let (host, rest) = r.split_once(':').with_context(bad)?;
+    let addr = |a: &str| -> Result<std::net::IpAddr> {
+        a.trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse()
+            .with_context(|| format!("--resolve {r:?}: {a:?} is not an IP address"))
+    };
+    if host.is_empty() {
+        anyhow::bail!(bad());
+    }
+    if let Ok(ip) = addr(rest) {
+        return Ok((host.to_string(), None, ip));
+    }
+    let (p, a) = rest.split_once(':').with_context(bad)?;
+    let port = p
+        .parse::<u16>()
+        .ok()
+        .filter(|p| *p > 0)
+        .with_context(|| format!("--resolve {r:?}: {p:?} is not a port"))?;
+    Ok((host.to_string(), Some(port), addr(a)?))
 }
 
 async fn probe(
     host: String,
     resolve: Vec<String>,
-    json: bool,
+    format: Option<OutputFormat>,
+    narrow: Narrow,
     fail_on: Severity,
     ca_file: Option<PathBuf>,
     lang: Option<Lang>,
 ) -> Result<Exit> {
+    let filter = narrow.filter()?;
     let mut config = Config::from_env()?;
     if let Some(lang) = lang {
         config.report_language = lang;
@@ -393,42 +581,84 @@ async fn probe(
             .map_err(anyhow::Error::msg)?,
         );
     }
-    let host = acm_doctor::pki::hostname::to_ascii(&host)
-        .with_context(|| format!("{host:?} is not a hostname"))?;
+    let (name, port) = host_and_port(&host)?;
+    let host = acm_doctor::pki::hostname::to_ascii(&name)
+        .with_context(|| format!("{name:?} is not a hostname"))?;
     let mut prober = NetProber::new(&config.dns_servers, 1, Timeouts::default())?;
-    for r in resolve {
-        let (h, ip) = r
-            .rsplit_once(':')
-            .with_context(|| format!("--resolve {r:?}: expected HOST:IP"))?;
-        prober.resolve_override(
-            h,
-            ip.parse()
-                .with_context(|| format!("--resolve {r:?}: {ip:?} is not an IP address"))?,
-        );
+    prober.https_port = port;
+    for r in &resolve {
+        let (h, p, ip) = resolve_entry(r)?;
+        let h = acm_doctor::pki::hostname::to_ascii(&h)
+            .with_context(|| format!("--resolve {r:?}: {h:?} is not a hostname"))?;
+        if h != host.trim_start_matches('[').trim_end_matches(']') && h != host {
+            eprintln!("warning: --resolve {r:?} matches no probed host (probing {host})");
+        } else if p.is_some_and(|p| p != port) {
+            eprintln!(
+                "warning: --resolve {r:?} is for port {}, but the probe connects to {port}",
+                p.unwrap_or(0)
+            );
+        }
+        prober.resolve_override(&h, ip);
     }
+    let mut mutes = acm_doctor::report::mute::MuteList::default();
+    if let Some(m) = narrow
+        .mute_file
+        .as_ref()
+        .map(|m| m.display().to_string())
+        .or(config.mute_file.clone())
+    {
+        let text = acm_doctor::config::read_capped(&m, acm_doctor::config::MAX_MUTE_FILE)
+            .map_err(anyhow::Error::msg)?;
+        mutes = acm_doctor::report::mute::MuteList::parse(&text)
+            .with_context(|| format!("the mute file {m}"))?;
+    }
+    let now = chrono::Utc::now();
     let (hosts, findings, warnings) =
-        acm_doctor::handler::diagnose_hosts(&prober, &config, vec![host], chrono::Utc::now()).await;
+        acm_doctor::handler::diagnose_hosts(&prober, &config, vec![host], now).await;
     for w in warnings {
         eprintln!("warning: {w}");
     }
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({"hosts": hosts, "findings": findings})
-            )?
-        );
-    } else {
-        print!(
-            "{}",
-            acm_doctor::report::probe_text::probe_text(&hosts, &findings, config.report_language)
-        );
-    }
+    // One report model for every format but the probe's own text and JSON.
+    let report = Report::new(
+        uuid::Uuid::new_v4().to_string(),
+        None,
+        Trigger::manual(),
+        now,
+        acm_doctor::report::Scanned {
+            hostnames_probed: hosts.len(),
+            ..Default::default()
+        },
+        Vec::new(),
+        findings,
+    )
+    .in_language(config.report_language)
+    .muting(&mutes, now)
+    .filtered(&filter);
+    let format = format.unwrap_or(OutputFormat::Text);
+    let color = narrow.output_file.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let text = match format {
+        OutputFormat::Json => {
+            serde_json::to_string_pretty(&serde_json::json!({
+                "schema": acm_doctor::report::schema::PROBE_SCHEMA,
+                "hosts": hosts,
+                "findings": report.findings,
+            }))? + "\n"
+        }
+        OutputFormat::Text => acm_doctor::report::probe_text::probe_text(
+            &hosts,
+            &report.findings,
+            config.report_language,
+        ),
+        other => render(&report, other, color, None)?,
+    };
+    emit(&text, narrow.output_file.as_deref())?;
     // A host that was not probed is not a clean host.
     if hosts.is_empty() {
         return Ok(Exit::Incomplete);
     }
-    Ok(Exit::judge(&findings, Some(fail_on)))
+    Ok(Exit::judge(&report.findings, Some(fail_on)))
 }
 
 #[cfg(test)]
@@ -487,7 +717,7 @@ mod tests {
     fn help_has_examples_and_output_is_format() {
         use clap::CommandFactory;
         let mut cli = Cli::command();
-        for sub in ["scan", "probe", "invoke", "catalog"] {
+        for sub in ["scan", "probe", "invoke", "catalog", "schema"] {
             let help = cli
                 .find_subcommand_mut(sub)
                 .unwrap()
@@ -499,10 +729,106 @@ mod tests {
         assert!(matches!(
             a.command,
             Some(Command::Scan {
-                format: Some(ScanFormat::Json),
+                format: Some(OutputFormat::Json),
                 ..
             })
         ));
         assert!(Cli::try_parse_from(["acm-doctor", "scan", "--output", "yaml"]).is_err());
+    }
+
+    /// Issue 13: `probe HOST[:PORT]`, IPv6 in brackets or bare.
+    #[test]
+    fn probe_targets_take_a_port_and_ipv6() {
+        let hp = |a: &str| host_and_port(a).unwrap();
+        assert_eq!(hp("shop.example.com"), ("shop.example.com".into(), 443));
+        assert_eq!(hp("api.example.com:8443"), ("api.example.com".into(), 8443));
+        assert_eq!(hp("[2001:db8::1]:8443"), ("[2001:db8::1]".into(), 8443));
+        assert_eq!(hp("[2001:db8::1]"), ("[2001:db8::1]".into(), 443));
+        assert_eq!(hp("2001:db8::1"), ("[2001:db8::1]".into(), 443));
+        for bad in [
+            "host:0",
+            "host:99999",
+            "host:https",
+            "[2001:db8::1",
+            "[nope]:443",
+        ] {
+            assert!(host_and_port(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Issue 13: `--resolve` in curl's HOST:PORT:ADDR form as well as HOST:ADDR.
+    #[test]
+    fn resolve_takes_curls_form_and_ipv6() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        assert_eq!(
+            resolve_entry("a.example:10.0.0.1").unwrap(),
+            ("a.example".into(), None, ip("10.0.0.1"))
+        );
+        assert_eq!(
+            resolve_entry("a.example:443:10.0.0.1").unwrap(),
+            ("a.example".into(), Some(443), ip("10.0.0.1"))
+        );
+        assert_eq!(
+            resolve_entry("a.example:8443:[2001:db8::1]").unwrap(),
+            ("a.example".into(), Some(8443), ip("2001:db8::1"))
+        );
+        assert_eq!(
+            resolve_entry("a.example:2001:db8::1").unwrap(),
+            ("a.example".into(), None, ip("2001:db8::1"))
+        );
+        assert_eq!(
+            resolve_entry("a.example:[::1]").unwrap(),
+            ("a.example".into(), None, ip("::1"))
+        );
+        for bad in [
+            "a.example",
+            ":10.0.0.1",
+            "a.example:443:nope",
+            "a.example:x:10.0.0.1",
+        ] {
+            assert!(resolve_entry(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Issue 13: every format is offered to both `scan` and `probe`, and the filters
+    /// parse on both.
+    #[test]
+    fn scan_and_probe_share_formats_and_filters() {
+        for f in [
+            "table", "text", "json", "markdown", "asff", "sarif", "junit", "csv", "html",
+        ] {
+            assert!(
+                Cli::try_parse_from(["acm-doctor", "scan", "--format", f]).is_ok(),
+                "scan {f}"
+            );
+            assert!(
+                Cli::try_parse_from(["acm-doctor", "probe", "h", "--format", f]).is_ok(),
+                "probe {f}"
+            );
+        }
+        let a = Cli::try_parse_from([
+            "acm-doctor",
+            "scan",
+            "--severity",
+            "high",
+            "--checks",
+            "a,b",
+            "--exclude-checks",
+            "c",
+            "--output-file",
+            "out.sarif",
+            "--mute-file",
+            "m.yaml",
+        ])
+        .unwrap();
+        let Some(Command::Scan { narrow, .. }) = a.command else {
+            panic!("scan")
+        };
+        assert_eq!(narrow.severity, Some(Severity::High));
+        assert_eq!(narrow.checks, ["a,b"]);
+        assert!(narrow.filter().is_err(), "a and b are not checks");
+        assert!(
+            Cli::try_parse_from(["acm-doctor", "probe", "h", "--json", "--format", "csv"]).is_err()
+        );
     }
 }

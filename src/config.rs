@@ -32,6 +32,8 @@ pub struct Config {
     pub ct_log_list: Option<String>,
     /// DynamoDB table remembering notified findings (`STATE_TABLE`); none = report all.
     pub state_table: Option<String>,
+    /// The mute list (`MUTE_FILE`): a path or `s3://BUCKET/KEY`.
+    pub mute_file: Option<String>,
     /// Hours before a finding still present is notified again (`RENOTIFY_HOURS`).
     pub renotify_hours: i64,
     /// Language of titles, details, remediation and the digest (`REPORT_LANGUAGE`).
@@ -46,7 +48,7 @@ pub struct Config {
     pub shard_queue_url: Option<String>,
     /// DynamoDB table (`pk`, `sk`) recording each run and its shards (`RUN_TABLE`).
     pub run_table: Option<String>,
-    /// S3 bucket for shard reports and whole-run reports (`RUN_BUCKET`).
+    /// S3 bucket for whole-run reports (any run) and shard reports (`RUN_BUCKET`).
     pub run_bucket: Option<String>,
     /// Minutes after which a run is published with what it has (`ORG_DEADLINE_MINUTES`).
     pub org_deadline_minutes: i64,
@@ -88,6 +90,7 @@ impl Default for Config {
             extra_trusted_ca_pem: None,
             ct_log_list: None,
             state_table: None,
+            mute_file: None,
             renotify_hours: 24,
             report_language: Lang::En,
             security_hub: false,
@@ -144,6 +147,9 @@ fn number<T: std::str::FromStr + PartialOrd>(
 
 /// The largest `EXTRA_TRUSTED_CA_PEM` bundle: hundreds of roots fit in far less.
 pub const MAX_CA_BUNDLE: usize = 1024 * 1024;
+
+/// The largest mute file read (bytes).
+pub const MAX_MUTE_FILE: usize = 1024 * 1024;
 
 /// Reads a UTF-8 text file (`-` is standard input) of at most `max` bytes: a path that
 /// points at something huge (or `/dev/zero`) is an error, not an unbounded read.
@@ -316,6 +322,29 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        name: "MUTE_FILE",
+        default: "—",
+        doc: "YAML mute list (a path, or `s3://BUCKET/KEY` for the Lambda): check × resource/hostname glob × account entries, each with a `reason` and an `until` date; muted findings are counted in the report's `muted`, never sent",
+        apply: |c, v| {
+            let v = v.trim();
+            if v.chars().any(char::is_control) {
+                return Err("control characters in a path or URL".into());
+            }
+            if let Some(rest) = v.strip_prefix("s3://") {
+                let ok = rest
+                    .split_once('/')
+                    .is_some_and(|(b, k)| !b.is_empty() && !k.is_empty());
+                if !ok {
+                    return Err("expected s3://BUCKET/KEY".into());
+                }
+            } else if v.contains("://") {
+                return Err("only a file path or s3://BUCKET/KEY".into());
+            }
+            c.mute_file = Some(v.to_string());
+            Ok(())
+        },
+    },
+    Setting {
         name: "RENOTIFY_HOURS",
         default: "`24`",
         doc: "hours before a finding still present is sent again",
@@ -423,7 +452,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         name: "RUN_BUCKET",
         default: "—",
-        doc: "S3 bucket for each account's shard report and the whole run's report (set by the template)",
+        doc: "S3 bucket where each run's whole JSON report is kept (`runs/RUN/report.json`, named in the digest) and, in organization mode, each account's shard report (set by the template: `KeepReports` or organization mode)",
         apply: |c, v| {
             let v = v.trim();
             // S3's bucket names: 3-63 of a-z0-9.- (a name, not s3://…).

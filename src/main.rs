@@ -20,7 +20,8 @@ use anyhow::Result;
 use clap::Parser;
 use std::sync::Arc;
 
-type RealEngine = Engine<SdkReader, SnsPublisher, Arc<NetProber>, ConfiguredState, SdkHub>;
+type RealEngine =
+    Engine<SdkReader, SnsPublisher, Arc<NetProber>, ConfiguredState, SdkHub, Option<S3Reports>>;
 type RealOrg = Org<DynamoRuns, S3Reports, SqsShards, SnsPublisher, ConfiguredState>;
 
 /// The function with every role it can be given: the one-account engine and, when
@@ -88,6 +89,10 @@ async fn engine_at(
         prober: Arc::new(prober),
         state: ConfiguredState::new(&sdk, config.state_table.as_deref()),
         hub: SdkHub::new(&sdk),
+        archive: config
+            .run_bucket
+            .as_deref()
+            .map(|b| S3Reports::new(&sdk, b)),
         config,
     })
 }

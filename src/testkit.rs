@@ -513,3 +513,44 @@ pub fn finding(check: &str, sev: Severity, cause: Cause, resource: &str) -> Find
     f.assign_id();
     f
 }
+
+/// A small report with real check ids at four severities, two with a hostname (for
+/// the output formats' tests).
+pub fn sample_report() -> crate::report::Report {
+    let host = |check: &str, sev: Severity, cause: Cause, res: &str, h: &str| {
+        let mut f = finding(check, sev, cause, res);
+        f.hostname = Some(h.to_string());
+        f.evidence
+            .insert("served".into(), serde_json::json!("CN=old.example.com"));
+        f.assign_id();
+        f
+    };
+    report_of(vec![
+        finding(
+            "certificate_expired",
+            Severity::Critical,
+            Cause::Expired,
+            &cert_arn("status"),
+        ),
+        host(
+            "alb_host_not_covered",
+            Severity::High,
+            Cause::NameMismatch,
+            &lb_arn("web"),
+            "blog.example.com",
+        ),
+        host(
+            "mixed_content",
+            Severity::Medium,
+            Cause::MixedContent,
+            "host:shop.example.com",
+            "shop.example.com",
+        ),
+        finding(
+            "legacy_tls_policy",
+            Severity::Low,
+            Cause::TlsConfiguration,
+            &lb_arn("old"),
+        ),
+    ])
+}

@@ -8,10 +8,12 @@ use crate::inventory::{self, AwsReader};
 use crate::pki::ct_logs::CtLogs;
 use crate::pki::trust::TrustStore;
 use crate::probe::{ProbeTarget, Prober};
+use crate::publish::archive::{self, NoArchive, ReportStore};
 use crate::publish::notify::{self, Delivery, NotifySettings};
 use crate::publish::securityhub::{HubSummary, NoHub, SecurityHub};
 use crate::publish::sns::{PublishError, Publisher};
 use crate::publish::state::{NoState, StateStore};
+use crate::report::mute::MuteList;
 use crate::report::{Report, Scanned, account_of};
 use crate::trigger::{self, Scope, Trigger, TriggerError};
 use chrono::{DateTime, Utc};
@@ -90,6 +92,12 @@ pub struct RunSummary {
     /// The state table did not record every notified finding (they are sent again).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_error: Option<String>,
+    /// Where the whole report was kept (`RUN_BUCKET`), when a bucket is configured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_report: Option<String>,
+    /// Why the whole report could not be kept in `RUN_BUCKET` (it was still published).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archive_error: Option<String>,
     /// What the run did in Security Hub (`SECURITY_HUB=true` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security_hub: Option<HubSummary>,
@@ -106,17 +114,27 @@ pub struct RunOutcome {
 }
 
 /// The pipeline with its boundaries.
-pub struct Engine<R, P, Q, S = NoState, H = NoHub> {
+pub struct Engine<R, P, Q, S = NoState, H = NoHub, B = NoArchive> {
     pub reader: R,
     pub publisher: P,
     pub prober: Q,
     pub state: S,
     /// Used only with `SECURITY_HUB=true`.
     pub hub: H,
+    /// Where each run's whole report is kept (`RUN_BUCKET`), or [`NoArchive`].
+    pub archive: B,
     pub config: Config,
 }
 
-impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engine<R, P, Q, S, H> {
+impl<R, P, Q, S, H, B> Engine<R, P, Q, S, H, B>
+where
+    R: AwsReader,
+    P: Publisher,
+    Q: Prober,
+    S: StateStore,
+    H: SecurityHub,
+    B: ReportStore,
+{
     /// Handles one EventBridge event, with no deadline (the CLI).
     pub async fn handle_event(
         &self,
@@ -178,6 +196,8 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
                 incomplete: false,
                 message_ids: Vec::new(),
                 state_error: None,
+                full_report: None,
+                archive_error: None,
                 security_hub: None,
                 duration_ms: started.elapsed().as_millis(),
             };
@@ -189,6 +209,15 @@ impl<R: AwsReader, P: Publisher, Q: Prober, S: StateStore, H: SecurityHub> Engin
         }
         let config = &self.config;
         let mut inv = inventory::collect(&self.reader, config, &trigger.scope, now).await;
+        let mutes = self.mute_list(now).await;
+        inv.skipped
+            .extend(mutes.1.map(|reason| crate::inventory::Skipped {
+                account: None,
+                kind: crate::inventory::SkipKind::Deliberate,
+                what: "MUTE_FILE".into(),
+                region: None,
+                reason,
+            }));
         if let Some(first) = trigger.left_out.first() {
             inv.skipped.push(crate::inventory::Skipped {
 account: None,
@@ -274,9 +303,20 @@ account: None,
             findings,
         )
         .in_language(self.config.report_language);
+        let mut report = report;
+        report.certificates = crate::report::CertificateLine::of(&inv);
+        let mut report = report.muting(&mutes.0, now);
         for f in &report.findings {
             tracing::info!(check = %f.check, cause = %f.cause, severity = %f.severity, resource = %f.resource, hostname = ?f.hostname, id = %f.id, "finding");
         }
+        // Kept before publishing, so the digest can say where the whole report is.
+        let (full_report, archive_error) = match archive::keep(&self.archive, &mut report).await {
+            Ok(at) => (at, None),
+            Err(e) => {
+                tracing::warn!(run_id = %run_id, error = %e, "the whole report could not be kept in RUN_BUCKET");
+                (None, Some(e.to_string()))
+            }
+        };
         let full = trigger.scope == Scope::Full;
         let settings = NotifySettings {
             topic: config.findings_topic_arn.as_deref(),
@@ -312,6 +352,8 @@ account: None,
             incomplete: report.incomplete(),
             message_ids,
             state_error,
+            full_report,
+            archive_error,
             security_hub,
             duration_ms: started.elapsed().as_millis(),
         };
@@ -323,6 +365,45 @@ account: None,
             report: Some(report),
             metrics,
         })
+    }
+}
+
+impl<R, P, Q, S, H, B> Engine<R, P, Q, S, H, B>
+where
+    R: AwsReader,
+    P: Publisher,
+    Q: Prober,
+    S: StateStore,
+    H: SecurityHub,
+    B: ReportStore,
+{
+    /// The mute list `MUTE_FILE` names, read afresh each run (an edit applies at the
+    /// next run), and why it could not be used. An unusable list mutes nothing: the run
+    /// reports everything and says why.
+    async fn mute_list(&self, now: DateTime<Utc>) -> (MuteList, Option<String>) {
+        let Some(at) = self.config.mute_file.as_deref() else {
+            return (MuteList::default(), None);
+        };
+        let parsed = inventory::read_mute_file(&self.reader, at)
+            .await
+            .and_then(|text| MuteList::parse(&text).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(list) => {
+                let expired = list.expired(now);
+                if expired > 0 {
+                    tracing::warn!(
+                        mute_file = at,
+                        expired,
+                        "mute entries past their until date mute nothing"
+                    );
+                }
+                (list, None)
+            }
+            Err(e) => {
+                tracing::warn!(mute_file = at, error = %e, "mute list not used");
+                (MuteList::default(), Some(format!("{e}; nothing was muted")))
+            }
+        }
     }
 }
 

@@ -148,6 +148,7 @@ fn engine(aws: FakeAws, publisher: Recorder, min: Severity) -> Engine<FakeAws, R
         prober: NoProbe,
         state: NoState,
         hub: NoHub,
+        archive: crate::publish::archive::NoArchive,
         config,
     }
 }
@@ -353,6 +354,7 @@ async fn a_broken_state_store_degrades_to_reporting_everything() {
         prober: NoProbe,
         state: BrokenState,
         hub: NoHub,
+        archive: crate::publish::archive::NoArchive,
         config: base.config,
     };
     let out = on_schedule(&e).await.unwrap();
@@ -428,6 +430,7 @@ async fn an_unusable_ct_log_list_falls_back_to_the_bundled_one_and_says_so() {
         prober: SeesHosts,
         state: NoState,
         hub: NoHub,
+        archive: crate::publish::archive::NoArchive,
         config,
     };
     let out = e
@@ -558,6 +561,7 @@ async fn a_deadline_too_near_to_probe_publishes_the_inventory_and_names_the_host
         prober: OutOfTime::default(),
         state: NoState,
         hub: NoHub,
+        archive: crate::publish::archive::NoArchive,
         config,
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
@@ -660,4 +664,199 @@ fn an_emulators_deadline_is_no_deadline() {
     );
     assert_eq!(time_left(600_000, now_ms), None, "cargo lambda watch");
     assert_eq!(time_left(0, now_ms), None);
+}
+
+/// A bucket every write to which is refused.
+struct DeniedBucket;
+
+impl ReportStore for DeniedBucket {
+    async fn put(&self, key: &str, _body: String) -> Result<(), ApiError> {
+        Err(ApiError {
+            service: "s3",
+            operation: "PutObject",
+            region: None,
+            kind: ApiErrorKind::AccessDenied,
+            message: format!("AccessDenied: not allowed to write {key}"),
+        })
+    }
+    async fn get(&self, _key: &str) -> Result<String, ApiError> {
+        unreachable!("the one-account run only writes")
+    }
+    fn location(&self, key: &str) -> String {
+        format!("s3://denied/{key}")
+    }
+}
+
+fn with_archive<B: ReportStore>(
+    archive: B,
+) -> Engine<FakeAws, Recorder, NoProbe, NoState, NoHub, B> {
+    let base = engine(estate(), Recorder::default(), Severity::Low);
+    Engine {
+        reader: base.reader,
+        publisher: base.publisher,
+        prober: NoProbe,
+        state: NoState,
+        hub: NoHub,
+        archive,
+        config: base.config,
+    }
+}
+
+/// Issue 12: with `RUN_BUCKET`, a one-account run keeps its whole report in S3 (the
+/// same JSON as the report) and both the published report and the digest say where.
+#[tokio::test]
+async fn a_configured_bucket_keeps_the_whole_report_and_the_digest_names_it() {
+    let e = with_archive(crate::org::fakes::MemBucket::default());
+    let out = e
+        .handle_event(
+            &event("aws.events", "Scheduled Event", json!([])),
+            now(),
+            "run-9".into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        out.summary.full_report.as_deref(),
+        Some("s3://runs-bucket/runs/run-9/report.json")
+    );
+    assert_eq!(out.summary.archive_error, None);
+    let kept = e
+        .archive
+        .objects
+        .lock()
+        .unwrap()
+        .get("runs/run-9/report.json")
+        .cloned()
+        .unwrap();
+    let kept: serde_json::Value = serde_json::from_str(&kept).unwrap();
+    assert_eq!(kept["schema"], "acm-doctor.report.v1");
+    assert_eq!(
+        kept["findings"].as_array().unwrap().len(),
+        out.summary.findings
+    );
+    let sent = e.publisher.sent.lock().unwrap();
+    let body: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(body["default"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        report["full_report"],
+        "s3://runs-bucket/runs/run-9/report.json"
+    );
+    assert!(
+        body["email"]
+            .as_str()
+            .unwrap()
+            .contains("s3://runs-bucket/runs/run-9/report.json")
+    );
+}
+
+/// The twin: without a bucket nothing names a full report.
+#[tokio::test]
+async fn without_a_bucket_no_full_report_is_named() {
+    let e = engine(estate(), Recorder::default(), Severity::Low);
+    let out = on_schedule(&e).await.unwrap();
+    assert_eq!(out.summary.full_report, None);
+    assert_eq!(out.summary.archive_error, None);
+    let sent = e.publisher.sent.lock().unwrap();
+    assert!(!sent[0].body.contains("full_report"));
+}
+
+/// A refused write costs only the archive: the report is published, the summary says why.
+#[tokio::test]
+async fn a_refused_bucket_write_still_publishes_and_says_why() {
+    let e = with_archive(DeniedBucket);
+    let out = e
+        .handle_event(
+            &event("aws.events", "Scheduled Event", json!([])),
+            now(),
+            "run-10".into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.summary.status, "published");
+    assert_eq!(out.summary.full_report, None);
+    assert!(
+        out.summary
+            .archive_error
+            .as_deref()
+            .unwrap()
+            .contains("AccessDenied"),
+        "{:?}",
+        out.summary.archive_error
+    );
+    let sent = e.publisher.sent.lock().unwrap();
+    assert!(!sent[0].body.contains("s3://denied"));
+}
+
+fn with_mute_file(text: &str, name: &str) -> Engine<FakeAws, Recorder, NoProbe> {
+    let path = std::env::temp_dir().join(format!(
+        "acm-doctor-mute-{}-{name}.yaml",
+        std::process::id()
+    ));
+    std::fs::write(&path, text).unwrap();
+    let mut e = engine(estate(), Recorder::default(), Severity::Low);
+    e.config.mute_file = Some(path.display().to_string());
+    e
+}
+
+/// Issue 13: MUTE_FILE mutes a whole account's findings of one check until its date;
+/// they are counted in `muted`, not sent.
+#[tokio::test]
+async fn the_mute_file_keeps_findings_out_and_counts_them() {
+    let plain = engine(estate(), Recorder::default(), Severity::Low);
+    let all = on_schedule(&plain).await.unwrap().report.unwrap();
+    let check = all
+        .findings
+        .iter()
+        .find(|f| f.check != "scan_incomplete")
+        .unwrap()
+        .check
+        .clone();
+    let n = all.findings.iter().filter(|f| f.check == check).count();
+    let e = with_mute_file(
+        &format!(
+            "mutes:\n  - check: {check}\n    account: \"123456789012\"\n    reason: accepted risk (RISK-7)\n    until: 2027-01-31\n"
+        ),
+        "ok",
+    );
+    let report = on_schedule(&e).await.unwrap().report.unwrap();
+    assert_eq!(report.muted.len(), n);
+    assert!(
+        report
+            .muted
+            .iter()
+            .all(|m| m.check == check && m.reason.contains("RISK-7"))
+    );
+    assert_eq!(report.findings.len(), all.findings.len() - n);
+    assert!(report.findings.iter().all(|f| f.check != check));
+    let sent = e.publisher.sent.lock().unwrap();
+    let body: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
+    let json: serde_json::Value = serde_json::from_str(body["default"].as_str().unwrap()).unwrap();
+    assert_eq!(json["muted"].as_array().unwrap().len(), n);
+}
+
+/// The twin: a mute file that cannot be used mutes nothing, and the report says why
+/// (a deliberate skip, not an incomplete scan).
+#[tokio::test]
+async fn a_broken_mute_file_mutes_nothing_and_says_so() {
+    let plain = engine(estate(), Recorder::default(), Severity::Low);
+    let all = on_schedule(&plain).await.unwrap().report.unwrap();
+    let e = with_mute_file(
+        "mutes:\n  - check: no_such_check\n    hostname: a\n    reason: r\n    until: 2027-01-01\n",
+        "bad",
+    );
+    let report = on_schedule(&e).await.unwrap().report.unwrap();
+    assert!(report.muted.is_empty());
+    assert_eq!(report.findings.len(), all.findings.len());
+    let skip = report
+        .skipped
+        .iter()
+        .find(|s| s.what == "MUTE_FILE")
+        .expect("named");
+    assert!(
+        skip.reason.contains("no_such_check") && skip.reason.contains("nothing was muted"),
+        "{}",
+        skip.reason
+    );
+    assert_eq!(report.incomplete(), all.incomplete());
 }

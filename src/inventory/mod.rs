@@ -91,6 +91,36 @@ pub trait AwsReader: Send + Sync {
     fn dns_records(
         &self,
     ) -> impl Future<Output = Result<(Vec<DnsRecord>, Vec<ApiError>), ApiError>> + Send;
+    /// An S3 object as text, at most `max` bytes (the mute list at `s3://BUCKET/KEY`).
+    fn read_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        max: usize,
+    ) -> impl Future<Output = Result<String, ApiError>> + Send {
+        let what = format!("s3://{bucket}/{key}");
+        let _ = max;
+        async move {
+            Err(ApiError::local(
+                "s3",
+                "GetObject",
+                None,
+                format!("{what}: no S3 here"),
+            ))
+        }
+    }
+}
+
+/// Reads the mute list `MUTE_FILE` names (a path or `s3://BUCKET/KEY`), or why not.
+pub async fn read_mute_file<R: AwsReader>(reader: &R, at: &str) -> Result<String, String> {
+    let max = crate::config::MAX_MUTE_FILE;
+    match at.strip_prefix("s3://").and_then(|r| r.split_once('/')) {
+        Some((bucket, key)) => reader
+            .read_object(bucket, key, max)
+            .await
+            .map_err(|e| e.to_string()),
+        None => crate::config::read_capped(at, max),
+    }
 }
 
 /// Everything the checks see about AWS.

@@ -21,6 +21,8 @@ pub mod fanin;
 pub mod sdk;
 pub mod worker;
 
+pub use crate::publish::archive::{ReportStore, report_key};
+
 use crate::aws::ApiError;
 use crate::report::Report;
 use chrono::{DateTime, Utc};
@@ -228,11 +230,6 @@ pub fn shard_key(run_id: &str, account: &str) -> String {
     format!("runs/{run_id}/accounts/{account}.json")
 }
 
-/// Where the whole run's report is kept in `RUN_BUCKET`.
-pub fn report_key(run_id: &str) -> String {
-    format!("runs/{run_id}/report.json")
-}
-
 /// `RUN_TABLE`: the runs and their shards.
 pub trait RunStore: Send + Sync {
     /// Records a new run and a pending shard per account; `false` when the run was
@@ -277,14 +274,6 @@ pub trait RunStore: Send + Sync {
         &self,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<String>, ApiError>> + Send;
-}
-
-/// `RUN_BUCKET`: shard and run reports.
-pub trait ReportStore: Send + Sync {
-    fn put(&self, key: &str, body: String) -> impl Future<Output = Result<(), ApiError>> + Send;
-    fn get(&self, key: &str) -> impl Future<Output = Result<String, ApiError>> + Send;
-    /// `s3://BUCKET/KEY`, as a report names it.
-    fn location(&self, key: &str) -> String;
 }
 
 /// `SHARD_QUEUE_URL`.

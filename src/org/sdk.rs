@@ -1,5 +1,5 @@
 //! The organization run's AWS adapters: `RUN_TABLE` on DynamoDB ([`DynamoRuns`]),
-//! `RUN_BUCKET` on S3 ([`S3Reports`]), `SHARD_QUEUE_URL` on SQS ([`SqsShards`]),
+//! `RUN_BUCKET` on S3 ([`S3Reports`], shared with the one-account run), `SHARD_QUEUE_URL` on SQS ([`SqsShards`]),
 //! Organizations `ListAccounts` ([`OrgDirectory`]) and the per-account scan under an
 //! assumed role ([`AssumeRoleScanner`]). Tested against moto (`scripts/org-e2e.py`).
 //!
@@ -12,9 +12,11 @@
 //!
 //! each with `expires_at` (epoch seconds) for the table's TTL.
 
+pub use crate::publish::archive::S3Reports;
+
 use super::{
-    AccountScanner, Directory, QueueMessage, ReportStore, RunRecord, RunStatus, RunStore,
-    ScanError, ShardQueue, ShardRecord, ShardState,
+    AccountScanner, Directory, QueueMessage, RunRecord, RunStatus, RunStore, ScanError, ShardQueue,
+    ShardRecord, ShardState,
 };
 use crate::aws::{ApiError, ApiErrorKind, api_err};
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -382,64 +384,6 @@ impl RunStore for DynamoRuns {
     }
 }
 
-/// [`ReportStore`] on S3.
-pub struct S3Reports {
-    client: aws_sdk_s3::Client,
-    bucket: String,
-}
-
-impl S3Reports {
-    pub fn new(config: &aws_config::SdkConfig, bucket: &str) -> Self {
-        // Path-style for an emulator's endpoint (`AWS_ENDPOINT_URL`): BUCKET.127.0.0.1
-        // does not resolve.
-        let conf = aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(config.endpoint_url().is_some())
-            .build();
-        S3Reports {
-            client: aws_sdk_s3::Client::from_conf(conf),
-            bucket: bucket.to_string(),
-        }
-    }
-}
-
-impl ReportStore for S3Reports {
-    async fn put(&self, key: &str, body: String) -> Result<(), ApiError> {
-        self.client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_type("application/json")
-            .body(body.into_bytes().into())
-            .send()
-            .await
-            .map_err(|e| api_err("s3", "PutObject", None, e).on(&self.location(key)))?;
-        Ok(())
-    }
-
-    async fn get(&self, key: &str) -> Result<String, ApiError> {
-        let out = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(|e| api_err("s3", "GetObject", None, e).on(&self.location(key)))?;
-        let bytes = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| ApiError::local("s3", "GetObject", None, e.to_string()))?
-            .into_bytes();
-        String::from_utf8(bytes.to_vec())
-            .map_err(|_| ApiError::local("s3", "GetObject", None, "not UTF-8"))
-    }
-
-    fn location(&self, key: &str) -> String {
-        format!("s3://{}/{key}", self.bucket)
-    }
-}
-
 /// [`ShardQueue`] on SQS (`SendMessageBatch`, 10 at a time; entries SQS refuses are
 /// sent again, twice).
 pub struct SqsShards {
@@ -613,11 +557,14 @@ impl<Q: crate::probe::Prober> AccountScanner for AssumeRoleScanner<Q> {
         config.state_table = None;
         config.org_accounts = None;
         let engine = crate::handler::Engine {
-            reader: crate::inventory::sdk::SdkReader::new(sdk.clone()),
+            // The member role reads the account; the mute list is read with the
+            // function's own role (the member role has no S3).
+            reader: crate::inventory::sdk::SdkReader::new(sdk.clone()).with_own(self.base.clone()),
             publisher: crate::publish::sns::SnsPublisher::new(&sdk),
             prober: self.prober.clone(),
             state: crate::publish::state::NoState,
             hub: crate::publish::securityhub::SdkHub::new(&sdk),
+            archive: crate::publish::archive::NoArchive,
             config,
         };
         let trigger = super::fanin::org_trigger(1);

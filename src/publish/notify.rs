@@ -69,6 +69,11 @@ pub async fn deliver<P: Publisher, S: StateStore>(
             ..Default::default()
         },
     };
+    // A muted finding is still there: it is neither announced as resolved nor forgotten
+    // by the state table (when its mute ends it is not news again).
+    let mut plan = plan;
+    plan.resolved
+        .retain(|r| !report.muted.iter().any(|m| m.id == r.id));
     let mut sent = report.with_findings(plan.notify.clone());
     sent.resolved = plan.resolved.clone();
     sent.quiet = plan.quiet.len();

@@ -190,8 +190,77 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(out, "{}", self.subject());
         let _ = writeln!(out, "{}", self.run_line());
+        out.push_str(&self.glance_block());
         out.push_str(&self.accounts_block());
         out.push_str(&self.digest_body());
+        if let Some(at) = &self.full_report {
+            let _ = match self.lang {
+                Lang::En => writeln!(out, "The whole report (JSON) is also kept at {at}."),
+                Lang::Ja => writeln!(out, "レポート全体（JSON）は {at} にも保存されています。"),
+            };
+        }
+        out
+    }
+
+    /// The digest's opening, before the detail: counts per cause, the most urgent
+    /// items (up to three), what was not scanned and what was muted. Empty for a run
+    /// with nothing to say beyond "no findings".
+    fn glance_block(&self) -> String {
+        const URGENT: usize = 3;
+        let l = self.lang;
+        let gaps = self
+            .skipped
+            .iter()
+            .filter(|s| s.kind == crate::inventory::SkipKind::Gap)
+            .count();
+        if self.findings.is_empty() && gaps == 0 && self.muted.is_empty() {
+            return String::new();
+        }
+        let mut out = String::new();
+        let causes: Vec<String> = self
+            .summary
+            .by_cause
+            .iter()
+            .map(|(c, k)| format!("{} {k}", c.as_str()))
+            .collect();
+        let n = self.findings.len();
+        if n > 0 {
+            let _ = match l {
+                Lang::En => writeln!(out, "At a glance: {n} finding(s) - {}.", causes.join(", ")),
+                Lang::Ja => writeln!(out, "概要: 検出 {n} 件 - {}。", causes.join("、")),
+            };
+            let _ = writeln!(out, "{}", label!("Most urgent:", "最優先:").get(l));
+            for f in self.findings.iter().take(URGENT) {
+                let at = f.hostname.as_deref().unwrap_or(&f.resource);
+                let _ = writeln!(out, "  [{}] {} - {at}", f.severity.tag(l), f.title);
+            }
+        }
+        if gaps > 0 {
+            let _ = match l {
+                Lang::En => writeln!(
+                    out,
+                    "Not scanned: {gaps} item(s) could not be checked (listed at the end); this is not a clean bill of health for them."
+                ),
+                Lang::Ja => writeln!(
+                    out,
+                    "確認できなかったもの: {gaps} 件（末尾に一覧）。これらが問題ないという意味ではありません。"
+                ),
+            };
+        }
+        if !self.muted.is_empty() {
+            let m = self.muted.len();
+            let _ = match l {
+                Lang::En => writeln!(
+                    out,
+                    "Muted: {m} finding(s) by the mute list (listed at the end)."
+                ),
+                Lang::Ja => writeln!(
+                    out,
+                    "ミュート: {m} 件（ミュートリストによる。末尾に一覧）。"
+                ),
+            };
+        }
+        out.push('\n');
         out
     }
 
@@ -412,6 +481,33 @@ impl Report {
                         })
                         .unwrap_or_default(),
                     sk.reason
+                );
+            }
+        }
+        if !self.muted.is_empty() {
+            let _ = writeln!(
+                out,
+                "{}",
+                label!("Muted (not reported):", "ミュート（報告していないもの）:").get(l)
+            );
+            for m in &self.muted {
+                let until = m
+                    .until
+                    .map(|u| match l {
+                        Lang::En => format!(", until {u}"),
+                        Lang::Ja => format!("、{u} まで"),
+                    })
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "  - {} on {}{}: {}{until}",
+                    m.check,
+                    m.hostname.as_deref().unwrap_or(&m.resource),
+                    m.account
+                        .as_deref()
+                        .map(|a| format!(" ({a})"))
+                        .unwrap_or_default(),
+                    m.reason
                 );
             }
         }

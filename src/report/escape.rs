@@ -87,6 +87,15 @@ impl Report {
             a.reason = a.reason.as_deref().map(text);
         }
         r.full_report = self.full_report.as_deref().map(text);
+        // Hostnames and resources of muted findings came from servers and AWS too.
+        for m in &mut r.muted {
+            m.resource = text(&m.resource);
+            m.hostname = m.hostname.as_deref().map(text);
+            m.reason = text(&m.reason);
+        }
+        for c in &mut r.certificates {
+            c.domain = text(&c.domain);
+        }
         r
     }
 }

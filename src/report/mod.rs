@@ -1,7 +1,8 @@
 //! Report: the `acm-doctor.report.v1` model — findings deduped and ordered, what was
 //! scanned and skipped, the counts — rendered in one language. Each output format is its
 //! own file: [`digest`] (email and subject), [`markdown`], [`table`], [`probe_text`],
-//! [`asff`], [`metrics`] (EMF), [`catalog`]. Never judges.
+//! [`asff`], [`sarif`], [`junit`], [`csv`], [`html`], [`metrics`] (EMF), [`catalog`];
+//! [`schema`] holds the JSON Schemas the JSON outputs follow. Never judges.
 
 use crate::finding::{Cause, Finding, Severity};
 use crate::i18n::Lang;
@@ -13,11 +14,18 @@ use std::collections::BTreeMap;
 
 pub mod asff;
 pub mod catalog;
+pub mod csv;
 pub mod digest;
 pub mod escape;
+pub mod filter;
+pub mod html;
+pub mod junit;
 pub mod markdown;
 pub mod metrics;
+pub mod mute;
 pub mod probe_text;
+pub mod sarif;
+pub mod schema;
 pub mod table;
 
 pub const SCHEMA: &str = "acm-doctor.report.v1";
@@ -97,6 +105,9 @@ pub struct Report {
     /// Findings still present but already notified within `RENOTIFY_HOURS`.
     #[serde(skip_serializing_if = "is_zero")]
     pub quiet: usize,
+    /// Findings the mute list or an `acm-doctor:mute` tag kept out (and why).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub muted: Vec<mute::Muted>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<Part>,
     /// Language of the findings' texts and the digest (`REPORT_LANGUAGE`).
@@ -107,6 +118,39 @@ pub struct Report {
     /// Where the whole report is kept (`s3://RUN_BUCKET/KEY`), when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub full_report: Option<String>,
+    /// Every certificate scanned, in use or not (the HTML report's expiry timeline).
+    /// Not serialized: the report's header rides in every SNS part.
+    #[serde(skip)]
+    pub certificates: Vec<CertificateLine>,
+}
+
+/// One certificate as the HTML report's timeline shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CertificateLine {
+    pub arn: String,
+    pub domain: String,
+    pub region: String,
+    pub not_after: Option<DateTime<Utc>>,
+    pub in_use: bool,
+}
+
+impl CertificateLine {
+    /// Every certificate of the inventory, soonest expiry first.
+    pub fn of(inv: &Inventory) -> Vec<CertificateLine> {
+        let mut out: Vec<CertificateLine> = inv
+            .certificates
+            .iter()
+            .map(|c| CertificateLine {
+                arn: c.arn.clone(),
+                domain: c.domain_name.clone(),
+                region: c.region.clone(),
+                not_after: c.not_after,
+                in_use: inv.is_in_use(c),
+            })
+            .collect();
+        out.sort_by(|a, b| (a.not_after, &a.arn).cmp(&(b.not_after, &b.arn)));
+        out
+    }
 }
 
 /// One account of an organization run, as the report's header lists it.
@@ -195,10 +239,12 @@ impl Report {
             findings,
             resolved: Vec::new(),
             quiet: 0,
+            muted: Vec::new(),
             part: None,
             lang: Lang::En,
             accounts: Vec::new(),
             full_report: None,
+            certificates: Vec::new(),
         }
     }
 

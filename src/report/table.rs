@@ -5,6 +5,33 @@ use crate::finding::Severity;
 use crate::label;
 use std::fmt::Write as _;
 
+/// The widest fix shown in the table (characters); longer ones are cut at a word
+/// boundary and point to `--format text`, which has them whole.
+const FIX_WIDTH: usize = 72;
+
+/// `text` whole if it fits in `width` characters; otherwise its leading words that do,
+/// then "…" and where the rest is — never a command or ARN broken across lines.
+fn shortened(text: &str, width: usize, lang: crate::i18n::Lang) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for word in text.split(' ') {
+        if out.chars().count() + word.chars().count() + 1 > width {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    if out.is_empty() {
+        out = text.chars().take(width).collect();
+    }
+    let more = label!("(whole: --format text)", "（全文: --format text）").get(lang);
+    format!("{out} … {more}")
+}
+
 /// The findings as a table for a terminal (`scan` on a TTY); colored by severity when
 /// `color` is set.
 pub fn findings_table(report: &Report, color: bool) -> String {
@@ -41,7 +68,7 @@ pub fn findings_table(report: &Report, color: bool) -> String {
             Cell::new(f.cause.as_str()),
             Cell::new(f.hostname.as_deref().unwrap_or("-")),
             Cell::new(&f.title),
-            Cell::new(f.first_fix()),
+            Cell::new(shortened(f.first_fix(), FIX_WIDTH, report.lang)),
         ]);
     }
     let mut o = format!("{}\n{t}\n", report.subject());
@@ -88,5 +115,25 @@ mod tests {
         );
         assert!(!plain.contains('\u{1b}'), "no escape codes when piped");
         assert!(findings_table(&r, true).contains('\u{1b}'));
+    }
+
+    /// Issue 13: a long command is cut between words with a pointer to the whole text;
+    /// a short one is left whole (the twin).
+    #[test]
+    fn long_fixes_are_cut_between_words() {
+        let arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2";
+        let cmd = format!(
+            "aws elbv2 modify-listener --listener-arn {arn} --default-actions Type=redirect"
+        );
+        let short = shortened(&cmd, 72, crate::i18n::Lang::En);
+        assert_eq!(
+            short,
+            "aws elbv2 modify-listener --listener-arn … (whole: --format text)"
+        );
+        assert!(
+            !short.contains("arn:aws"),
+            "the ARN is left out whole, not cut"
+        );
+        assert_eq!(shortened("renew it", 72, crate::i18n::Lang::En), "renew it");
     }
 }

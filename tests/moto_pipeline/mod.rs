@@ -4,7 +4,9 @@
 //! - `binary`: the real binary through `AWS_ENDPOINT_URL`, and its EMF metrics;
 //! - `state_table`: quiet repeats and announced fixes on DynamoDB;
 //! - `security_hub`: every finding imported, a fixed one resolved;
-//! - `sns_filters`: the sample subscription filter policies.
+//! - `sns_filters`: the sample subscription filter policies;
+//! - `archive`: the whole report kept in `RUN_BUCKET` (S3);
+//! - `formats`: every output format from the binary, checked (HTML in Chromium).
 
 use crate::support::*;
 use acm_doctor::config::Config;
@@ -21,7 +23,9 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 mod adapters;
+mod archive;
 mod binary;
+mod formats;
 mod scheduled;
 mod security_hub;
 mod sns_filters;
@@ -55,6 +59,7 @@ async fn engine(moto: &Moto, seed: &Value) -> Engine<SdkReader, SnsPublisher, No
         prober: NoProbe,
         state: NoState,
         hub: NoHub,
+        archive: acm_doctor::publish::archive::NoArchive,
         config: config(seed),
     }
 }

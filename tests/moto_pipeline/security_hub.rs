@@ -27,6 +27,7 @@ async fn security_hub_gets_every_finding_and_a_fixed_one_is_resolved() {
         prober: NoProbe,
         state: NoState,
         hub: SdkHub::new(&sdk),
+        archive: acm_doctor::publish::archive::NoArchive,
         config,
     };
     let schedule = event("aws.events", "Scheduled Event", json!([]), json!({}));

@@ -37,6 +37,7 @@ async fn state_table_quiets_repeats_and_announces_fixes() {
         prober: NoProbe,
         state: DynamoState::new(&sdk, "acm-doctor-state"),
         hub: NoHub,
+        archive: acm_doctor::publish::archive::NoArchive,
         config: base.config,
     };
     let schedule = event("aws.events", "Scheduled Event", json!([]), json!({}));

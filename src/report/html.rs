@@ -19,7 +19,8 @@ table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:3px 8px;te
 .low{background:#fff8c5}.info{background:#ddf4ff}.sev{font-weight:600;border-radius:4px;padding:1px 6px}\
 pre{background:#f6f8fa;padding:8px;overflow-x:auto;white-space:pre-wrap;word-break:break-all;user-select:all}\
 .finding{border:1px solid #d0d7de;border-radius:6px;padding:8px 12px;margin:10px 0}\
-.muted{color:#59636e}.counts td{text-align:right}svg text{font:11px system-ui,sans-serif}";
+.muted{color:#59636e}.counts td{text-align:right}svg text{font:11px system-ui,sans-serif}\
+.wide{overflow-x:auto}";
 
 struct Words {
     title: &'static str,
@@ -222,9 +223,9 @@ impl Report {
                         ul { @for g in &gaps { li { code { (g.what) } @if let Some(reg) = &g.region { " (" (reg) ")" } ": " (g.reason) } } }
                     }
                     h2 { (w.timeline) }
-                    (timeline(&r.certificates, r.generated_at, &w))
+                    div.wide { (timeline(&r.certificates, r.generated_at, &w)) }
                     h2 { (w.grid) }
-                    (grid(&r.findings, lang, &w))
+                    div.wide { (grid(&r.findings, lang, &w)) }
                     h2 { (w.by_cause) }
                     @if by_cause.is_empty() { p { (w.none) } }
                     @for (cause, fs) in &by_cause {

@@ -27,13 +27,14 @@ fn scan(moto: &Moto, format: &str, out: &Path, extra: &[&str]) -> std::process::
         .unwrap()
 }
 
-fn validator(schema: &str, registry: &jsonschema::Registry) -> jsonschema::Validator {
+fn validator(name: &str, registry: &jsonschema::Registry) -> jsonschema::Validator {
+    let sarif = name.starts_with("sarif");
     let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo_root().join("docs/schema").join(schema)).unwrap(),
+        &std::fs::read_to_string(repo_root().join("docs/schema").join(name)).unwrap(),
     )
     .unwrap();
     jsonschema::options()
-        .should_validate_formats(!schema.starts_with("sarif"))
+        .should_validate_formats(!sarif)
         .with_registry(registry)
         .build(&schema)
         .unwrap()

@@ -3,8 +3,8 @@
 proxy that counts every AWS call and can answer a share of ACM's calls with
 ThrottlingException. Prints wall time, AWS calls per certificate and certificates judged,
 plain and throttled, and a summary line checking the target (throttled within 2x).
-Then a full scan (inventory + probe + checks + report) of another region whose 500 in-use
-certificates carry 10,000 names between them, probed on the probe bench's nginx and
+Then a full scan (inventory + probe + checks + report) of another region whose 1,000 in-use
+certificates (10 names each, ACM's default quota) carry 10,000 names, probed on the probe bench's nginx and
 dnsmasq (which `cargo bench --bench probe` leaves running): its wall time, CPU and the
 process's peak RSS.
 
@@ -66,8 +66,8 @@ def seed(endpoint, n):
     return used
 
 
-def seed_full(endpoint, names, per_cert=20):
-    """FULL_REGION: 50 ALBs, each with certificates of `per_cert` names `benchK.acmd.test`
+def seed_full(endpoint, names, per_cert=10):
+    """FULL_REGION: 50 ALBs, each with certificates of `per_cert` names (ACM's default SAN quota) `benchK.acmd.test`
     (the probe bench's nginx serves them), `names` names in all."""
     kw = dict(endpoint_url=endpoint, region_name=FULL_REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
     acm = boto3.client("acm", **kw)

@@ -158,6 +158,15 @@ impl Finding {
         self
     }
 
+    /// The remediation steps as `1. …`, `2. …` lines (the machine formats' fix text).
+    pub fn numbered_lines(&self) -> Vec<String> {
+        self.remediation
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("{}. {s}", i + 1))
+            .collect()
+    }
+
     /// The remediation as numbered steps: a command that follows a step ending in ':'
     /// belongs to that step (it is what the step asks to run).
     pub fn numbered_steps(&self) -> Vec<Vec<&str>> {

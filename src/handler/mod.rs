@@ -366,17 +366,7 @@ account: None,
             metrics,
         })
     }
-}
 
-impl<R, P, Q, S, H, B> Engine<R, P, Q, S, H, B>
-where
-    R: AwsReader,
-    P: Publisher,
-    Q: Prober,
-    S: StateStore,
-    H: SecurityHub,
-    B: ReportStore,
-{
     /// The mute list `MUTE_FILE` names, read afresh each run (an edit applies at the
     /// next run), and why it could not be used. An unusable list mutes nothing: the run
     /// reports everything and says why.

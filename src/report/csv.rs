@@ -26,13 +26,7 @@ impl Report {
         let mut w = ::csv::Writer::from_writer(Vec::new());
         let _ = w.write_record(COLUMNS);
         for f in &r.findings {
-            let fix = f
-                .remediation
-                .iter()
-                .enumerate()
-                .map(|(i, s)| format!("{}. {s}", i + 1))
-                .collect::<Vec<_>>()
-                .join("\n");
+            let fix = f.numbered_lines().join("\n");
             let row = [
                 f.severity.as_str(),
                 f.cause.as_str(),

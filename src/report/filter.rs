@@ -89,22 +89,15 @@ impl Filter {
 }
 
 impl Report {
-    /// The report with only the findings `filter` keeps (the counts follow).
-    pub fn filtered(&self, filter: &Filter) -> Report {
+    /// The report with only the findings `filter` keeps (the counts follow). Takes the
+    /// report by value: a large run's findings are not copied.
+    pub fn filtered(mut self, filter: &Filter) -> Report {
         if *filter == Filter::default() {
-            return self.clone();
+            return self;
         }
-        let findings: Vec<_> = self
-            .findings
-            .iter()
-            .filter(|f| filter.keeps(&f.check, f.severity))
-            .cloned()
-            .collect();
-        Report {
-            summary: Summary::of(&findings),
-            findings,
-            ..self.clone()
-        }
+        self.findings.retain(|f| filter.keeps(&f.check, f.severity));
+        self.summary = Summary::of(&self.findings);
+        self
     }
 }
 
@@ -121,17 +114,21 @@ mod tests {
     #[test]
     fn severity_checks_and_exclusions_narrow_the_report() {
         let r = testkit::sample_report();
-        let high = r.filtered(&Filter::new(Some(Severity::High), &[], &[]).unwrap());
+        let high = r
+            .clone()
+            .filtered(&Filter::new(Some(Severity::High), &[], &[]).unwrap());
         assert_eq!(
             checks(&high),
             ["certificate_expired", "alb_host_not_covered"]
         );
         assert_eq!(high.summary.total, 2);
-        let only = r.filtered(
+        let only = r.clone().filtered(
             &Filter::new(None, &["mixed_content,legacy_tls_policy".into()], &[]).unwrap(),
         );
         assert_eq!(checks(&only), ["mixed_content", "legacy_tls_policy"]);
-        let without = r.filtered(&Filter::new(None, &[], &["certificate_expired".into()]).unwrap());
+        let without = r
+            .clone()
+            .filtered(&Filter::new(None, &[], &["certificate_expired".into()]).unwrap());
         assert_eq!(without.findings.len(), r.findings.len() - 1);
     }
 
@@ -139,7 +136,7 @@ mod tests {
     #[test]
     fn no_flags_keep_every_finding() {
         let r = testkit::sample_report();
-        assert_eq!(r.filtered(&Filter::new(None, &[], &[]).unwrap()), r);
+        assert_eq!(r.clone().filtered(&Filter::new(None, &[], &[]).unwrap()), r);
     }
 
     /// A narrowed view of an incomplete run still says it was incomplete.
@@ -154,7 +151,7 @@ mod tests {
         ));
         let r = testkit::report_of(fs);
         let f = Filter::new(Some(Severity::Critical), &["mixed_content".into()], &[]).unwrap();
-        assert!(r.filtered(&f).incomplete());
+        assert!(r.clone().filtered(&f).incomplete());
         let f = Filter::new(None, &[], &["scan_incomplete".into()]).unwrap();
         assert!(
             !r.filtered(&f).incomplete(),

@@ -19,13 +19,11 @@ fn case(f: &Finding) -> TestCase {
     let mut status = TestCaseStatus::non_success(kind);
     status.set_message(format!("[{}] {}", f.severity.as_str(), f.title));
     status.set_type(f.cause.as_str());
-    let steps: Vec<String> = f
-        .remediation
-        .iter()
-        .enumerate()
-        .map(|(i, s)| format!("{}. {s}", i + 1))
-        .collect();
-    status.set_description(format!("{}\n\nFix:\n{}", f.detail, steps.join("\n")));
+    status.set_description(format!(
+        "{}\n\nFix:\n{}",
+        f.detail,
+        f.numbered_lines().join("\n")
+    ));
     let name = match &f.hostname {
         Some(h) => format!("{} ({h})", f.resource),
         None => f.resource.clone(),

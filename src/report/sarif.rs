@@ -96,12 +96,7 @@ fn message(f: &Finding) -> Message {
         text.push_str(": ");
         text.push_str(&f.detail);
     }
-    let steps: Vec<String> = f
-        .remediation
-        .iter()
-        .enumerate()
-        .map(|(i, s)| format!("{}. {s}", i + 1))
-        .collect();
+    let steps = f.numbered_lines();
     let mut markdown = format!("**{}**\n\n{}", f.title, f.detail);
     if !steps.is_empty() {
         markdown.push_str("\n\n");

@@ -70,7 +70,7 @@ pub async fn deliver<P: Publisher, S: StateStore>(
         },
     };
     // A muted finding is still there: it is neither announced as resolved nor forgotten
-    // by the state table (when its mute ends it is not news again).
+    // by the state table (when its mute ends it is a known finding, not a new one).
     let mut plan = plan;
     plan.resolved
         .retain(|r| !report.muted.iter().any(|m| m.id == r.id));
@@ -102,4 +102,95 @@ pub async fn deliver<P: Publisher, S: StateStore>(
         state_error,
         sent,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::ApiError;
+    use crate::finding::FindingRecord;
+    use crate::publish::sns::Message;
+    use crate::testkit;
+    use std::sync::Mutex;
+
+    /// One finding notified before, and what the run deletes.
+    struct OnePrevious {
+        record: FindingRecord,
+        deleted: Mutex<Vec<String>>,
+    }
+
+    impl StateStore for OnePrevious {
+        async fn load(&self) -> Result<Vec<FindingRecord>, ApiError> {
+            Ok(vec![self.record.clone()])
+        }
+        async fn save(&self, _u: &[FindingRecord], delete: &[String]) -> Result<(), ApiError> {
+            self.deleted.lock().unwrap().extend(delete.iter().cloned());
+            Ok(())
+        }
+    }
+
+    struct Sink;
+
+    impl Publisher for Sink {
+        async fn publish(&self, _topic: &str, _m: &Message) -> Result<String, ApiError> {
+            Ok("m-1".into())
+        }
+    }
+
+    fn previous(report: &Report) -> OnePrevious {
+        let f = &report.findings[0];
+        OnePrevious {
+            record: FindingRecord {
+                id: f.id.clone(),
+                first_seen: testkit::now() - chrono::Duration::days(3),
+                last_notified: testkit::now() - chrono::Duration::days(3),
+                severity: f.severity,
+                check: f.check.clone(),
+                resource: f.resource.clone(),
+                hostname: f.hostname.clone(),
+                title: f.title.clone(),
+            },
+            deleted: Mutex::new(Vec::new()),
+        }
+    }
+
+    const SETTINGS: NotifySettings<'static> = NotifySettings {
+        topic: Some("arn:aws:sns:us-east-1:123456789012:t"),
+        min_severity: Severity::Low,
+        renotify_hours: 24,
+    };
+
+    /// Issue 13: a finding the mute list keeps out is not "resolved": nothing is
+    /// announced and the state table keeps its record.
+    #[tokio::test]
+    async fn a_muted_finding_is_not_announced_as_resolved() {
+        let all = testkit::sample_report();
+        let state = previous(&all);
+        let f = &all.findings[0];
+        let mut list = crate::report::mute::MuteList::default();
+        list.add_tag(&f.resource, &f.check);
+        let muted = all.clone().muting(&list, testkit::now());
+        assert_eq!(muted.muted.len(), 1);
+        let d = deliver(&Sink, &state, SETTINGS, &muted, true, testkit::now())
+            .await
+            .unwrap();
+        assert!(d.sent.resolved.is_empty(), "{:?}", d.sent.resolved);
+        assert!(state.deleted.lock().unwrap().is_empty());
+    }
+
+    /// The twin: the same finding gone for real is announced once and forgotten.
+    #[tokio::test]
+    async fn a_finding_that_is_gone_is_announced_as_resolved() {
+        let all = testkit::sample_report();
+        let state = previous(&all);
+        let gone = all.with_findings(all.findings[1..].to_vec());
+        let d = deliver(&Sink, &state, SETTINGS, &gone, true, testkit::now())
+            .await
+            .unwrap();
+        assert_eq!(d.sent.resolved.len(), 1);
+        assert_eq!(
+            *state.deleted.lock().unwrap(),
+            vec![all.findings[0].id.clone()]
+        );
+    }
 }

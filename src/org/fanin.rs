@@ -4,9 +4,7 @@
 //! the whole report beside them and publishes it as a one-account run is published
 //! (split only above SNS's size limit, one email).
 
-use super::{
-    Org, OrgError, ReportStore, RunStore, ShardQueue, ShardReport, ShardState, report_key,
-};
+use super::{Org, OrgError, ReportStore, RunStore, ShardQueue, ShardReport, ShardState};
 use crate::finding::{Finding, FindingRecord};
 use crate::inventory::{SkipKind, Skipped};
 use crate::publish::notify::{self, NotifySettings};
@@ -246,11 +244,8 @@ where
         // localized above, so the report is not rendered again.
         report.lang = config.report_language;
         report.accounts = lines;
-        let key = report_key(run_id);
-        report.full_report = Some(self.bucket.location(&key));
-        if let Err(e) = self.bucket.put(&key, report.to_json()).await {
+        if let Err(e) = crate::publish::archive::keep(&self.bucket, &mut report).await {
             tracing::warn!(run_id, error = %e, "the whole run's report could not be stored");
-            report.full_report = None;
         }
         let started = self
             .store

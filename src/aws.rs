@@ -93,6 +93,45 @@ pub fn timeouts() -> aws_config::timeout::TimeoutConfig {
         .build()
 }
 
+/// An S3 client on `config`, path-style when an endpoint is set (an emulator's
+/// `AWS_ENDPOINT_URL`: BUCKET.127.0.0.1 does not resolve).
+pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::config::Builder::from(config)
+        .force_path_style(config.endpoint_url().is_some())
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+/// An S3 object as UTF-8 text, refused when longer than `max` bytes (only `max + 1` are
+/// asked for); errors name `s3://BUCKET/KEY`.
+pub async fn s3_text(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    max: usize,
+) -> Result<String, ApiError> {
+    let what = format!("s3://{bucket}/{key}");
+    let local = |why: String| ApiError::local("s3", "GetObject", None, why);
+    let out = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .range(format!("bytes=0-{max}"))
+        .send()
+        .await
+        .map_err(|e| api_err("s3", "GetObject", None, e).on(&what))?;
+    let bytes = out
+        .body
+        .collect()
+        .await
+        .map_err(|e| local(format!("{what}: {e}")))?
+        .into_bytes();
+    if bytes.len() > max {
+        return Err(local(format!("{what} is larger than {max} bytes")));
+    }
+    String::from_utf8(bytes.to_vec()).map_err(|_| local(format!("{what} is not UTF-8 text")))
+}
+
 /// Maps an SDK error to an [`ApiError`] that names the call: the service's error code and
 /// message when it sent one, else what the endpoint did (an HTTP status without a service
 /// error, as an emulator lacking the call answers) or why nothing answered.

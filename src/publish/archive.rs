@@ -97,6 +97,9 @@ pub async fn keep<B: ReportStore>(
     }
 }
 
+/// The largest report read back (a shard report of a very large account is a few MiB).
+const MAX_REPORT: usize = 256 * 1024 * 1024;
+
 /// [`ReportStore`] on S3.
 pub struct S3Reports {
     client: aws_sdk_s3::Client,
@@ -105,13 +108,8 @@ pub struct S3Reports {
 
 impl S3Reports {
     pub fn new(config: &aws_config::SdkConfig, bucket: &str) -> Self {
-        // Path-style for an emulator's endpoint (`AWS_ENDPOINT_URL`): BUCKET.127.0.0.1
-        // does not resolve.
-        let conf = aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(config.endpoint_url().is_some())
-            .build();
         S3Reports {
-            client: aws_sdk_s3::Client::from_conf(conf),
+            client: crate::aws::s3_client(config),
             bucket: bucket.to_string(),
         }
     }
@@ -132,22 +130,7 @@ impl ReportStore for S3Reports {
     }
 
     async fn get(&self, key: &str) -> Result<String, ApiError> {
-        let out = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(|e| api_err("s3", "GetObject", None, e).on(&self.location(key)))?;
-        let bytes = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| ApiError::local("s3", "GetObject", None, e.to_string()))?
-            .into_bytes();
-        String::from_utf8(bytes.to_vec())
-            .map_err(|_| ApiError::local("s3", "GetObject", None, "not UTF-8"))
+        crate::aws::s3_text(&self.client, &self.bucket, key, MAX_REPORT).await
     }
 
     fn location(&self, key: &str) -> String {

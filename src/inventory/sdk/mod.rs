@@ -137,37 +137,8 @@ impl AwsReader for SdkReader {
         self.cloudfront_distributions().await
     }
     async fn read_object(&self, bucket: &str, key: &str, max: usize) -> Result<String, ApiError> {
-        // Path-style for an emulator's endpoint: BUCKET.127.0.0.1 does not resolve.
         let base = self.own.as_ref().unwrap_or(&self.base);
-        let conf = aws_sdk_s3::config::Builder::from(base)
-            .force_path_style(base.endpoint_url().is_some())
-            .build();
-        let what = format!("s3://{bucket}/{key}");
-        let out = aws_sdk_s3::Client::from_conf(conf)
-            .get_object()
-            .bucket(bucket)
-            .key(key)
-            .range(format!("bytes=0-{max}"))
-            .send()
-            .await
-            .map_err(|e| crate::aws::api_err("s3", "GetObject", None, e).on(&what))?;
-        let bytes = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| ApiError::local("s3", "GetObject", None, format!("{what}: {e}")))?
-            .into_bytes();
-        if bytes.len() > max {
-            return Err(ApiError::local(
-                "s3",
-                "GetObject",
-                None,
-                format!("{what} is larger than {max} bytes"),
-            ));
-        }
-        String::from_utf8(bytes.to_vec()).map_err(|_| {
-            ApiError::local("s3", "GetObject", None, format!("{what} is not UTF-8 text"))
-        })
+        crate::aws::s3_text(&crate::aws::s3_client(base), bucket, key, max).await
     }
     async fn dns_records(&self) -> Result<(Vec<DnsRecord>, Vec<ApiError>), ApiError> {
         self.route53_dns_records().await
@@ -251,12 +222,12 @@ mod tests {
             );
         }
         // The calls made with the function's own role: the organization run's, the
-        // report archive's (RUN_BUCKET) and the mute list's (MUTE_FILE, read here).
+        // report archive's (RUN_BUCKET) and the mute list's (MUTE_FILE, read in aws.rs).
         let own = |p: &str| format!("{}/{p}", env!("CARGO_MANIFEST_DIR")).into();
         let org = calls_in(&[
             own("src/org/sdk.rs"),
             own("src/publish/archive.rs"),
-            own("src/inventory/sdk/mod.rs"),
+            own("src/aws.rs"),
         ]);
         assert!(
             org.len() >= 10,

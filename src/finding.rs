@@ -169,14 +169,19 @@ impl Finding {
 
     /// The remediation as numbered steps: a command that follows a step ending in ':'
     /// belongs to that step (it is what the step asks to run).
+    /// Whether remediation step `i` is a command to paste (known only while the
+    /// structured steps are at hand: a finding read back from JSON has only strings).
+    pub fn step_is_command(&self, i: usize) -> bool {
+        self.text.steps.len() == self.remediation.len()
+            && matches!(self.text.steps.get(i), Some(Step::Command(_)))
+    }
+
+    /// The remediation as numbered steps: a command that follows a step ending in ':'
+    /// belongs to that step (it is what the step asks to run).
     pub fn numbered_steps(&self) -> Vec<Vec<&str>> {
-        let is_command = |i: usize| {
-            self.text.steps.len() == self.remediation.len()
-                && matches!(self.text.steps[i], Step::Command(_))
-        };
         let mut out: Vec<Vec<&str>> = Vec::new();
         for (i, s) in self.remediation.iter().enumerate() {
-            let attach = is_command(i)
+            let attach = self.step_is_command(i)
                 && out
                     .last()
                     .and_then(|g| g.last())

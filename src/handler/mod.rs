@@ -209,9 +209,9 @@ where
         }
         let config = &self.config;
         let mut inv = inventory::collect(&self.reader, config, &trigger.scope, now).await;
-        let mutes = self.mute_list(now).await;
+        let (mutes, mute_error) = self.mute_list(now).await;
         inv.skipped
-            .extend(mutes.1.map(|reason| crate::inventory::Skipped {
+            .extend(mute_error.map(|reason| crate::inventory::Skipped {
                 account: None,
                 kind: crate::inventory::SkipKind::Deliberate,
                 what: "MUTE_FILE".into(),
@@ -293,7 +293,7 @@ account: None,
                     reason,
                 }),
         );
-        let report = Report::new(
+        let mut report = Report::new(
             run_id.clone(),
             account_of(&inv),
             trigger.clone(),
@@ -302,10 +302,9 @@ account: None,
             inv.skipped.clone(),
             findings,
         )
-        .in_language(self.config.report_language);
-        let mut report = report;
+        .in_language(self.config.report_language)
+        .muting(&mutes, now);
         report.certificates = crate::report::CertificateLine::of(&inv);
-        let mut report = report.muting(&mutes.0, now);
         for f in &report.findings {
             tracing::info!(check = %f.check, cause = %f.cause, severity = %f.severity, resource = %f.resource, hostname = ?f.hostname, id = %f.id, "finding");
         }

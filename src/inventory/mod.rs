@@ -96,10 +96,9 @@ pub trait AwsReader: Send + Sync {
         &self,
         bucket: &str,
         key: &str,
-        max: usize,
+        _max: usize,
     ) -> impl Future<Output = Result<String, ApiError>> + Send {
         let what = format!("s3://{bucket}/{key}");
-        let _ = max;
         async move {
             Err(ApiError::local(
                 "s3",

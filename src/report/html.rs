@@ -6,7 +6,7 @@
 //! in copy-pasteable blocks.
 
 use super::{CertificateLine, Report};
-use crate::finding::{Cause, Finding, Severity, Step};
+use crate::finding::{Cause, Finding, Severity};
 use crate::i18n::Lang;
 use chrono::{DateTime, Duration, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -152,18 +152,12 @@ fn grid(findings: &[Finding], lang: Lang, w: &Words) -> Markup {
 }
 
 fn finding(f: &Finding, lang: Lang) -> Markup {
-    // The structured steps tell prose from commands; a finding read back from JSON has
-    // only the rendered strings.
-    let steps: Vec<(bool, &str)> = if f.text.steps.len() == f.remediation.len() {
-        f.text
-            .steps
-            .iter()
-            .zip(&f.remediation)
-            .map(|(s, r)| (matches!(s, Step::Command(_)), r.as_str()))
-            .collect()
-    } else {
-        f.remediation.iter().map(|r| (false, r.as_str())).collect()
-    };
+    let steps: Vec<(bool, &str)> = f
+        .remediation
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (f.step_is_command(i), r.as_str()))
+        .collect();
     html! {
         div.finding id=(f.id) {
             p { (sev(f.severity, lang)) " " strong { (f.title) } }

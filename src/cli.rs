@@ -379,6 +379,16 @@ async fn scan(
     if let Some(m) = &narrow.mute_file {
         config.mute_file = Some(m.display().to_string());
     }
+    // A local mute list that cannot be used stops the CLI before anything is read, as in
+    // `probe` (the Lambda, which nobody watches, mutes nothing and says why instead). One
+    // in S3 is read by the run itself.
+    if let Some(m) = config
+        .mute_file
+        .as_deref()
+        .filter(|m| !m.starts_with("s3://"))
+    {
+        mute_list(m)?;
+    }
     if !publish {
         config.findings_topic_arn = None;
     }
@@ -558,6 +568,13 @@ fn resolve_entry(r: &str) -> Result<(String, Option<u16>, std::net::IpAddr)> {
     Ok((host.to_string(), Some(port), addr(a)?))
 }
 
+/// The mute list at `at` (a local path), or an error naming the file and the entry.
+fn mute_list(at: &str) -> anyhow::Result<acm_doctor::report::mute::MuteList> {
+    let text = acm_doctor::config::read_capped(at, acm_doctor::config::MAX_MUTE_FILE)
+        .map_err(anyhow::Error::msg)?;
+    acm_doctor::report::mute::MuteList::parse(&text).with_context(|| format!("the mute file {at}"))
+}
+
 async fn probe(
     host: String,
     resolve: Vec<String>,
@@ -600,18 +617,15 @@ async fn probe(
         }
         prober.resolve_override(&h, ip);
     }
-    let mut mutes = acm_doctor::report::mute::MuteList::default();
-    if let Some(m) = narrow
+    let mutes = match narrow
         .mute_file
         .as_ref()
         .map(|m| m.display().to_string())
         .or(config.mute_file.clone())
     {
-        let text = acm_doctor::config::read_capped(&m, acm_doctor::config::MAX_MUTE_FILE)
-            .map_err(anyhow::Error::msg)?;
-        mutes = acm_doctor::report::mute::MuteList::parse(&text)
-            .with_context(|| format!("the mute file {m}"))?;
-    }
+        Some(m) => mute_list(&m)?,
+        None => Default::default(),
+    };
     let now = chrono::Utc::now();
     let (hosts, findings, warnings) =
         acm_doctor::handler::diagnose_hosts(&prober, &config, vec![host], now).await;

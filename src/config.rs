@@ -324,7 +324,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         name: "MUTE_FILE",
         default: "—",
-        doc: "YAML mute list (a path, or `s3://BUCKET/KEY` for the Lambda): check × resource/hostname glob × account entries, each with a `reason` and an `until` date; muted findings are counted in the report's `muted`, never sent",
+        doc: "YAML mute list (a path, or `s3://BUCKET/KEY` for the Lambda): check × resource/hostname glob × account entries, each with a `reason` and an `until` date; muted findings are counted in the report's `muted`, never sent (the tag `acm-doctor:mute` is honoured with or without it)",
         apply: |c, v| {
             let v = v.trim();
             if v.chars().any(char::is_control) {

@@ -221,6 +221,7 @@ fn estate() -> (Inventory, Config) {
         distributions: vec![cdn, eu, def],
         api_domains: vec![api],
         dns_records,
+        mute_tags: Vec::new(),
     };
 
     // Pins: the empty-input pin, one that matches nothing, and the imported leaf's key.

@@ -209,7 +209,7 @@ where
         }
         let config = &self.config;
         let mut inv = inventory::collect(&self.reader, config, &trigger.scope, now).await;
-        let (mutes, mute_error) = self.mute_list(now).await;
+        let (mut mutes, mute_error) = self.mute_list(now).await;
         inv.skipped
             .extend(mute_error.map(|reason| crate::inventory::Skipped {
                 account: None,
@@ -218,6 +218,21 @@ where
                 region: None,
                 reason,
             }));
+        for tag in &inv.mute_tags {
+            let unknown = mutes.add_tag(&tag.resource, &tag.value);
+            if !unknown.is_empty() {
+                inv.skipped.push(crate::inventory::Skipped {
+                    account: None,
+                    kind: crate::inventory::SkipKind::Deliberate,
+                    what: format!("tag {} on {}", crate::report::mute::TAG, tag.resource),
+                    region: crate::aws::arn_region(&tag.resource).map(str::to_string),
+                    reason: format!(
+                        "not a check that can be muted: {} (`acm-doctor catalog` lists them); the others named are muted",
+                        unknown.join(", ")
+                    ),
+                });
+            }
+        }
         if let Some(first) = trigger.left_out.first() {
             inv.skipped.push(crate::inventory::Skipped {
 account: None,

@@ -18,6 +18,8 @@ struct FakeAws {
     api_domains: Vec<ApiDomain>,
     /// IAM server certificates, by ARN.
     iam: Vec<Certificate>,
+    /// `acm-doctor:mute` tags, as `GetResources` would return them.
+    tags: Vec<MuteTag>,
     fail: Vec<&'static str>,
 }
 
@@ -91,6 +93,12 @@ impl AwsReader for FakeAws {
     }
     async fn dns_records(&self) -> Result<(Vec<DnsRecord>, Vec<ApiError>), ApiError> {
         Ok((vec![], vec![]))
+    }
+    async fn mute_tags(&self, _region: &str) -> Result<Vec<MuteTag>, ApiError> {
+        if self.fail.contains(&"GetResources") {
+            return Err(err("GetResources"));
+        }
+        Ok(self.tags.clone())
     }
 }
 
@@ -858,5 +866,112 @@ async fn a_broken_mute_file_mutes_nothing_and_says_so() {
         "{}",
         skip.reason
     );
+    assert_eq!(report.incomplete(), all.incomplete());
+}
+
+fn with_tags(tags: Vec<MuteTag>) -> Engine<FakeAws, Recorder, NoProbe> {
+    let mut e = engine(estate(), Recorder::default(), Severity::Low);
+    e.reader.tags = tags;
+    e
+}
+
+/// Issue 13: the tag `acm-doctor:mute=<check>` mutes that check on the tagged resource
+/// only: the same check elsewhere and other checks on it stay reported.
+#[tokio::test]
+async fn a_mute_tag_mutes_its_check_on_its_resource_only() {
+    let plain = engine(estate(), Recorder::default(), Severity::Low);
+    let all = on_schedule(&plain).await.unwrap().report.unwrap();
+    let target = all
+        .findings
+        .iter()
+        .find(|f| f.check != "scan_incomplete")
+        .unwrap()
+        .clone();
+    let hit =
+        |f: &crate::finding::Finding| f.check == target.check && f.resource == target.resource;
+    let n = all.findings.iter().filter(|f| hit(f)).count();
+    let e = with_tags(vec![MuteTag {
+        resource: target.resource.clone(),
+        value: target.check.clone(),
+    }]);
+    let report = on_schedule(&e).await.unwrap().report.unwrap();
+    assert_eq!(report.muted.len(), n);
+    assert!(
+        report
+            .muted
+            .iter()
+            .all(|m| m.reason.contains("acm-doctor:mute"))
+    );
+    assert_eq!(report.findings.len(), all.findings.len() - n);
+    assert!(!report.findings.iter().any(hit));
+    // Everything not matching both the check and the resource is still there.
+    let kept: Vec<&str> = all
+        .findings
+        .iter()
+        .filter(|f| !hit(f))
+        .map(|f| f.id.as_str())
+        .collect();
+    let now_kept: Vec<&str> = report.findings.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(kept, now_kept);
+}
+
+/// A tag naming a check that does not exist (or `scan_incomplete`) is named in the
+/// report; the valid names beside it still mute.
+#[tokio::test]
+async fn a_mute_tag_with_an_unknown_check_is_named_and_the_rest_honoured() {
+    let plain = engine(estate(), Recorder::default(), Severity::Low);
+    let all = on_schedule(&plain).await.unwrap().report.unwrap();
+    let target = all
+        .findings
+        .iter()
+        .find(|f| f.check != "scan_incomplete")
+        .unwrap()
+        .clone();
+    let e = with_tags(vec![MuteTag {
+        resource: target.resource.clone(),
+        value: format!("no_such_check,{},scan_incomplete", target.check),
+    }]);
+    let report = on_schedule(&e).await.unwrap().report.unwrap();
+    assert!(report.muted.iter().any(|m| m.id == target.id));
+    let skip = report
+        .skipped
+        .iter()
+        .find(|s| s.what.starts_with("tag acm-doctor:mute on "))
+        .expect("named");
+    assert!(
+        skip.reason.contains("no_such_check, scan_incomplete"),
+        "{}",
+        skip.reason
+    );
+    assert_eq!(skip.kind, SkipKind::Deliberate);
+}
+
+/// The twin of the tag read: when `tag:GetResources` is refused nothing is muted by
+/// tags, every finding is reported, and the report names the refused read (deliberate:
+/// it hides nothing, so the run is not made incomplete by it).
+#[tokio::test]
+async fn a_refused_tag_read_mutes_nothing_and_says_so() {
+    let plain = engine(estate(), Recorder::default(), Severity::Low);
+    let all = on_schedule(&plain).await.unwrap().report.unwrap();
+    let target = all.findings[0].clone();
+    let mut e = with_tags(vec![MuteTag {
+        resource: target.resource.clone(),
+        value: "*".into(),
+    }]);
+    e.reader.fail.push("GetResources");
+    let report = on_schedule(&e).await.unwrap().report.unwrap();
+    assert!(report.muted.is_empty());
+    assert_eq!(report.findings.len(), all.findings.len());
+    let skip = report
+        .skipped
+        .iter()
+        .find(|s| s.what == "fake:GetResources")
+        .expect("named");
+    assert!(
+        skip.reason.contains("tags were not honoured"),
+        "{}",
+        skip.reason
+    );
+    assert_eq!(skip.kind, SkipKind::Deliberate);
     assert_eq!(report.incomplete(), all.incomplete());
 }

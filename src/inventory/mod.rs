@@ -91,6 +91,11 @@ pub trait AwsReader: Send + Sync {
     fn dns_records(
         &self,
     ) -> impl Future<Output = Result<(Vec<DnsRecord>, Vec<ApiError>), ApiError>> + Send;
+    /// The `acm-doctor:mute` tags of a region's resources (`tag:GetResources`).
+    fn mute_tags(
+        &self,
+        region: &str,
+    ) -> impl Future<Output = Result<Vec<MuteTag>, ApiError>> + Send;
     /// An S3 object as text, at most `max` bytes (the mute list at `s3://BUCKET/KEY`).
     fn read_object(
         &self,
@@ -131,6 +136,8 @@ pub struct Inventory {
     pub distributions: Vec<Distribution>,
     pub api_domains: Vec<ApiDomain>,
     pub dns_records: Vec<DnsRecord>,
+    /// `acm-doctor:mute` tags on the resources of the scanned regions (and CloudFront's).
+    pub mute_tags: Vec<MuteTag>,
     pub skipped: Vec<Skipped>,
 }
 
@@ -189,8 +196,14 @@ pub async fn collect<R: AwsReader>(
         }
     };
     let dns_f = reader.dns_records();
-    let (cert_lists, lb_lists, classic_lists, api_lists, dists, dns) =
-        tokio::join!(certs_f, lbs_f, classic_f, api_f, dist_f, dns_f);
+    // CloudFront's tags are read, like its configuration, through us-east-1.
+    let mut tag_regions = regions.clone();
+    if want_cloudfront && !tag_regions.iter().any(|r| r == "us-east-1") {
+        tag_regions.push("us-east-1".to_string());
+    }
+    let tags_f = futures::future::join_all(tag_regions.iter().map(|r| reader.mute_tags(r)));
+    let (cert_lists, lb_lists, classic_lists, api_lists, dists, dns, tag_lists) =
+        tokio::join!(certs_f, lbs_f, classic_f, api_f, dist_f, dns_f, tags_f);
 
     for res in cert_lists {
         match res {
@@ -231,6 +244,22 @@ pub async fn collect<R: AwsReader>(
         }
         Err(e) => inv.skipped.push(e.skipped()),
     }
+    for res in tag_lists {
+        match res {
+            Ok(tags) => inv.mute_tags.extend(tags),
+            // Unread mute tags hide nothing (every finding is reported): named, not a gap.
+            Err(e) => inv.skipped.push(Skipped {
+                kind: SkipKind::Deliberate,
+                reason: format!(
+                    "{}; {} tags were not honoured in this region",
+                    e.message, MUTE_TAG
+                ),
+                ..e.skipped()
+            }),
+        }
+    }
+    inv.mute_tags.sort();
+    inv.mute_tags.dedup();
 
     // IAM server certificates on listeners: judged from IAM, never sent to ACM (and not
     // read in an event run, which is about one ACM certificate).

@@ -387,6 +387,17 @@ pub struct DnsRecord {
     pub private_zone: bool,
 }
 
+/// The tag that mutes checks on the resource it is on (`report::mute` applies it).
+pub const MUTE_TAG: &str = "acm-doctor:mute";
+
+/// A resource's `acm-doctor:mute` tag as read (the report applies it: the inventory
+/// only reads).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct MuteTag {
+    pub resource: String,
+    pub value: String,
+}
+
 /// Something the scan could not read, and why; shown in the report's `skipped` list.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Skipped {

@@ -26,7 +26,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The tag that mutes checks on the resource it is on.
-pub const TAG: &str = "acm-doctor:mute";
+pub use crate::inventory::MUTE_TAG as TAG;
 
 pub use crate::config::MAX_MUTE_FILE;
 
@@ -121,6 +121,32 @@ fn known_check(c: &str) -> bool {
     c == "*" || CHECKS.iter().any(|k| k.id() == c)
 }
 
+/// The finding resources a tag on `resource` covers: the resource itself and, for a
+/// load balancer, its listeners and their rules (where most of its findings are, and
+/// what people tag is the load balancer): ELB v2 `loadbalancer/app/NAME/ID` covers
+/// `listener/app/NAME/ID/…`, a Classic `loadbalancer/NAME` covers `loadbalancer/NAME/…`.
+fn covered_by(resource: &str) -> Vec<glob::Pattern> {
+    let exact = glob::Pattern::escape(resource);
+    let mut out = vec![exact.clone()];
+    if let Some((head, rest)) = resource.split_once(":loadbalancer/") {
+        if rest.matches('/').count() >= 2 {
+            // v2: app/, net/ or gwy/ NAME/ID.
+            for kind in ["listener", "listener-rule"] {
+                out.push(format!(
+                    "{}:{kind}/{}/*",
+                    glob::Pattern::escape(head),
+                    glob::Pattern::escape(rest)
+                ));
+            }
+        } else if !rest.contains('/') {
+            out.push(format!("{exact}/*"));
+        }
+    }
+    out.into_iter()
+        .filter_map(|p| glob::Pattern::new(&p).ok())
+        .collect()
+}
+
 impl MuteList {
     /// Parses a mute file; every entry is checked (a known check or `*`, globs that
     /// compile, a reason, an `until` date, and something to match besides the check).
@@ -180,14 +206,16 @@ impl MuteList {
                 unknown.push(c.to_string());
                 continue;
             }
-            self.rules.push(Rule {
-                check: (c != "*").then(|| c.to_string()),
-                resource: glob::Pattern::new(&glob::Pattern::escape(resource)).ok(),
-                hostname: None,
-                account: None,
-                reason: format!("tag {TAG}={value} on {resource}"),
-                until: None,
-            });
+            for pattern in covered_by(resource) {
+                self.rules.push(Rule {
+                    check: (c != "*").then(|| c.to_string()),
+                    resource: Some(pattern),
+                    hostname: None,
+                    account: None,
+                    reason: format!("tag {TAG}={value} on {resource}"),
+                    until: None,
+                });
+            }
         }
         unknown
     }
@@ -291,6 +319,62 @@ mod tests {
         let mut other = MuteList::default();
         other.add_tag(&lb, "legacy_tls_policy");
         assert_eq!(r.muting(&other, testkit::now()).findings.len(), 4);
+    }
+
+    /// A tag on a load balancer covers its listeners' findings; the twins: a load
+    /// balancer whose name starts the same, and another one's listener, stay reported.
+    #[test]
+    fn a_load_balancer_tag_covers_its_listeners_only() {
+        let acct = "arn:aws:elasticloadbalancing:us-east-1:123456789012";
+        let f = |resource: String| {
+            testkit::finding(
+                "alb_host_not_covered",
+                Severity::High,
+                Cause::NameMismatch,
+                &resource,
+            )
+        };
+        let report = testkit::report_of(vec![
+            f(format!(
+                "{acct}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2"
+            )),
+            f(format!(
+                "{acct}:listener-rule/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee"
+            )),
+            f(format!(
+                "{acct}:listener/app/shop2/50dc6c495c0c9188/f2f7dc8efc522ab2"
+            )),
+            f(format!(
+                "{acct}:listener/app/shop/60dc6c495c0c9188/f2f7dc8efc522ab2"
+            )),
+            f(format!("{acct}:loadbalancer/classic/listener/443")),
+            f(format!("{acct}:loadbalancer/classic2/listener/443")),
+        ]);
+        let mut list = MuteList::default();
+        list.add_tag(
+            &format!("{acct}:loadbalancer/app/shop/50dc6c495c0c9188"),
+            "*",
+        );
+        list.add_tag(
+            &format!("{acct}:loadbalancer/classic"),
+            "alb_host_not_covered",
+        );
+        let out = report.muting(&list, testkit::now());
+        let mut kept: Vec<&str> = out
+            .findings
+            .iter()
+            .map(|f| f.resource.strip_prefix(acct).unwrap())
+            .collect();
+        kept.sort();
+        assert_eq!(
+            kept,
+            [
+                ":listener/app/shop/60dc6c495c0c9188/f2f7dc8efc522ab2",
+                ":listener/app/shop2/50dc6c495c0c9188/f2f7dc8efc522ab2",
+                ":loadbalancer/classic2/listener/443",
+            ]
+        );
+        assert_eq!(out.muted.len(), 3);
     }
 
     #[test]

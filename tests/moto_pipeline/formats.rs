@@ -143,6 +143,36 @@ fn every_format_is_produced_and_checked() {
     let bad = scan(&moto, "json", &high, &["--checks", "no_such_check"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no check is called"));
+    // A mute file that cannot be used is an error before anything is read, for `scan`
+    // and `probe` alike (exit 1, the file and the entry named, no report written).
+    let broken = dir.join("broken-mutes.yaml");
+    std::fs::write(
+        &broken,
+        "mutes:\n  - check: no_such_check\n    hostname: a\n    reason: r\n    until: 2099-01-01\n",
+    )
+    .unwrap();
+    let unwritten = dir.join("unwritten.json");
+    let scan_bad = scan(
+        &moto,
+        "json",
+        &unwritten,
+        &["--mute-file", broken.to_str().unwrap()],
+    );
+    let probe_bad = std::process::Command::new(env!("CARGO_BIN_EXE_acm-doctor"))
+        .args(["probe", "127.0.0.1:9", "--mute-file"])
+        .arg(&broken)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    for (what, out) in [("scan", &scan_bad), ("probe", &probe_bad)] {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+        assert!(
+            err.contains("broken-mutes.yaml") && err.contains("mute entry 1"),
+            "{what}: {err}"
+        );
+    }
+    assert!(!unwritten.exists());
 
     // HTML: opened in headless Chromium, the page renders (its DOM has the timeline and
     // the findings) and a screenshot is taken.

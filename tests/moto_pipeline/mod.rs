@@ -6,7 +6,8 @@
 //! - `security_hub`: every finding imported, a fixed one resolved;
 //! - `sns_filters`: the sample subscription filter policies;
 //! - `archive`: the whole report kept in `RUN_BUCKET` (S3);
-//! - `formats`: every output format from the binary, checked (HTML in Chromium).
+//! - `formats`: every output format from the binary, checked (HTML in Chromium);
+//! - `tags`: the `acm-doctor:mute` tag read through the tagging API and honoured.
 
 use crate::support::*;
 use acm_doctor::config::Config;
@@ -30,6 +31,7 @@ mod scheduled;
 mod security_hub;
 mod sns_filters;
 mod state_table;
+mod tags;
 
 /// The injected clock: one minute after the seeded "status" certificate expired.
 fn clock(seed: &Value) -> DateTime<Utc> {

@@ -1,7 +1,7 @@
 //! The real [`AwsReader`]: the AWS SDK for Rust, one client per service and region,
 //! the SDK's standard retry (ACM's calls paced and retried by [`pace`]), and `AWS_ENDPOINT_URL` honoured (how tests reach moto). One file per
 //! service: [`acm`], [`elbv2`], [`elb`] (Classic), [`apigateway`], [`iam`] (server
-//! certificates), [`cloudfront`], [`route53`].
+//! certificates), [`cloudfront`], [`route53`], [`tagging`] (the `acm-doctor:mute` tags).
 
 mod acm;
 mod apigateway;
@@ -11,6 +11,7 @@ mod elbv2;
 pub mod iam;
 pub mod pace;
 mod route53;
+mod tagging;
 
 use super::*;
 use aws_config::{Region, SdkConfig};
@@ -142,6 +143,9 @@ impl AwsReader for SdkReader {
     }
     async fn dns_records(&self) -> Result<(Vec<DnsRecord>, Vec<ApiError>), ApiError> {
         self.route53_dns_records().await
+    }
+    async fn mute_tags(&self, region: &str) -> Result<Vec<MuteTag>, ApiError> {
+        self.tagged_mutes(region).await
     }
 }
 

@@ -1,7 +1,9 @@
 //! Issue 13: every output format, from the real binary's `scan` against moto (probing
 //! off): JSON against `docs/schema/report.v1.json`, SARIF against OASIS's 2.1.0 schema,
 //! JUnit and CSV parsed back, and the HTML page opened in headless Chromium (a
-//! screenshot taken; `ACM_DOCTOR_UPDATE_EXAMPLES=1` keeps it in docs/examples/).
+//! screenshot taken), the table, the digest, Markdown and ASFF read for every finding;
+//! `ACM_DOCTOR_UPDATE_EXAMPLES=1` keeps them in docs/examples/ (the screenshot) and
+//! docs/examples/formats/ (the README's samples).
 
 use super::*;
 use std::path::Path;
@@ -106,6 +108,54 @@ fn every_format_is_produced_and_checked() {
     assert!(scan(&moto, "csv", &csv, &[]).status.success());
     let rows = csv::Reader::from_path(&csv).unwrap().records().count();
     assert_eq!(rows, n);
+
+    // The table, the digest, Markdown and ASFF: each finding is in it.
+    let hostnames: BTreeSet<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["hostname"].as_str())
+        .collect();
+    let produced = |format: &str, name: &str| {
+        let path = dir.join(name);
+        let out = scan(&moto, format, &path, &[]);
+        assert!(
+            out.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read_to_string(&path).unwrap()
+    };
+    let table = produced("table", "scan.table.txt");
+    let text = produced("text", "scan.txt");
+    for h in &hostnames {
+        assert!(table.contains(h), "table lacks {h}");
+        assert!(text.contains(h), "digest lacks {h}");
+    }
+    assert!(!table.contains('\u{1b}'), "no colour in a file");
+    assert!(text.contains("At a glance"));
+    let markdown = produced("markdown", "scan.md");
+    let rows = markdown.lines().filter(|l| l.starts_with("| ")).count();
+    assert_eq!(rows, n + 1, "a row per finding under the header");
+    let asff: Value = serde_json::from_str(&produced("asff", "scan.asff.json")).unwrap();
+    assert_eq!(asff.as_array().unwrap().len(), n);
+    assert!(asff[0]["SchemaVersion"] == "2018-10-08");
+    if std::env::var_os("ACM_DOCTOR_UPDATE_EXAMPLES").is_some() {
+        let examples = repo_root().join("docs/examples/formats");
+        std::fs::create_dir_all(&examples).unwrap();
+        for name in [
+            "scan.table.txt",
+            "scan.txt",
+            "scan.md",
+            "scan.asff.json",
+            "report.json",
+            "report.sarif",
+            "junit.xml",
+            "findings.csv",
+        ] {
+            std::fs::copy(dir.join(name), examples.join(name)).unwrap();
+        }
+    }
 
     // Filters narrow every format alike; a mute file is counted in `muted`.
     let high = dir.join("high.json");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a fresh Debian machine (idempotent):
 # Debian packages (nginx, dnsmasq, openssl, python venv, chromium), and a Python venv holding
-# moto[server] (the AWS emulator), cfn-lint and cargo-lambda. Sourced by demo.sh/test.sh.
+# moto[server] (the AWS emulator), cfn-lint, cargo-lambda with zig, and Rust's arm64 target.
+# Sourced by demo.sh/test.sh.
 set -euo pipefail
 
 export ACM_DOCTOR_CACHE="${ACM_DOCTOR_CACHE:-$HOME/.cache/acm-doctor}"
@@ -37,5 +38,9 @@ if [ ! -x "$ACM_DOCTOR_VENV/bin/moto_server" ] || [ "$(cat "$stamp" 2>/dev/null)
   echo "$req" > "$stamp"
 fi
 export PATH="$ACM_DOCTOR_VENV/bin:$HOME/.cargo/bin:$PATH"
+# The test command cross-builds the arm64 Lambda zip, as `sam build` does.
+if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+  rustup target add aarch64-unknown-linux-gnu >/dev/null
+fi
 export MOTO_SERVER="$ACM_DOCTOR_VENV/bin/moto_server"
 export SEED_PYTHON="$ACM_DOCTOR_VENV/bin/python"

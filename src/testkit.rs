@@ -238,8 +238,9 @@ pub fn run_with_trust(
     trust: &crate::pki::trust::TrustStore,
     config: &Config,
 ) -> Vec<Finding> {
+    let index = crate::inventory::Index::new(inv);
     let ctx = Context {
-        inventory: inv,
+        inventory: &index,
         hosts,
         resource_addresses,
         trust,

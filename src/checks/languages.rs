@@ -380,8 +380,9 @@ fn on_estate<T>(f: impl FnOnce(&Context) -> T) -> T {
         .iter()
         .map(|lb| (lb.dns_name.clone(), vec!["10.0.0.1".parse().unwrap()]))
         .collect();
+    let index = crate::inventory::Index::new(&inv);
     let ctx = Context {
-        inventory: &inv,
+        inventory: &index,
         hosts: &hosts,
         resource_addresses: &addresses,
         trust: &trust,

@@ -24,7 +24,8 @@ pub mod prelude;
 
 /// Everything a check may look at. Time is an input, never read from the clock.
 pub struct Context<'a> {
-    pub inventory: &'a Inventory,
+    /// The inventory, indexed for the per-host questions (it derefs to the inventory).
+    pub inventory: &'a crate::inventory::Index<'a>,
     /// What the probe saw, one entry per hostname (empty when probing is off).
     pub hosts: &'a [HostFacts],
     /// Addresses the inventory's own DNS names (load balancers, distributions) resolve to.
@@ -247,8 +248,9 @@ mod tests {
         let trust = TrustStore::with_public_roots(&test_ca().root_pem);
         let config = crate::config::Config::default();
         let run = |full_scan| {
+            let index = crate::inventory::Index::new(&inv);
             let ctx = Context {
-                inventory: &inv,
+                inventory: &index,
                 hosts: &hosts,
                 resource_addresses: &BTreeMap::new(),
                 trust: &trust,

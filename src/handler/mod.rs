@@ -443,8 +443,9 @@ fn judge(
     ct_logs: &crate::pki::ct_logs::CtLogs,
 ) -> (Vec<crate::finding::Finding>, Vec<String>) {
     let (trust, trust_errors) = TrustStore::new(config.extra_trusted_ca_pem.as_deref());
+    let index = inventory::Index::new(inv);
     let ctx = Context {
-        inventory: inv,
+        inventory: &index,
         hosts: &probe.hosts,
         resource_addresses: &probe.resource_addresses,
         trust: &trust,

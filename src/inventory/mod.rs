@@ -3,10 +3,12 @@
 //! I/O only — no judgement. AWS sits behind the [`AwsReader`] trait so the handler can be
 //! tested with fakes; [`sdk::SdkReader`] is the real adapter, tested against moto.
 
+mod index;
 mod model;
 mod queries;
 pub mod sdk;
 
+pub use index::Index;
 pub use model::*;
 pub use queries::{MAX_DNS_HOPS, Usage};
 

@@ -638,8 +638,9 @@ mod tests {
                 report_language: lang,
                 ..Default::default()
             };
+            let index = crate::inventory::Index::new(&inv);
             let ctx = Context {
-                inventory: &inv,
+                inventory: &index,
                 hosts: &[],
                 resource_addresses: &addrs,
                 trust: &trust,

@@ -2,7 +2,7 @@
 //! should be serving, and whether a front door (a CDN, Global Accelerator) sits before it.
 
 use crate::checks::Context;
-use crate::inventory::{ApiDomain, Certificate, Distribution, Inventory, LoadBalancer};
+use crate::inventory::{ApiDomain, Certificate, Distribution, Index, Inventory, LoadBalancer};
 use crate::pki::hostname::{covered_by, normalize};
 use crate::pki::trust::{Verdict, time_within_validity};
 use crate::probe::HostFacts;
@@ -97,7 +97,10 @@ impl<'a> Destination<'a> {
     }
 
     /// The hostnames that reach it, with where each is from.
-    pub fn hostnames(&self, inv: &Inventory) -> std::collections::BTreeMap<String, String> {
+    pub fn hostnames<'i>(
+        &self,
+        inv: &'i Index,
+    ) -> std::borrow::Cow<'i, std::collections::BTreeMap<String, String>> {
         match self {
             Destination::LoadBalancer(lb) => inv.load_balancer_hostnames(lb),
             Destination::Distribution(d) => inv.distribution_hostnames(d),
@@ -108,7 +111,7 @@ impl<'a> Destination<'a> {
     /// Whether a certificate it serves (and the inventory holds) covers `host`: one of a
     /// load balancer's TLS listener certificates, a distribution's viewer certificate, an
     /// API Gateway domain's certificate.
-    pub fn carries(&self, inv: &Inventory, host: &str) -> bool {
+    pub fn carries(&self, inv: &Index, host: &str) -> bool {
         let covers = |arn: &str| {
             inv.certificate(arn)
                 .is_some_and(|c| covered_by(&c.sans, host))
@@ -139,7 +142,7 @@ pub fn destinations(inv: &Inventory) -> impl Iterator<Item = Destination<'_>> {
 
 /// The resource a finding about `host` is filed under: the destination the inventory
 /// routes it to, else `host:NAME`.
-pub fn resource_for_host(inv: &Inventory, host: &str) -> (String, String) {
+pub fn resource_for_host(inv: &Index, host: &str) -> (String, String) {
     destinations(inv)
         .find(|d| d.hostnames(inv).contains_key(host))
         .map(|d| (d.arn().to_string(), d.region().to_string()))
@@ -149,7 +152,7 @@ pub fn resource_for_host(inv: &Inventory, host: &str) -> (String, String) {
 /// DNS names of the destinations the inventory routes `host` to (load balancers by
 /// Route 53 record or host-header rule, distributions by alias or record, API Gateway
 /// domains by their name or record), and of any carrying a certificate that covers it.
-pub fn expected_targets(inv: &Inventory, host: &str) -> Vec<String> {
+pub fn expected_targets(inv: &Index, host: &str) -> Vec<String> {
     let mut out: Vec<String> = destinations(inv)
         .filter(|d| d.hostnames(inv).contains_key(host) || d.carries(inv, host))
         .filter_map(|d| d.dns_name())
@@ -162,7 +165,7 @@ pub fn expected_targets(inv: &Inventory, host: &str) -> Vec<String> {
 /// ACM certificates a visitor of `host` should receive: on each TLS listener the host is
 /// routed to, the listener certificates covering it (SNI), else the default one; on each
 /// distribution, its viewer certificate.
-pub fn expected_certificates<'a>(inv: &'a Inventory, host: &str) -> Vec<&'a Certificate> {
+pub fn expected_certificates<'a>(inv: &Index<'a>, host: &str) -> Vec<&'a Certificate> {
     let mut out: Vec<&Certificate> = Vec::new();
     for lb in &inv.load_balancers {
         if !inv.load_balancer_hostnames(lb).contains_key(host) {

@@ -43,7 +43,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
         let mut meant_for = Vec::new();
         let mut rotated_away = Vec::new();
         for d in destinations(inv) {
-            for (host, _) in d.hostnames(inv) {
+            for (host, _) in d.hostnames(inv).into_owned() {
                 if covered_by(&c.sans, &host) {
                     let entry = serde_json::json!({"hostname": host, "resource": d.arn()});
                     if d.carries(inv, &host) {

@@ -43,7 +43,7 @@ fn run(ctx: &Context) -> Vec<Finding> {
         };
         let (id, domain) = (&d.id, &d.domain_name);
         let covered = names.join(", ");
-        for (host, source) in inv.distribution_hostnames(d) {
+        for (host, source) in inv.distribution_hostnames(d).into_owned() {
             if covered_by(&names, &host) {
                 continue;
             }

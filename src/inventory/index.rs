@@ -8,6 +8,7 @@
 //! the checks read is the inventory's own.
 
 use super::*;
+use crate::pki::hostname::{covered_by, normalize};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -16,6 +17,9 @@ type Hostnames = BTreeMap<String, String>;
 pub struct Index<'a> {
     inv: &'a Inventory,
     certificates: HashMap<&'a str, &'a Certificate>,
+    /// Certificate ARNs by each (normalized) SAN they carry: a host is covered only by a
+    /// SAN equal to it or `*.` its parent, so two lookups find every candidate.
+    by_name: HashMap<String, Vec<&'a str>>,
     load_balancers: HashMap<&'a str, Hostnames>,
     distributions: HashMap<&'a str, Hostnames>,
     api_domains: HashMap<&'a str, Hostnames>,
@@ -34,6 +38,15 @@ impl<'a> Index<'a> {
         for c in &inv.certificates {
             // The first of an ARN, as `Inventory::certificate` answers.
             certificates.entry(c.arn.as_str()).or_insert(c);
+        }
+        let mut by_name: HashMap<String, Vec<&'a str>> = HashMap::new();
+        for (arn, c) in &certificates {
+            for san in &c.sans {
+                let arns = by_name.entry(normalize(san)).or_default();
+                if !arns.contains(arn) {
+                    arns.push(arn);
+                }
+            }
         }
         let mut load_balancers = HashMap::new();
         for lb in &inv.load_balancers {
@@ -56,6 +69,7 @@ impl<'a> Index<'a> {
         Index {
             inv,
             certificates,
+            by_name,
             load_balancers,
             distributions,
             api_domains,
@@ -65,6 +79,30 @@ impl<'a> Index<'a> {
     /// The inventory's certificate of this ARN, if any.
     pub fn certificate(&self, arn: &str) -> Option<&'a Certificate> {
         self.certificates.get(arn).copied()
+    }
+
+    /// The ARNs of the inventory's certificates that cover `host` (as
+    /// [`covered_by`] judges: a SAN equal to it, or a one-label wildcard over its parent).
+    pub fn covering(&self, host: &str) -> Vec<&'a str> {
+        let host = normalize(host);
+        let wildcard = host
+            .split_once('.')
+            .map(|(_, parent)| format!("*.{parent}"));
+        let mut out: Vec<&'a str> = [Some(&host), wildcard.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter_map(|n| self.by_name.get(n))
+            .flatten()
+            .copied()
+            .filter(|arn| {
+                self.certificates
+                    .get(arn)
+                    .is_some_and(|c| covered_by(&c.sans, &host))
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// [`Inventory::load_balancer_hostnames`], computed once (a load balancer from
@@ -138,6 +176,46 @@ mod tests {
             inv.load_balancer_hostnames(&lb)
         );
         assert_eq!(index.load_balancer_hostnames(&lb).len(), 2);
+        // Covering, as covered_by judges every certificate (first of an ARN only).
+        let wild = cert("wild", &["*.Example.com.", "*.com", "f*.example.com"], 90);
+        let inv2 = Inventory {
+            certificates: vec![
+                wild,
+                cert("dup", &["a.example.com"], 90),
+                cert("dup", &["x.example.com"], 90),
+            ],
+            ..Default::default()
+        };
+        let index2 = Index::new(&inv2);
+        for host in [
+            "a.example.com",
+            "A.EXAMPLE.COM.",
+            "x.example.com",
+            "a.b.example.com",
+            "example.com",
+            "foo.example.com",
+            "com",
+            "",
+        ] {
+            let want: Vec<String> = inv2
+                .certificates
+                .iter()
+                .filter(|c| {
+                    inv2.certificate(&c.arn)
+                        .is_some_and(|first| std::ptr::eq(first, *c))
+                })
+                .filter(|c| covered_by(&c.sans, host))
+                .map(|c| c.arn.clone())
+                .collect();
+            let mut want = want;
+            want.sort();
+            assert_eq!(index2.covering(host), want, "{host}");
+        }
+        assert_eq!(
+            index2.covering("a.example.com").len(),
+            2,
+            "the wildcard and the first dup"
+        );
         // A load balancer not in the inventory: computed, not a wrong cached answer.
         let stranger = alb("stranger");
         assert!(index.load_balancer_hostnames(&stranger).is_empty());

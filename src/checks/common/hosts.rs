@@ -112,10 +112,12 @@ impl<'a> Destination<'a> {
     /// load balancer's TLS listener certificates, a distribution's viewer certificate, an
     /// API Gateway domain's certificate.
     pub fn carries(&self, inv: &Index, host: &str) -> bool {
-        let covers = |arn: &str| {
-            inv.certificate(arn)
-                .is_some_and(|c| covered_by(&c.sans, host))
-        };
+        self.carries_one_of(&inv.covering(host))
+    }
+
+    /// Whether it serves one of `covering` (certificate ARNs, [`Index::covering`]).
+    fn carries_one_of(&self, covering: &[&str]) -> bool {
+        let covers = |arn: &str| covering.contains(&arn);
         match self {
             Destination::LoadBalancer(lb) => lb
                 .https_listeners()
@@ -153,8 +155,9 @@ pub fn resource_for_host(inv: &Index, host: &str) -> (String, String) {
 /// Route 53 record or host-header rule, distributions by alias or record, API Gateway
 /// domains by their name or record), and of any carrying a certificate that covers it.
 pub fn expected_targets(inv: &Index, host: &str) -> Vec<String> {
+    let covering = inv.covering(host);
     let mut out: Vec<String> = destinations(inv)
-        .filter(|d| d.hostnames(inv).contains_key(host) || d.carries(inv, host))
+        .filter(|d| d.hostnames(inv).contains_key(host) || d.carries_one_of(&covering))
         .filter_map(|d| d.dns_name())
         .collect();
     out.sort();

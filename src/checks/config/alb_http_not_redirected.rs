@@ -64,7 +64,11 @@ fn run(ctx: &Context) -> Vec<Finding> {
         if lb.https_listeners().next().is_none() {
             continue; // an HTTP-only ALB is a different problem (no certificate at all)
         }
-        let hosts: Vec<String> = inv.load_balancer_hostnames(lb).into_owned().into_keys().collect();
+        let hosts: Vec<String> = inv
+            .load_balancer_hostnames(lb)
+            .into_owned()
+            .into_keys()
+            .collect();
         let (lb_name, region) = (&lb.name, &lb.region);
         for l in lb
             .listeners

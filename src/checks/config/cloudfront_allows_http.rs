@@ -28,7 +28,11 @@ fn run(ctx: &Context) -> Vec<Finding> {
     let inv = ctx.inventory;
     let mut out = Vec::new();
     for d in &inv.distributions {
-        let hosts: Vec<String> = inv.distribution_hostnames(d).into_owned().into_keys().collect();
+        let hosts: Vec<String> = inv
+            .distribution_hostnames(d)
+            .into_owned()
+            .into_keys()
+            .collect();
         for b in d
             .all_behaviors()
             .filter(|b| b.viewer_protocol_policy == ViewerProtocolPolicy::AllowAll)

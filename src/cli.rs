@@ -434,22 +434,42 @@ async fn scan(
     });
     let region = engine.config.scan_regions.first().map(String::as_str);
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none();
-    emit(
-        &render(&report, format, color, region)?,
-        narrow.output_file.as_deref(),
-    )?;
+    let file = narrow.output_file.as_deref();
+    if format == OutputFormat::Json {
+        // Streamed: a report of 10,000 findings is not held a second time as text.
+        emit_with(file, |w| {
+            serde_json::to_writer_pretty(&mut *w, &report)?;
+            w.write_all(b"\n")
+        })?;
+    } else {
+        emit(&render(&report, format, color, region)?, file)?;
+    }
     Ok(Exit::judge(&report.findings, fail_on))
 }
 
 /// Prints `text`, or writes it to `file` (`--output-file`).
 fn emit(text: &str, file: Option<&std::path::Path>) -> Result<()> {
+    emit_with(file, |w| w.write_all(text.as_bytes()))
+}
+
+/// Runs `write` on standard output, or on `file` (`--output-file`).
+fn emit_with(
+    file: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<()> {
+    use std::io::Write;
     match file {
-        Some(f) => std::fs::write(f, text).with_context(|| format!("cannot write {}", f.display())),
+        Some(f) => {
+            let cannot = || format!("cannot write {}", f.display());
+            let mut out = std::io::BufWriter::new(std::fs::File::create(f).with_context(cannot)?);
+            write(&mut out)
+                .and_then(|_| out.flush())
+                .with_context(cannot)
+        }
         None => {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             // A closed pipe (`| head`) is not an error worth a message.
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+            match write(&mut out).and_then(|_| out.flush()) {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 other => Ok(other?),
             }

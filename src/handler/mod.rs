@@ -297,6 +297,8 @@ account: None,
             trigger.scope == Scope::Full,
             ct_logs.as_ref().unwrap_or(CtLogs::bundled()),
         );
+        // The facts are judged: not held while the report is built and sent.
+        drop(probe);
         inv.skipped.extend(
             trust_errors
                 .into_iter()
@@ -350,15 +352,17 @@ account: None,
             status,
             message_ids,
             state_error,
-            sent: notified,
+            notified,
+            resolved,
+            quiet,
         } = delivered?;
         let summary = RunSummary {
             run_id,
             trigger,
             status,
-            notified: notified.findings.len(),
-            quiet: notified.quiet,
-            resolved: notified.resolved.len(),
+            notified,
+            quiet,
+            resolved,
             findings: report.summary.total,
             by_severity: report.summary.by_severity.clone(),
             highest: report.summary.highest,

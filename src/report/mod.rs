@@ -266,10 +266,45 @@ impl Report {
     /// The same report carrying only `findings` (a part of a split, or what a run
     /// notifies), with the summary recounted.
     pub fn with_findings(&self, findings: Vec<Finding>) -> Report {
+        // Every field but the findings, named, so the report's own findings are never
+        // copied on the way (`..self.clone()` would clone them all, then drop them).
+        let Report {
+            schema,
+            run_id,
+            account,
+            trigger,
+            generated_at,
+            scanned,
+            skipped,
+            summary: _,
+            findings: _,
+            resolved,
+            quiet,
+            muted,
+            part,
+            lang,
+            accounts,
+            full_report,
+            certificates,
+        } = self;
         Report {
+            schema,
+            run_id: run_id.clone(),
+            account: account.clone(),
+            trigger: trigger.clone(),
+            generated_at: *generated_at,
+            scanned: scanned.clone(),
+            skipped: skipped.clone(),
             summary: Summary::of(&findings),
             findings,
-            ..self.clone()
+            resolved: resolved.clone(),
+            quiet: *quiet,
+            muted: muted.clone(),
+            part: *part,
+            lang: *lang,
+            accounts: accounts.clone(),
+            full_report: full_report.clone(),
+            certificates: certificates.clone(),
         }
     }
 

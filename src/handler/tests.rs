@@ -869,6 +869,19 @@ async fn a_broken_mute_file_mutes_nothing_and_says_so() {
     assert_eq!(report.incomplete(), all.incomplete());
 }
 
+/// The estate's report with nothing muted, and a finding on it that can be muted.
+async fn unmuted() -> (crate::report::Report, crate::finding::Finding) {
+    let plain = engine(estate(), Recorder::default(), Severity::Low);
+    let all = on_schedule(&plain).await.unwrap().report.unwrap();
+    let target = all
+        .findings
+        .iter()
+        .find(|f| f.check != "scan_incomplete")
+        .unwrap()
+        .clone();
+    (all, target)
+}
+
 fn with_tags(tags: Vec<MuteTag>) -> Engine<FakeAws, Recorder, NoProbe> {
     let mut e = engine(estate(), Recorder::default(), Severity::Low);
     e.reader.tags = tags;
@@ -879,14 +892,7 @@ fn with_tags(tags: Vec<MuteTag>) -> Engine<FakeAws, Recorder, NoProbe> {
 /// only: the same check elsewhere and other checks on it stay reported.
 #[tokio::test]
 async fn a_mute_tag_mutes_its_check_on_its_resource_only() {
-    let plain = engine(estate(), Recorder::default(), Severity::Low);
-    let all = on_schedule(&plain).await.unwrap().report.unwrap();
-    let target = all
-        .findings
-        .iter()
-        .find(|f| f.check != "scan_incomplete")
-        .unwrap()
-        .clone();
+    let (all, target) = unmuted().await;
     let hit =
         |f: &crate::finding::Finding| f.check == target.check && f.resource == target.resource;
     let n = all.findings.iter().filter(|f| hit(f)).count();
@@ -919,14 +925,7 @@ async fn a_mute_tag_mutes_its_check_on_its_resource_only() {
 /// report; the valid names beside it still mute.
 #[tokio::test]
 async fn a_mute_tag_with_an_unknown_check_is_named_and_the_rest_honoured() {
-    let plain = engine(estate(), Recorder::default(), Severity::Low);
-    let all = on_schedule(&plain).await.unwrap().report.unwrap();
-    let target = all
-        .findings
-        .iter()
-        .find(|f| f.check != "scan_incomplete")
-        .unwrap()
-        .clone();
+    let (all, target) = unmuted().await;
     let e = with_tags(vec![MuteTag {
         resource: target.resource.clone(),
         value: format!("no_such_check,{},scan_incomplete", target.check),

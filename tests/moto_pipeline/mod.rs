@@ -7,7 +7,8 @@
 //! - `sns_filters`: the sample subscription filter policies;
 //! - `archive`: the whole report kept in `RUN_BUCKET` (S3);
 //! - `formats`: every output format from the binary, checked (HTML in Chromium);
-//! - `tags`: the `acm-doctor:mute` tag read through the tagging API and honoured.
+//! - `mutes`: `MUTE_FILE` read from S3, the `acm-doctor:mute` tag read through the
+//!   tagging API, both honoured by a scheduled run.
 
 use crate::support::*;
 use acm_doctor::config::Config;
@@ -27,11 +28,11 @@ mod adapters;
 mod archive;
 mod binary;
 mod formats;
+mod mutes;
 mod scheduled;
 mod security_hub;
 mod sns_filters;
 mod state_table;
-mod tags;
 
 /// The injected clock: one minute after the seeded "status" certificate expired.
 fn clock(seed: &Value) -> DateTime<Utc> {

@@ -1,6 +1,7 @@
-//! The `acm-doctor:mute` tag read through the Resource Groups Tagging API
-//! (`tag:GetResources`) of moto, set with each service's own tagging call, and honoured
-//! by a scheduled run.
+//! The mute list as the Lambda reads it: `MUTE_FILE` as an S3 object (moto's S3, the
+//! inventory's reader), and the `acm-doctor:mute` tag read through the Resource Groups
+//! Tagging API (`tag:GetResources`) of moto, set with each service's own tagging call;
+//! both honoured by a scheduled run.
 
 use super::*;
 
@@ -180,5 +181,89 @@ async fn a_scheduled_run_honours_a_mute_tag() {
         after.findings.len() + after.muted.len(),
         before.findings.len(),
         "a tag only moves findings to `muted`"
+    );
+}
+
+/// `MUTE_FILE=s3://BUCKET/KEY`: read through the SDK at every run, so an edit applies at
+/// the next one; the twin: a key that is not there mutes nothing and is named.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mute_file_in_s3_is_read_at_every_run() {
+    let moto = Moto::start();
+    let seed = moto.seed(300);
+    let sdk = moto.sdk_config().await;
+    let s3 = acm_doctor::aws::s3_client(&sdk);
+    s3.create_bucket()
+        .bucket("acm-doctor-config")
+        .send()
+        .await
+        .unwrap();
+    let put = |body: &'static str| {
+        let s3 = s3.clone();
+        async move {
+            s3.put_object()
+                .bucket("acm-doctor-config")
+                .key("mutes.yaml")
+                .body(body.as_bytes().to_vec().into())
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    put("mutes:\n  - check: imported_self_signed\n    hostname: legacy.example.com\n    reason: replaced in January (OPS-9)\n    until: 2099-01-01\n").await;
+    let mut e = engine(&moto, &seed).await;
+    e.config.mute_file = Some("s3://acm-doctor-config/mutes.yaml".into());
+    let scan = |id: &'static str| {
+        let e = &e;
+        let seed = &seed;
+        async move {
+            e.handle_event(
+                &event("aws.events", "Scheduled Event", json!([]), json!({})),
+                clock(seed) + Duration::minutes(5),
+                id.into(),
+            )
+            .await
+            .unwrap()
+            .report
+            .unwrap()
+        }
+    };
+    let first = scan("s3-mutes-1").await;
+    assert_eq!(first.muted.len(), 1, "{:?}", first.muted);
+    assert_eq!(first.muted[0].check, "imported_self_signed");
+    assert!(first.muted[0].reason.contains("OPS-9"));
+    assert!(
+        !first
+            .findings
+            .iter()
+            .any(|f| f.check == "imported_self_signed")
+    );
+    // Edited in S3: the next run reads the new list (nothing muted any more).
+    put("mutes: []\n").await;
+    let second = scan("s3-mutes-2").await;
+    assert!(second.muted.is_empty());
+    assert!(
+        second
+            .findings
+            .iter()
+            .any(|f| f.check == "imported_self_signed")
+    );
+    // The twin: the object is gone; nothing is muted and the report says why.
+    s3.delete_object()
+        .bucket("acm-doctor-config")
+        .key("mutes.yaml")
+        .send()
+        .await
+        .unwrap();
+    let third = scan("s3-mutes-3").await;
+    assert!(third.muted.is_empty());
+    let skip = third
+        .skipped
+        .iter()
+        .find(|s| s.what == "MUTE_FILE")
+        .expect("named");
+    assert!(
+        skip.reason.contains("s3://acm-doctor-config/mutes.yaml"),
+        "{}",
+        skip.reason
     );
 }

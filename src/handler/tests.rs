@@ -925,7 +925,7 @@ async fn a_mute_tag_mutes_its_check_on_its_resource_only() {
 /// report; the valid names beside it still mute.
 #[tokio::test]
 async fn a_mute_tag_with_an_unknown_check_is_named_and_the_rest_honoured() {
-    let (all, target) = unmuted().await;
+    let (_, target) = unmuted().await;
     let e = with_tags(vec![MuteTag {
         resource: target.resource.clone(),
         value: format!("no_such_check,{},scan_incomplete", target.check),

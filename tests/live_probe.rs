@@ -270,6 +270,11 @@ fn probe_cli_reports_and_sets_the_exit_status() {
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["hosts"][0]["dns"]["overridden"], true);
     assert_eq!(v["findings"][0]["check"], "served_chain_untrusted");
+    assert_eq!(v["schema"], "acm-doctor.probe.v1");
+    assert_eq!(
+        crate::support::schema_errors("probe.v1.json", &v),
+        Vec::<String>::new()
+    );
     if std::env::var_os("ACM_DOCTOR_UPDATE_EXAMPLES").is_some() {
         let dir = crate::support::repo_root().join("docs/examples/formats");
         std::fs::create_dir_all(&dir).unwrap();

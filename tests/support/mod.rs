@@ -162,3 +162,33 @@ pub async fn published(
 }
 pub mod hostile;
 pub mod live;
+
+/// Every error of `doc` against `docs/schema/NAME` (`report.v1.json`, `probe.v1.json`,
+/// `sarif-2.1.0.json`), the report schema registered under its `$id` for the others'
+/// references (the jsonschema crate, no HTTP resolver).
+pub fn schema_errors(name: &str, doc: &serde_json::Value) -> Vec<String> {
+    let read = |n: &str| -> serde_json::Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(repo_root().join("docs/schema").join(n)).unwrap(),
+        )
+        .unwrap()
+    };
+    let registry = jsonschema::Registry::new()
+        .add(
+            "https://acm-doctor.dev/schema/report.v1.json",
+            read("report.v1.json"),
+        )
+        .and_then(|b| b.prepare())
+        .unwrap();
+    // OASIS's SARIF schema holds a pattern that is not a valid regex under format
+    // checking; formats are checked for acm-doctor's own schemas.
+    let validator = jsonschema::options()
+        .should_validate_formats(!name.starts_with("sarif"))
+        .with_registry(&registry)
+        .build(&read(name))
+        .unwrap();
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}

@@ -211,9 +211,13 @@ pub async fn publish_report<P: Publisher>(
 
 /// Most `skipped` entries a published message lists; the rest are counted in one more.
 pub const MAX_SKIPPED_LISTED: usize = 50;
+/// Most `muted` entries a published message lists; the rest are counted in
+/// `muted_unlisted` (a tag `*` on a busy load balancer can mute thousands).
+pub const MAX_MUTED_LISTED: usize = 50;
 
 /// The report with its `skipped` list held to [`MAX_SKIPPED_LISTED`] entries and one
-/// that counts the rest: the list is in every part's header, and a run denied in every
+/// that counts the rest, and its `muted` list to [`MAX_MUTED_LISTED`] (the rest counted
+/// in `muted_unlisted`): both lists are in every part's header, and a run denied in every
 /// region (a thousand failed describes) would otherwise make every part larger than SNS
 /// takes — the failure to see would silence the report that says so.
 fn with_skipped_capped(report: &Report) -> Report {
@@ -228,6 +232,11 @@ account: None,
             reason: "not listed here, to keep the message within SNS's size; the function's log names each, and `acm-doctor scan --format json` lists them all".into(),
             kind: crate::inventory::SkipKind::Gap,
         });
+    }
+    // `muted` rides in every part's header too.
+    if r.muted.len() > MAX_MUTED_LISTED {
+        r.muted_unlisted += r.muted.len() - MAX_MUTED_LISTED;
+        r.muted.truncate(MAX_MUTED_LISTED);
     }
     r
 }
@@ -524,5 +533,45 @@ mod tests {
         // Twin.
         r.skipped.truncate(3);
         assert_eq!(with_skipped_capped(&r).skipped, r.skipped);
+    }
+
+    /// Two thousand muted findings (a tag `*` on a busy load balancer) still publish:
+    /// 50 are listed, the rest counted, and the email counts them all. Twin: a few are
+    /// listed whole and nothing is counted apart.
+    #[tokio::test]
+    async fn two_thousand_muted_findings_still_fit_sns() {
+        let mut r = report_of(unused(10, 0));
+        r.muted = (0..2000)
+            .map(|i| crate::report::mute::Muted {
+                id: format!("alb_host_not_covered-{i:016x}"),
+                check: "alb_host_not_covered".into(),
+                resource: format!(
+                    "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/busy/50dc6c495c0c9188/{i:016x}"
+                ),
+                hostname: Some(format!("site{i}.example.com")),
+                account: None,
+                reason: "tag acm-doctor:mute=* on arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/busy/50dc6c495c0c9188".into(),
+                until: None,
+            })
+            .collect();
+        let p = Picky {
+            max: SNS_MAX_MESSAGE_BYTES,
+            refuse_part: None,
+            sent: Default::default(),
+        };
+        publish_report(&p, "t", &r).await.unwrap();
+        let sent = p.sent.lock().unwrap().clone();
+        let v: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
+        let json: serde_json::Value = serde_json::from_str(v["default"].as_str().unwrap()).unwrap();
+        assert_eq!(json["muted"].as_array().unwrap().len(), MAX_MUTED_LISTED);
+        assert_eq!(json["muted_unlisted"], 2000 - MAX_MUTED_LISTED);
+        let mail = v["email"].as_str().unwrap();
+        assert!(mail.contains("Muted: 2000 finding(s)"), "{mail}");
+        assert!(mail.contains("and 1950 more"), "{mail}");
+        // Twin.
+        r.muted.truncate(3);
+        let few = with_skipped_capped(&r);
+        assert_eq!(few.muted, r.muted);
+        assert_eq!(few.muted_unlisted, 0);
     }
 }

@@ -248,7 +248,7 @@ impl Report {
             };
         }
         if !self.muted.is_empty() {
-            let m = self.muted.len();
+            let m = self.muted.len() + self.muted_unlisted;
             let _ = match l {
                 Lang::En => writeln!(
                     out,
@@ -509,6 +509,13 @@ impl Report {
                         .unwrap_or_default(),
                     m.reason
                 );
+            }
+            if self.muted_unlisted > 0 {
+                let rest = self.muted_unlisted;
+                let _ = match l {
+                    Lang::En => writeln!(out, "  … and {rest} more, in the JSON report."),
+                    Lang::Ja => writeln!(out, "  …ほか {rest} 件（JSON レポートに記載）。"),
+                };
             }
         }
         if let Some(p) = self.part.filter(|p| p.of > 1) {

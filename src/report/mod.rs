@@ -108,6 +108,9 @@ pub struct Report {
     /// Findings the mute list or an `acm-doctor:mute` tag kept out (and why).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub muted: Vec<mute::Muted>,
+    /// Muted findings not listed in `muted` (an SNS message lists at most 50; counted).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub muted_unlisted: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<Part>,
     /// Language of the findings' texts and the digest (`REPORT_LANGUAGE`).
@@ -240,6 +243,7 @@ impl Report {
             resolved: Vec::new(),
             quiet: 0,
             muted: Vec::new(),
+            muted_unlisted: 0,
             part: None,
             lang: Lang::En,
             accounts: Vec::new(),
@@ -281,6 +285,7 @@ impl Report {
             resolved,
             quiet,
             muted,
+            muted_unlisted,
             part,
             lang,
             accounts,
@@ -300,6 +305,7 @@ impl Report {
             resolved: resolved.clone(),
             quiet: *quiet,
             muted: muted.clone(),
+            muted_unlisted: *muted_unlisted,
             part: *part,
             lang: *lang,
             accounts: accounts.clone(),

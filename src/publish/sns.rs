@@ -214,10 +214,14 @@ pub const MAX_SKIPPED_LISTED: usize = 50;
 /// Most `muted` entries a published message lists; the rest are counted in
 /// `muted_unlisted` (a tag `*` on a busy load balancer can mute thousands).
 pub const MAX_MUTED_LISTED: usize = 50;
+/// Most `accounts` lines a published message lists (the digest shows as many); the rest
+/// are counted in `accounts_unlisted`.
+pub const MAX_ACCOUNTS_LISTED: usize = 50;
 
 /// The report with its `skipped` list held to [`MAX_SKIPPED_LISTED`] entries and one
-/// that counts the rest, and its `muted` list to [`MAX_MUTED_LISTED`] (the rest counted
-/// in `muted_unlisted`): both lists are in every part's header, and a run denied in every
+/// that counts the rest, its `muted` list to [`MAX_MUTED_LISTED`] (the rest counted in
+/// `muted_unlisted`) and its `accounts` to [`MAX_ACCOUNTS_LISTED`]: the lists are in every
+/// part's header, and a run denied in every
 /// region (a thousand failed describes) would otherwise make every part larger than SNS
 /// takes — the failure to see would silence the report that says so.
 fn with_skipped_capped(report: &Report) -> Report {
@@ -237,6 +241,15 @@ account: None,
     if r.muted.len() > MAX_MUTED_LISTED {
         r.muted_unlisted += r.muted.len() - MAX_MUTED_LISTED;
         r.muted.truncate(MAX_MUTED_LISTED);
+    }
+    // And an organization run's accounts: the 50 the digest shows first stay listed.
+    if r.accounts.len() > MAX_ACCOUNTS_LISTED {
+        r.accounts
+            .sort_by(crate::report::AccountLine::reading_order);
+        let rest = r.accounts.split_off(MAX_ACCOUNTS_LISTED);
+        let u = r.accounts_unlisted.get_or_insert_with(Default::default);
+        u.accounts += rest.len();
+        u.not_scanned += rest.iter().filter(|a| a.status != "scanned").count();
     }
     r
 }
@@ -565,6 +578,10 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(v["default"].as_str().unwrap()).unwrap();
         assert_eq!(json["muted"].as_array().unwrap().len(), MAX_MUTED_LISTED);
         assert_eq!(json["muted_unlisted"], 2000 - MAX_MUTED_LISTED);
+        assert_eq!(
+            crate::report::schema::validate::errors("report", &json),
+            Vec::<String>::new()
+        );
         let mail = v["email"].as_str().unwrap();
         assert!(mail.contains("Muted: 2000 finding(s)"), "{mail}");
         assert!(mail.contains("and 1950 more"), "{mail}");
@@ -573,5 +590,69 @@ mod tests {
         let few = with_skipped_capped(&r);
         assert_eq!(few.muted, r.muted);
         assert_eq!(few.muted_unlisted, 0);
+    }
+
+    /// An organization of 3,000 accounts still publishes: the 50 the digest reads first
+    /// (those not scanned) are listed, the rest counted, and the email's counts are
+    /// whole. Twin: a few accounts are listed whole.
+    #[tokio::test]
+    async fn three_thousand_accounts_still_fit_sns() {
+        let mut r = report_of(unused(10, 0));
+        r.account = None;
+        r.accounts = (0..3000)
+            .map(|i| crate::report::AccountLine {
+                account: format!("{:012}", 100_000_000_000u64 + i),
+                status: if i % 100 == 7 {
+                    "not-scanned"
+                } else {
+                    "scanned"
+                }
+                .into(),
+                findings: i as usize % 5,
+                highest: None,
+                reason: (i % 100 == 7).then(|| {
+                    format!(
+                        "AccessDenied: not authorized to assume the member role {}",
+                        "x".repeat(40)
+                    )
+                }),
+            })
+            .collect();
+        let p = Picky {
+            max: SNS_MAX_MESSAGE_BYTES,
+            refuse_part: None,
+            sent: Default::default(),
+        };
+        publish_report(&p, "t", &r).await.unwrap();
+        let sent = p.sent.lock().unwrap().clone();
+        let v: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
+        let json: serde_json::Value = serde_json::from_str(v["default"].as_str().unwrap()).unwrap();
+        let listed = json["accounts"].as_array().unwrap();
+        assert_eq!(listed.len(), MAX_ACCOUNTS_LISTED);
+        assert!(listed[..30].iter().all(|a| a["status"] == "not-scanned"));
+        assert_eq!(
+            json["accounts_unlisted"]["accounts"],
+            3000 - MAX_ACCOUNTS_LISTED
+        );
+        assert_eq!(json["accounts_unlisted"]["not_scanned"], 0);
+        assert_eq!(
+            crate::report::schema::validate::errors("report", &json),
+            Vec::<String>::new()
+        );
+        let mail = v["email"].as_str().unwrap();
+        assert!(
+            mail.contains("Accounts: 2970 scanned, 30 not scanned."),
+            "{mail:.600}"
+        );
+        assert!(
+            sent[0].subject.contains("3000 accounts"),
+            "{}",
+            sent[0].subject
+        );
+        // Twin.
+        r.accounts.truncate(3);
+        let few = with_skipped_capped(&r);
+        assert_eq!(few.accounts, r.accounts);
+        assert_eq!(few.accounts_unlisted, None);
     }
 }

@@ -62,7 +62,8 @@ impl Report {
     /// Whose report this is: its account, an organization run's count of accounts
     /// (worded in `lang`), or `unknown`.
     fn account_label(&self, lang: Lang, unknown: &str) -> String {
-        match (&self.account, self.accounts.len(), lang) {
+        let unlisted = self.accounts_unlisted.map_or(0, |u| u.accounts);
+        match (&self.account, self.accounts.len() + unlisted, lang) {
             (Some(a), _, _) => a.clone(),
             (None, 0, _) => unknown.to_string(),
             (None, n, Lang::En) => format!("{n} accounts"),
@@ -273,12 +274,14 @@ impl Report {
         }
         let l = self.lang;
         let mut out = String::new();
+        let unlisted = self.accounts_unlisted.unwrap_or_default();
         let not = self
             .accounts
             .iter()
             .filter(|a| a.status != "scanned")
-            .count();
-        let n = self.accounts.len();
+            .count()
+            + unlisted.not_scanned;
+        let n = self.accounts.len() + unlisted.accounts;
         let _ = match l {
             Lang::En => writeln!(out, "Accounts: {} scanned, {not} not scanned.", n - not),
             Lang::Ja => writeln!(
@@ -289,13 +292,7 @@ impl Report {
         };
         // Not scanned first, then the most severe and most findings.
         let mut order: Vec<&crate::report::AccountLine> = self.accounts.iter().collect();
-        order.sort_by(|a, b| {
-            (a.status == "scanned")
-                .cmp(&(b.status == "scanned"))
-                .then(b.highest.cmp(&a.highest))
-                .then(b.findings.cmp(&a.findings))
-                .then(a.account.cmp(&b.account))
-        });
+        order.sort_by(|a, b| crate::report::AccountLine::reading_order(a, b));
         for a in order.iter().take(SHOWN) {
             let line = match (&a.reason, a.highest, l) {
                 (Some(why), _, Lang::En) => format!("not scanned: {why}"),

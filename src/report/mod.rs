@@ -118,6 +118,9 @@ pub struct Report {
     /// An organization run's accounts, each scanned or not (and why).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub accounts: Vec<AccountLine>,
+    /// Accounts not listed in `accounts` (an SNS message lists at most 50; counted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accounts_unlisted: Option<UnlistedAccounts>,
     /// Where the whole report is kept (`s3://RUN_BUCKET/KEY`), when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub full_report: Option<String>,
@@ -167,6 +170,26 @@ pub struct AccountLine {
     pub highest: Option<Severity>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+/// How many accounts a report leaves out of `accounts`, and how many of those were not
+/// scanned (so the counts a reader sees stay whole).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct UnlistedAccounts {
+    pub accounts: usize,
+    pub not_scanned: usize,
+}
+
+impl AccountLine {
+    /// The order accounts are read in: not scanned first, then the most severe, the most
+    /// findings, the account id.
+    pub fn reading_order(a: &AccountLine, b: &AccountLine) -> std::cmp::Ordering {
+        (a.status == "scanned")
+            .cmp(&(b.status == "scanned"))
+            .then(b.highest.cmp(&a.highest))
+            .then(b.findings.cmp(&a.findings))
+            .then(a.account.cmp(&b.account))
+    }
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -247,6 +270,7 @@ impl Report {
             part: None,
             lang: Lang::En,
             accounts: Vec::new(),
+            accounts_unlisted: None,
             full_report: None,
             certificates: Vec::new(),
         }
@@ -289,6 +313,7 @@ impl Report {
             part,
             lang,
             accounts,
+            accounts_unlisted,
             full_report,
             certificates,
         } = self;
@@ -309,6 +334,7 @@ impl Report {
             part: *part,
             lang: *lang,
             accounts: accounts.clone(),
+            accounts_unlisted: *accounts_unlisted,
             full_report: full_report.clone(),
             certificates: certificates.clone(),
         }

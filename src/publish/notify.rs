@@ -93,7 +93,8 @@ pub async fn deliver<P: Publisher, S: StateStore>(
     if !worth_publishing(&sent, settings.min_severity) {
         return Ok(counts("below-threshold", Vec::new(), None, &sent));
     }
-    let message_ids = publish_report(publisher, topic, &sent)
+    let mut delivery = counts("published", Vec::new(), None, &sent);
+    delivery.message_ids = publish_report(publisher, topic, sent)
         .await
         .inspect_err(|e| tracing::error!(error = %e, "publish failed"))?;
     let mut state_error = None;
@@ -104,7 +105,8 @@ pub async fn deliver<P: Publisher, S: StateStore>(
             state_error = Some(e.to_string());
         }
     }
-    Ok(counts("published", message_ids, state_error, &sent))
+    delivery.state_error = state_error;
+    Ok(delivery)
 }
 
 #[cfg(test)]

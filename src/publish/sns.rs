@@ -3,7 +3,7 @@
 //! subscription filter policies match, and the [`Publisher`] trait with its SDK adapter.
 
 use crate::aws::{ApiError, api_err};
-use crate::finding::{Finding, Severity};
+use crate::finding::Severity;
 use crate::report::{Part, Report};
 use std::future::Future;
 
@@ -103,46 +103,55 @@ fn envelope(json: &str, email: &str) -> String {
 /// fits in `max_bytes`; each is a valid report carrying the same header. Findings are
 /// bounded ([`Finding::bound`]), so one finding always fits.
 pub fn split(report: &Report, max_bytes: usize) -> Vec<Report> {
-    let mut chunks: Vec<Vec<Finding>> = Vec::new();
-    split_into(report, report.findings.clone(), max_bytes, &mut chunks);
-    if chunks.is_empty() {
-        chunks.push(Vec::new());
-    }
-    let of = chunks.len();
-    chunks
+    let ranges = part_ranges(report, max_bytes);
+    let of = ranges.len();
+    ranges
         .into_iter()
         .enumerate()
-        .map(|(i, findings)| {
-            let mut r = report.with_findings(findings);
-            if of > 1 {
-                r.part = Some(Part { index: i + 1, of });
-            }
-            r
-        })
+        .map(|(i, range)| part(report, range, i + 1, of))
         .collect()
 }
 
-fn split_into(
-    report: &Report,
-    findings: Vec<Finding>,
-    max_bytes: usize,
-    out: &mut Vec<Vec<Finding>>,
-) {
-    // Measure as a part ("part 10/10" is the longest marker we add).
-    let mut probe = report.with_findings(findings.clone());
-    probe.part = Some(Part {
+/// Part `index` of `of`: the report's header over `range` of its findings.
+fn part(report: &Report, range: std::ops::Range<usize>, index: usize, of: usize) -> Report {
+    let mut r = report.with_findings(report.findings[range].to_vec());
+    if of > 1 {
+        r.part = Some(Part { index, of });
+    }
+    r
+}
+
+/// The bytes `s` takes inside the envelope's JSON string (escaping is per character,
+/// so the lengths of pieces add up).
+fn escaped_len(s: &str) -> usize {
+    serde_json::to_string(s).map_or(s.len(), |e| e.len() - 2)
+}
+
+/// Which findings go in each part, in order: as many as fit after the header, measured
+/// once each (the header with the whole run's summary and the longest part marker, so
+/// a part's own summary is never longer). Linear in the findings; nothing is copied.
+fn part_ranges(report: &Report, max_bytes: usize) -> Vec<std::ops::Range<usize>> {
+    let mut header = report.with_findings(Vec::new());
+    header.summary = report.summary.clone();
+    header.part = Some(Part {
         index: 999,
         of: 999,
     });
-    let json = serde_json::Value::String(probe.to_json()).to_string();
-    if json.len() + EMAIL_BUDGET <= max_bytes || findings.len() <= 1 {
-        out.push(findings);
-        return;
+    let header_len = escaped_len(&header.to_json());
+    let budget = max_bytes.saturating_sub(EMAIL_BUDGET);
+    let mut ranges = Vec::new();
+    let (mut start, mut size) = (0, header_len);
+    for (i, f) in report.findings.iter().enumerate() {
+        // The finding and the comma before it.
+        let len = escaped_len(&serde_json::to_string(f).unwrap_or_default()) + 1;
+        if i > start && size + len > budget {
+            ranges.push(start..i);
+            (start, size) = (i, header_len);
+        }
+        size += len;
     }
-    let mut left = findings;
-    let right = left.split_off(left.len() / 2);
-    split_into(report, left, max_bytes, out);
-    split_into(report, right, max_bytes, out);
+    ranges.push(start..report.findings.len());
+    ranges
 }
 
 /// A failed publish, naming the topic and the part.
@@ -167,17 +176,22 @@ pub trait Publisher: Send + Sync {
 /// Splits and publishes a report; returns the message ids. A part SNS refuses is sent
 /// again reduced (evidence left out, details cut), and a part that still fails never
 /// stops the parts after it: every part is tried, then the first failure is returned.
+///
+/// It takes the report (its header lists are capped in place) and builds one part at a
+/// time, so a run of 10,000 findings is held once, not once per stage of the split.
 pub async fn publish_report<P: Publisher>(
     publisher: &P,
     topic: &str,
-    report: &Report,
+    mut report: Report,
 ) -> Result<Vec<String>, PublishError> {
     let mut ids = Vec::new();
     let mut failed: Option<PublishError> = None;
-    let report = &with_skipped_capped(report);
-    let parts = split(report, SNS_MAX_MESSAGE_BYTES);
-    let n = parts.len();
-    for (i, part) in parts.iter().enumerate() {
+    cap_header_lists(&mut report);
+    let report = &report;
+    let ranges = part_ranges(report, SNS_MAX_MESSAGE_BYTES);
+    let n = ranges.len();
+    for (i, range) in ranges.into_iter().enumerate() {
+        let part = &part(report, range, i + 1, n);
         let msg = Message::part_of(report, part, i + 1, n);
         let sent = match publisher.publish(topic, &msg).await {
             Ok(id) => Ok(id),
@@ -224,8 +238,7 @@ pub const MAX_ACCOUNTS_LISTED: usize = 50;
 /// part's header, and a run denied in every
 /// region (a thousand failed describes) would otherwise make every part larger than SNS
 /// takes — the failure to see would silence the report that says so.
-fn with_skipped_capped(report: &Report) -> Report {
-    let mut r = report.clone();
+fn cap_header_lists(r: &mut Report) {
     if r.skipped.len() > MAX_SKIPPED_LISTED {
         let more = r.skipped.len() - MAX_SKIPPED_LISTED;
         r.skipped.truncate(MAX_SKIPPED_LISTED);
@@ -251,7 +264,6 @@ account: None,
         u.accounts += rest.len();
         u.not_scanned += rest.iter().filter(|a| a.status != "scanned").count();
     }
-    r
 }
 
 /// A part cut to what a person needs to act: evidence left out (with a note) and each
@@ -330,7 +342,7 @@ impl Publisher for SnsPublisher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Cause, Severity};
+    use crate::finding::{Cause, Finding, Severity};
     use crate::report::{Part, SCHEMA};
     use crate::testkit::{finding, report_of};
 
@@ -374,6 +386,12 @@ mod tests {
         assert_eq!(split(&r, 10_000_000)[0].part, None);
     }
 
+    fn capped(r: &Report) -> Report {
+        let mut r = r.clone();
+        cap_header_lists(&mut r);
+        r
+    }
+
     /// A publisher that refuses messages over `max` bytes and, optionally, one part
     /// whatever its size.
     struct Picky {
@@ -415,7 +433,7 @@ mod tests {
             refuse_part: None,
             sent: Default::default(),
         };
-        let ids = publish_report(&p, "t", &r).await.unwrap();
+        let ids = publish_report(&p, "t", r.clone()).await.unwrap();
         assert_eq!(ids.len(), parts);
         let first = p.sent.lock().unwrap()[0].body.clone();
         let body: serde_json::Value = serde_json::from_str(&first).unwrap();
@@ -431,7 +449,7 @@ mod tests {
             refuse_part: Some(1),
             sent: Default::default(),
         };
-        let e = publish_report(&p, "t", &r).await.unwrap_err();
+        let e = publish_report(&p, "t", r.clone()).await.unwrap_err();
         assert_eq!(e.part, 1);
         assert_eq!(p.sent.lock().unwrap().len(), parts - 1);
         // Twin: an SNS that takes everything gets every part whole.
@@ -440,7 +458,10 @@ mod tests {
             refuse_part: None,
             sent: Default::default(),
         };
-        assert_eq!(publish_report(&p, "t", &r).await.unwrap().len(), parts);
+        assert_eq!(
+            publish_report(&p, "t", r.clone()).await.unwrap().len(),
+            parts
+        );
         let sent = p.sent.lock().unwrap();
         assert!(sent.iter().all(|m| !m.body.contains("evidence_omitted")));
     }
@@ -536,7 +557,7 @@ mod tests {
             refuse_part: None,
             sent: Default::default(),
         };
-        publish_report(&p, "t", &r).await.unwrap();
+        publish_report(&p, "t", r.clone()).await.unwrap();
         let sent = p.sent.lock().unwrap().clone();
         let v: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
         let json: serde_json::Value = serde_json::from_str(v["default"].as_str().unwrap()).unwrap();
@@ -545,7 +566,7 @@ mod tests {
         assert_eq!(skipped[MAX_SKIPPED_LISTED]["what"], "950 more");
         // Twin.
         r.skipped.truncate(3);
-        assert_eq!(with_skipped_capped(&r).skipped, r.skipped);
+        assert_eq!(capped(&r).skipped, r.skipped);
     }
 
     /// Two thousand muted findings (a tag `*` on a busy load balancer) still publish:
@@ -572,7 +593,7 @@ mod tests {
             refuse_part: None,
             sent: Default::default(),
         };
-        publish_report(&p, "t", &r).await.unwrap();
+        publish_report(&p, "t", r.clone()).await.unwrap();
         let sent = p.sent.lock().unwrap().clone();
         let v: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
         let json: serde_json::Value = serde_json::from_str(v["default"].as_str().unwrap()).unwrap();
@@ -587,7 +608,7 @@ mod tests {
         assert!(mail.contains("and 1950 more"), "{mail}");
         // Twin.
         r.muted.truncate(3);
-        let few = with_skipped_capped(&r);
+        let few = capped(&r);
         assert_eq!(few.muted, r.muted);
         assert_eq!(few.muted_unlisted, 0);
     }
@@ -623,7 +644,7 @@ mod tests {
             refuse_part: None,
             sent: Default::default(),
         };
-        publish_report(&p, "t", &r).await.unwrap();
+        publish_report(&p, "t", r.clone()).await.unwrap();
         let sent = p.sent.lock().unwrap().clone();
         let v: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
         let json: serde_json::Value = serde_json::from_str(v["default"].as_str().unwrap()).unwrap();
@@ -651,7 +672,7 @@ mod tests {
         );
         // Twin.
         r.accounts.truncate(3);
-        let few = with_skipped_capped(&r);
+        let few = capped(&r);
         assert_eq!(few.accounts, r.accounts);
         assert_eq!(few.accounts_unlisted, None);
     }

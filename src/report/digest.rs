@@ -83,9 +83,18 @@ impl Report {
     /// the rest counted. `parts` is how many JSON messages carry the report.
     pub fn email_summary(&self, max: usize, parts: usize) -> String {
         let e = self.escaped();
-        let full = e.digest_text();
-        if full.len() <= max {
-            return full;
+        // The whole digest prints every finding's id and resource: when those alone pass
+        // `max` it cannot fit, and is not rendered (at 10,000 findings it is megabytes).
+        let floor: usize = e
+            .findings
+            .iter()
+            .map(|f| f.id.len() + f.resource.len())
+            .sum();
+        if floor <= max {
+            let full = e.digest_text();
+            if full.len() <= max {
+                return full;
+            }
         }
         let head = e.summary_block(parts);
         // The most severe first (findings are sorted): as many as fit, found by halving.

@@ -75,8 +75,9 @@ pub fn finding(f: &Finding) -> Finding {
 impl Report {
     /// The report with every text a person reads escaped (see the module).
     pub fn escaped(&self) -> Report {
-        let mut r = self.clone();
-        r.findings = self.findings.iter().map(finding).collect();
+        // The header copied, the findings escaped into it (never cloned twice).
+        let mut r = self.with_findings(self.findings.iter().map(finding).collect());
+        r.summary = self.summary.clone();
         for s in &mut r.skipped {
             s.what = text(&s.what);
             s.reason = text(&s.reason);

@@ -386,6 +386,21 @@ mod tests {
         assert_eq!(split(&r, 10_000_000)[0].part, None);
     }
 
+    /// `r` published to an SNS that takes its full size: the messages, the first one's
+    /// envelope and the JSON report it carries.
+    async fn published_to_sns(r: &Report) -> (Vec<Message>, serde_json::Value, serde_json::Value) {
+        let p = Picky {
+            max: SNS_MAX_MESSAGE_BYTES,
+            refuse_part: None,
+            sent: Default::default(),
+        };
+        publish_report(&p, "t", r.clone()).await.unwrap();
+        let sent = p.sent.lock().unwrap().clone();
+        let v: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
+        let json: serde_json::Value = serde_json::from_str(v["default"].as_str().unwrap()).unwrap();
+        (sent, v, json)
+    }
+
     fn capped(r: &Report) -> Report {
         let mut r = r.clone();
         cap_header_lists(&mut r);
@@ -552,15 +567,7 @@ mod tests {
                 kind: Default::default(),
             })
             .collect();
-        let p = Picky {
-            max: SNS_MAX_MESSAGE_BYTES,
-            refuse_part: None,
-            sent: Default::default(),
-        };
-        publish_report(&p, "t", r.clone()).await.unwrap();
-        let sent = p.sent.lock().unwrap().clone();
-        let v: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
-        let json: serde_json::Value = serde_json::from_str(v["default"].as_str().unwrap()).unwrap();
+        let (_, _, json) = published_to_sns(&r).await;
         let skipped = json["skipped"].as_array().unwrap();
         assert_eq!(skipped.len(), MAX_SKIPPED_LISTED + 1);
         assert_eq!(skipped[MAX_SKIPPED_LISTED]["what"], "950 more");
@@ -588,15 +595,7 @@ mod tests {
                 until: None,
             })
             .collect();
-        let p = Picky {
-            max: SNS_MAX_MESSAGE_BYTES,
-            refuse_part: None,
-            sent: Default::default(),
-        };
-        publish_report(&p, "t", r.clone()).await.unwrap();
-        let sent = p.sent.lock().unwrap().clone();
-        let v: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
-        let json: serde_json::Value = serde_json::from_str(v["default"].as_str().unwrap()).unwrap();
+        let (_, v, json) = published_to_sns(&r).await;
         assert_eq!(json["muted"].as_array().unwrap().len(), MAX_MUTED_LISTED);
         assert_eq!(json["muted_unlisted"], 2000 - MAX_MUTED_LISTED);
         assert_eq!(
@@ -639,15 +638,7 @@ mod tests {
                 }),
             })
             .collect();
-        let p = Picky {
-            max: SNS_MAX_MESSAGE_BYTES,
-            refuse_part: None,
-            sent: Default::default(),
-        };
-        publish_report(&p, "t", r.clone()).await.unwrap();
-        let sent = p.sent.lock().unwrap().clone();
-        let v: serde_json::Value = serde_json::from_str(&sent[0].body).unwrap();
-        let json: serde_json::Value = serde_json::from_str(v["default"].as_str().unwrap()).unwrap();
+        let (sent, v, json) = published_to_sns(&r).await;
         let listed = json["accounts"].as_array().unwrap();
         assert_eq!(listed.len(), MAX_ACCOUNTS_LISTED);
         assert!(listed[..30].iter().all(|a| a["status"] == "not-scanned"));

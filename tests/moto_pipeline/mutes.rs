@@ -7,6 +7,23 @@ use super::*;
 
 const TAG: &str = "acm-doctor:mute";
 
+/// A scheduled run's report, five minutes into the seeded clock.
+async fn scheduled(
+    e: &Engine<SdkReader, SnsPublisher, NoProbe>,
+    seed: &Value,
+    id: &str,
+) -> acm_doctor::report::Report {
+    e.handle_event(
+        &event("aws.events", "Scheduled Event", json!([]), json!({})),
+        clock(seed) + Duration::minutes(5),
+        id.into(),
+    )
+    .await
+    .unwrap()
+    .report
+    .unwrap()
+}
+
 async fn tag_estate(sdk: &aws_config::SdkConfig, seed: &Value, alb_value: &str) {
     let cert = seed["certificates"]["classic"].as_str().unwrap();
     let other = seed["certificates"]["nolog"].as_str().unwrap();
@@ -130,22 +147,7 @@ async fn a_scheduled_run_honours_a_mute_tag() {
     let seed = moto.seed(300);
     let sdk = moto.sdk_config().await;
     let e = engine(&moto, &seed).await;
-    let run = |id: &'static str| {
-        let e = &e;
-        let seed = &seed;
-        async move {
-            e.handle_event(
-                &event("aws.events", "Scheduled Event", json!([]), json!({})),
-                clock(seed) + Duration::minutes(5),
-                id.into(),
-            )
-            .await
-            .unwrap()
-            .report
-            .unwrap()
-        }
-    };
-    let before = run("untagged").await;
+    let before = scheduled(&e, &seed, "untagged").await;
     let shop = seed["load_balancers"]["shop"].as_str().unwrap();
     // The load balancer's tag covers its listeners' findings too.
     let shop_id = shop.split(":loadbalancer/").nth(1).unwrap();
@@ -160,7 +162,7 @@ async fn a_scheduled_run_honours_a_mute_tag() {
     assert!(!on_shop.is_empty(), "the seeded shop ALB has findings");
     assert!(before.muted.is_empty());
     tag_estate(&sdk, &seed, "*").await;
-    let after = run("tagged").await;
+    let after = scheduled(&e, &seed, "tagged").await;
     let muted: Vec<String> = after
         .muted
         .iter()
@@ -212,22 +214,7 @@ async fn a_mute_file_in_s3_is_read_at_every_run() {
     put("mutes:\n  - check: imported_self_signed\n    hostname: legacy.example.com\n    reason: replaced in January (OPS-9)\n    until: 2099-01-01\n").await;
     let mut e = engine(&moto, &seed).await;
     e.config.mute_file = Some("s3://acm-doctor-config/mutes.yaml".into());
-    let scan = |id: &'static str| {
-        let e = &e;
-        let seed = &seed;
-        async move {
-            e.handle_event(
-                &event("aws.events", "Scheduled Event", json!([]), json!({})),
-                clock(seed) + Duration::minutes(5),
-                id.into(),
-            )
-            .await
-            .unwrap()
-            .report
-            .unwrap()
-        }
-    };
-    let first = scan("s3-mutes-1").await;
+    let first = scheduled(&e, &seed, "s3-mutes-1").await;
     assert_eq!(first.muted.len(), 1, "{:?}", first.muted);
     assert_eq!(first.muted[0].check, "imported_self_signed");
     assert!(first.muted[0].reason.contains("OPS-9"));
@@ -239,7 +226,7 @@ async fn a_mute_file_in_s3_is_read_at_every_run() {
     );
     // Edited in S3: the next run reads the new list (nothing muted any more).
     put("mutes: []\n").await;
-    let second = scan("s3-mutes-2").await;
+    let second = scheduled(&e, &seed, "s3-mutes-2").await;
     assert!(second.muted.is_empty());
     assert!(
         second
@@ -254,7 +241,7 @@ async fn a_mute_file_in_s3_is_read_at_every_run() {
         .send()
         .await
         .unwrap();
-    let third = scan("s3-mutes-3").await;
+    let third = scheduled(&e, &seed, "s3-mutes-3").await;
     assert!(third.muted.is_empty());
     let skip = third
         .skipped
